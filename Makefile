@@ -1,0 +1,57 @@
+# asbhub task runner. `make help` lists every target.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+DB ?= sqlite:///asbhub.db
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.DEFAULT_GOAL := check
+.PHONY: help check run test lint typecheck format demo bench clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "%-10s %s\n", $$1, $$2}'
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e .
+	touch $@
+
+$(VENV)/.dev-installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $@ $(VENV)/.installed
+
+check: test ## the default: tests, then lint and types
+
+run: $(VENV)/.installed ## create the venv, build the demo database and serve on http://127.0.0.1:8000
+	$(BIN)/asbhub demo --db $(DB)
+	ASBHUB_DATABASE_URL=$(DB) $(BIN)/asbhub serve --host $(HOST) --port $(PORT)
+
+demo: $(VENV)/.installed ## (re)build the demo database only
+	$(BIN)/asbhub demo --db $(DB)
+
+test: $(VENV)/.dev-installed ## install the dev tools and run pytest, ruff and mypy
+	$(BIN)/pytest
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/mypy
+
+lint: $(VENV)/.dev-installed ## ruff only
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+
+typecheck: $(VENV)/.dev-installed ## mypy only
+	$(BIN)/mypy
+
+format: $(VENV)/.dev-installed ## apply ruff's formatting and fixes
+	$(BIN)/ruff format src tests benchmarks
+	$(BIN)/ruff check --fix src tests benchmarks
+
+bench: $(VENV)/.dev-installed ## run every benchmark and rewrite docs/benchmarks.md figures
+	for b in benchmarks/*.py; do $(BIN)/python $$b || exit 1; done
+
+clean: ## remove the venv and the demo database
+	rm -rf $(VENV) asbhub.db asbhub.db-wal asbhub.db-shm

@@ -1,0 +1,24 @@
+"""The ``asbhub`` command: a Typer root to which each capability adds its commands."""
+
+from __future__ import annotations
+
+import typer
+
+from asbhub.generate.cli import app as generate_app
+from asbhub.ingest.cli import app as ingest_app
+from asbhub.store.cli import app as db_app
+from asbhub.web.cli import register as register_web
+
+app = typer.Typer(
+    help="asbhub: anti-social behaviour incidents, casework and analysis for a force and partners.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(db_app, name="db")
+app.add_typer(ingest_app, name="ingest")
+app.add_typer(generate_app)  # adds the top-level ``generate`` and ``demo`` commands
+register_web(app)  # adds ``serve`` and ``users``
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,262 @@
+"""Load the shipped reference geography and answer "where is this point" questions fast.
+
+The files under ``asbhub/data/<force>/`` are the force's boundaries (WGS84 GeoJSON) and its
+district table. Lookups are vectorised: one STRtree query for a whole array of points.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from importlib.resources.abc import Traversable
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import shapely
+from pyproj import Transformer
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from asbhub.errors import NotFound
+from asbhub.store.models import Area, AreaLevel, AreaPopulation
+
+FloatArray = npt.NDArray[np.float64]
+
+# data.police.uk force slugs and the names its files carry in "Reported by" / "Falls within".
+FORCE_NAMES: dict[str, str] = {
+    "essex": "Essex Police",
+    "kent": "Kent Police",
+    "hertfordshire": "Hertfordshire Constabulary",
+    "staffordshire": "Staffordshire Police",
+    "avon-and-somerset": "Avon and Somerset Constabulary",
+    "hampshire": "Hampshire Constabulary",
+    "sussex": "Sussex Police",
+    "thames-valley": "Thames Valley Police",
+}
+FORCE_BY_NAME: dict[str, str] = {v: k for k, v in FORCE_NAMES.items()}
+
+# Forces whose boundaries asbhub ships (folder under asbhub/data).
+SHIPPED_FORCES = {"essex": "essex"}
+
+_TO_BNG = Transformer.from_crs("EPSG:4326", "EPSG:27700", always_xy=True)
+_FROM_BNG = Transformer.from_crs("EPSG:27700", "EPSG:4326", always_xy=True)
+
+
+def data_dir(force_code: str) -> Traversable:
+    if force_code not in SHIPPED_FORCES:
+        raise NotFound(f"no reference geography is shipped for force {force_code!r}")
+    return resources.files("asbhub") / "data" / SHIPPED_FORCES[force_code]
+
+
+def to_bng(lon: npt.ArrayLike, lat: npt.ArrayLike) -> tuple[FloatArray, FloatArray]:
+    """WGS84 longitude/latitude to British National Grid easting/northing in metres."""
+    x, y = _TO_BNG.transform(np.asarray(lon, dtype=float), np.asarray(lat, dtype=float))
+    return np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+
+
+def from_bng(x: npt.ArrayLike, y: npt.ArrayLike) -> tuple[FloatArray, FloatArray]:
+    lon, lat = _FROM_BNG.transform(np.asarray(x, dtype=float), np.asarray(y, dtype=float))
+    return np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
+
+
+def _features(path: Traversable) -> list[dict[str, Any]]:
+    with path.open("r", encoding="utf-8") as fh:
+        features: list[dict[str, Any]] = json.load(fh)["features"]
+    return features
+
+
+@dataclass(frozen=True)
+class District:
+    local_authority_code: str
+    local_authority_name: str
+    policing_district: str
+    local_policing_area: str
+
+
+@dataclass
+class Located:
+    """Per-point results of :meth:`ForceGeography.locate`; ``None`` where a point is outside."""
+
+    local_authority_code: list[str | None]
+    district: list[str | None]
+    lsoa_code: list[str | None]
+
+
+class ForceGeography:
+    """A force's boundaries held in memory with spatial indexes."""
+
+    def __init__(self, force_code: str) -> None:
+        self.force_code = force_code
+        base = data_dir(force_code)
+        with (base / "districts.csv").open("r", encoding="utf-8") as fh:
+            self.districts = [District(**row) for row in csv.DictReader(fh)]
+        self.district_of_la = {d.local_authority_code: d.policing_district for d in self.districts}
+        la = _features(base / "local_authorities.geojson")
+        self.la_codes = np.array(
+            [f["properties"]["local_authority_code"] for f in la], dtype=object
+        )
+        self.la_geoms = np.array([shapely.geometry.shape(f["geometry"]) for f in la])
+        self.la_tree = shapely.STRtree(self.la_geoms)
+        self.lsoa: dict[int, tuple[np.ndarray, shapely.STRtree, list[dict[str, Any]]]] = {}
+        for vintage in (2011, 2021):
+            feats = _features(base / f"lsoa_{vintage}.geojson")
+            geoms = np.array([shapely.geometry.shape(f["geometry"]) for f in feats])
+            codes = np.array([f["properties"]["lsoa_code"] for f in feats], dtype=object)
+            self.lsoa[vintage] = (codes, shapely.STRtree(geoms), feats)
+        force = _features(base / "force_area.geojson")[0]
+        self.force_area = shapely.geometry.shape(force["geometry"])
+        self.force_name: str = force["properties"]["force_name"]
+        self.force_area_code: str = force["properties"]["police_force_area_code"]
+
+    @staticmethod
+    def _first_hit(tree: shapely.STRtree, codes: np.ndarray, points: np.ndarray) -> np.ndarray:
+        out = np.full(len(points), None, dtype=object)
+        ok = ~shapely.is_missing(points)
+        if not ok.any():
+            return out
+        idx = np.flatnonzero(ok)
+        hits = tree.query(points[idx], predicate="intersects")
+        # A point on a shared edge hits two polygons; keep the first so the answer is stable.
+        first_input, first_pos = np.unique(hits[0], return_index=True)
+        out[idx[first_input]] = codes[hits[1][first_pos]]
+        return out
+
+    def points(self, lon: npt.ArrayLike, lat: npt.ArrayLike) -> np.ndarray:
+        lon_a = np.asarray(lon, dtype=float)
+        lat_a = np.asarray(lat, dtype=float)
+        pts = shapely.points(lon_a, lat_a)
+        pts[np.isnan(lon_a) | np.isnan(lat_a)] = None
+        return pts
+
+    def locate(
+        self, lon: npt.ArrayLike, lat: npt.ArrayLike, *, lsoa_vintage: int = 2021
+    ) -> Located:
+        """Local authority, policing district and LSOA of each point (vectorised)."""
+        pts = self.points(lon, lat)
+        la = self._first_hit(self.la_tree, self.la_codes, pts)
+        codes, tree, _ = self.lsoa[lsoa_vintage]
+        lsoa = self._first_hit(tree, codes, pts)
+        district = [self.district_of_la.get(c) if c is not None else None for c in la]
+        return Located(local_authority_code=list(la), district=district, lsoa_code=list(lsoa))
+
+
+@lru_cache(maxsize=8)
+def geography(force_code: str) -> ForceGeography:
+    """The cached geography of a force whose boundaries are shipped."""
+    return ForceGeography(force_code)
+
+
+def load_reference(session: Session, force_code: str = "essex") -> int:
+    """Store the force's area hierarchy and populations; a second call adds nothing.
+
+    Returns the number of areas inserted.
+    """
+    exists = session.scalar(
+        select(Area.id).where(Area.force_code == force_code, Area.level == AreaLevel.FORCE)
+    )
+    if exists is not None:
+        return 0
+    geo = geography(force_code)
+    force = Area(
+        force_code=force_code,
+        level=AreaLevel.FORCE,
+        code=geo.force_area_code,
+        name=geo.force_name,
+        geometry=json.dumps(shapely.geometry.mapping(geo.force_area)),
+    )
+    session.add(force)
+    added = 1
+    lpas: dict[str, Area] = {}
+    districts: dict[str, Area] = {}
+    las: dict[str, Area] = {}
+    la_geom = dict(zip(geo.la_codes, geo.la_geoms, strict=True))
+    for d in geo.districts:
+        if d.local_policing_area not in lpas:
+            lpas[d.local_policing_area] = Area(
+                force_code=force_code,
+                level=AreaLevel.LPA,
+                code=d.local_policing_area,
+                name=d.local_policing_area,
+                parent=force,
+            )
+            added += 1
+        if d.policing_district not in districts:
+            districts[d.policing_district] = Area(
+                force_code=force_code,
+                level=AreaLevel.DISTRICT,
+                code=d.policing_district,
+                name=d.policing_district,
+                parent=lpas[d.local_policing_area],
+            )
+            added += 1
+        las[d.local_authority_code] = Area(
+            force_code=force_code,
+            level=AreaLevel.LOCAL_AUTHORITY,
+            code=d.local_authority_code,
+            name=d.local_authority_name,
+            parent=districts[d.policing_district],
+            geometry=json.dumps(shapely.geometry.mapping(la_geom[d.local_authority_code])),
+        )
+        added += 1
+    session.add_all([*lpas.values(), *districts.values(), *las.values()])
+    lsoas: dict[tuple[str, int], Area] = {}
+    for vintage, (_, _, feats) in geo.lsoa.items():
+        for f in feats:
+            p = f["properties"]
+            area = Area(
+                force_code=force_code,
+                level=AreaLevel.LSOA,
+                code=p["lsoa_code"],
+                name=p["lsoa_name"],
+                vintage=vintage,
+                parent=las[p["local_authority_code"]],
+                geometry=json.dumps(f["geometry"]),
+            )
+            lsoas[(p["lsoa_code"], vintage)] = area
+            added += 1
+    session.add_all(lsoas.values())
+    session.flush()
+    pop_dir = resources.files("asbhub") / "data" / "population"
+    pops: list[AreaPopulation] = []
+    with (pop_dir / "local_authority_population.csv").open("r", encoding="utf-8") as fh:
+        for row in csv.DictReader(fh):
+            la_area = las.get(row["local_authority_code"])
+            if la_area is not None:
+                pops.append(
+                    AreaPopulation(
+                        force_code=force_code,
+                        area_id=la_area.id,
+                        year=int(row["year"]),
+                        population=int(row["population"]),
+                    )
+                )
+    with (pop_dir / "force_population.csv").open("r", encoding="utf-8") as fh:
+        for row in csv.DictReader(fh):
+            if row["force_code"] == geo.force_area_code:
+                pops.append(
+                    AreaPopulation(
+                        force_code=force_code,
+                        area_id=force.id,
+                        year=int(row["year"]),
+                        population=int(row["population"]),
+                    )
+                )
+    with (pop_dir / "lsoa_population_essex.csv").open("r", encoding="utf-8") as fh:
+        for row in csv.DictReader(fh):
+            lsoa_area = lsoas.get((row["lsoa_code"], 2011))
+            if lsoa_area is not None:
+                pops.append(
+                    AreaPopulation(
+                        force_code=force_code,
+                        area_id=lsoa_area.id,
+                        year=int(row["year"]),
+                        population=int(row["population"]),
+                    )
+                )
+    session.add_all(pops)
+    session.flush()
+    return added

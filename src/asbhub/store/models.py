@@ -1,0 +1,329 @@
+"""Foundation tables: reference areas, public records, incidents, people, locations, quarantine.
+
+Every table carries ``force_code`` (a data.police.uk force slug such as ``essex``) so that one
+store can hold several forces and every list can be narrowed to the actor's force in the query.
+Times are naive UTC.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    Enum,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from asbhub.store.base import Base
+
+
+def _enum(cls: type[enum.Enum], name: str) -> Enum:
+    # Stored as plain strings (not a native PostgreSQL enum) so new codes need no DDL.
+    return Enum(
+        cls,
+        name=name,
+        native_enum=False,
+        length=40,
+        values_callable=lambda e: [m.value for m in e],
+        validate_strings=True,
+    )
+
+
+class AreaLevel(enum.StrEnum):
+    FORCE = "force"
+    LPA = "local_policing_area"
+    DISTRICT = "policing_district"
+    LOCAL_AUTHORITY = "local_authority"
+    LSOA = "lsoa"
+
+
+class Channel(enum.StrEnum):
+    EMERGENCY = "999"
+    NON_EMERGENCY = "101"
+    ONLINE = "online"
+    LIVE_CHAT = "live_chat"
+    EMAIL = "email"
+    PARTNER = "partner"
+    OFFICER = "officer"
+
+
+class Qualifier(enum.StrEnum):
+    PERSONAL = "personal"
+    NUISANCE = "nuisance"
+    ENVIRONMENTAL = "environmental"
+
+
+class IncidentType(enum.StrEnum):
+    """NSIR ASB incident types (domain guide 1.4) plus the COVID-19 breach code of 2020-21."""
+
+    ABANDONED_VEHICLE = "abandoned_vehicle"
+    ANIMAL_PROBLEMS = "animal_problems"
+    BEGGING_VAGRANCY = "begging_vagrancy"
+    FIREWORKS = "fireworks"
+    HOAX_CALL = "hoax_call"
+    LITTERING_DRUGS_PARAPHERNALIA = "littering_drugs_paraphernalia"
+    MALICIOUS_COMMUNICATIONS = "malicious_communications"
+    NOISE = "noise"
+    PROSTITUTION = "prostitution"
+    ROWDY_INCONSIDERATE = "rowdy_inconsiderate"
+    ROWDY_NUISANCE_NEIGHBOURS = "rowdy_nuisance_neighbours"
+    STREET_DRINKING = "street_drinking"
+    TRESPASS = "trespass"
+    VEHICLE_NUISANCE = "vehicle_nuisance"
+    COVID_BREACH = "covid_breach"
+
+
+INCIDENT_TYPE_LABELS: dict[IncidentType, str] = {
+    IncidentType.ABANDONED_VEHICLE: "Abandoned vehicle",
+    IncidentType.ANIMAL_PROBLEMS: "Animal problems",
+    IncidentType.BEGGING_VAGRANCY: "Begging / vagrancy",
+    IncidentType.FIREWORKS: "Fireworks",
+    IncidentType.HOAX_CALL: "Hoax call to emergency services",
+    IncidentType.LITTERING_DRUGS_PARAPHERNALIA: "Littering / drugs paraphernalia",
+    IncidentType.MALICIOUS_COMMUNICATIONS: "Malicious / nuisance communications",
+    IncidentType.NOISE: "Noise",
+    IncidentType.PROSTITUTION: "Prostitution-related activity",
+    IncidentType.ROWDY_INCONSIDERATE: "Rowdy / inconsiderate behaviour",
+    IncidentType.ROWDY_NUISANCE_NEIGHBOURS: "Rowdy / nuisance neighbours",
+    IncidentType.STREET_DRINKING: "Street drinking",
+    IncidentType.TRESPASS: "Trespass",
+    IncidentType.VEHICLE_NUISANCE: "Vehicle nuisance / inappropriate use",
+    IncidentType.COVID_BREACH: "COVID-19 breach",
+}
+
+
+class IncidentStatus(enum.StrEnum):
+    NEW = "new"
+    TRIAGED = "triaged"
+    ASSIGNED = "assigned"
+    REFERRED = "referred"
+    RESOLVED = "resolved"
+    CLOSED = "closed"
+
+
+class PersonRole(enum.StrEnum):
+    CALLER = "caller"
+    VICTIM = "victim"
+    WITNESS = "witness"
+    SUSPECT = "suspect"
+
+
+class PremisesType(enum.StrEnum):
+    RESIDENTIAL = "residential"
+    SOCIAL_HOUSING = "social_housing"
+    COMMERCIAL = "commercial"
+    LICENSED = "licensed"
+    OPEN_SPACE = "open_space"
+    STREET = "street"
+    TRANSPORT = "transport"
+    EDUCATION = "education"
+    OTHER = "other"
+
+
+class Area(Base):
+    """A reference area: force, local policing area, policing district, local authority, LSOA."""
+
+    __tablename__ = "areas"
+    __table_args__ = (UniqueConstraint("force_code", "level", "code", "vintage"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    force_code: Mapped[str] = mapped_column(String(40), index=True)
+    level: Mapped[AreaLevel] = mapped_column(_enum(AreaLevel, "area_level"))
+    code: Mapped[str] = mapped_column(String(40))
+    name: Mapped[str] = mapped_column(String(200))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("areas.id"), index=True)
+    # LSOA boundary vintage (2011 or 2021); 0 for areas that have one definition.
+    vintage: Mapped[int] = mapped_column(Integer, default=0)
+    geometry: Mapped[str | None] = mapped_column(Text, doc="GeoJSON geometry in WGS84")
+
+    parent: Mapped[Area | None] = relationship(remote_side="Area.id")
+
+
+class AreaPopulation(Base):
+    __tablename__ = "area_populations"
+    __table_args__ = (UniqueConstraint("area_id", "year"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    force_code: Mapped[str] = mapped_column(String(40))
+    area_id: Mapped[int] = mapped_column(ForeignKey("areas.id", ondelete="CASCADE"))
+    year: Mapped[int] = mapped_column(Integer)
+    population: Mapped[int] = mapped_column(Integer)
+
+
+class SourceLoad(Base):
+    """One force-month of a data.police.uk file that has been stored; makes ingest idempotent."""
+
+    __tablename__ = "source_loads"
+    __table_args__ = (UniqueConstraint("force_code", "month"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    force_code: Mapped[str] = mapped_column(String(40))
+    month: Mapped[dt.date] = mapped_column(Date)
+    source_file: Mapped[str] = mapped_column(Text)
+    sha256: Mapped[str] = mapped_column(String(64))
+    rows: Mapped[int] = mapped_column(Integer)
+    loaded_at: Mapped[dt.datetime] = mapped_column(DateTime, server_default=func.now())
+
+
+class PublicRecord(Base):
+    """A data.police.uk street-level row, any crime type (ASB rows carry no Crime ID)."""
+
+    __tablename__ = "public_records"
+    __table_args__ = (
+        Index("ix_public_records_force_month", "force_code", "month"),
+        Index("ix_public_records_force_type_month", "force_code", "crime_type", "month"),
+        Index("ix_public_records_bng", "x_bng", "y_bng"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    force_code: Mapped[str] = mapped_column(String(40))
+    month: Mapped[dt.date] = mapped_column(Date, doc="first day of the record's month")
+    crime_id: Mapped[str | None] = mapped_column(String(64))
+    reported_by: Mapped[str] = mapped_column(String(120))
+    falls_within: Mapped[str] = mapped_column(String(120))
+    longitude: Mapped[float | None] = mapped_column(Float)
+    latitude: Mapped[float | None] = mapped_column(Float)
+    x_bng: Mapped[float | None] = mapped_column(Float, doc="British National Grid easting (m)")
+    y_bng: Mapped[float | None] = mapped_column(Float, doc="British National Grid northing (m)")
+    mapped: Mapped[bool] = mapped_column(Boolean, doc="false where the row has no coordinates")
+    location: Mapped[str] = mapped_column(String(200))
+    lsoa_code: Mapped[str | None] = mapped_column(String(12))
+    lsoa_name: Mapped[str | None] = mapped_column(String(120))
+    crime_type: Mapped[str] = mapped_column(String(80))
+    last_outcome: Mapped[str | None] = mapped_column(String(200))
+    context: Mapped[str | None] = mapped_column(Text)
+    district: Mapped[str | None] = mapped_column(String(80))
+    local_authority_code: Mapped[str | None] = mapped_column(String(12))
+    source_file: Mapped[str] = mapped_column(Text)
+    source_line: Mapped[int] = mapped_column(Integer)
+
+
+class Location(Base):
+    """A place that incidents happen at; repeat-location checks key on it."""
+
+    __tablename__ = "locations"
+    __table_args__ = (Index("ix_locations_bng", "x_bng", "y_bng"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    force_code: Mapped[str] = mapped_column(String(40), index=True)
+    address: Mapped[str] = mapped_column(String(300))
+    postcode: Mapped[str | None] = mapped_column(String(10))
+    premises_type: Mapped[PremisesType] = mapped_column(_enum(PremisesType, "premises_type"))
+    longitude: Mapped[float | None] = mapped_column(Float)
+    latitude: Mapped[float | None] = mapped_column(Float)
+    x_bng: Mapped[float | None] = mapped_column(Float)
+    y_bng: Mapped[float | None] = mapped_column(Float)
+    lsoa_code: Mapped[str | None] = mapped_column(String(12))
+    district: Mapped[str | None] = mapped_column(String(80))
+    local_authority_code: Mapped[str | None] = mapped_column(String(12))
+
+
+class Incident(Base):
+    """An NSIR incident recorded as ASB."""
+
+    __tablename__ = "incidents"
+    __table_args__ = (
+        UniqueConstraint("force_code", "reference"),
+        Index("ix_incidents_force_received", "force_code", "received_at"),
+        Index("ix_incidents_force_district_received", "force_code", "district", "received_at"),
+        Index(
+            "ix_incidents_force_la_received", "force_code", "local_authority_code", "received_at"
+        ),
+        Index("ix_incidents_bng", "x_bng", "y_bng"),
+        Index("ix_incidents_location", "location_id"),
+        Index("ix_incidents_force_channel_received", "force_code", "channel", "received_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    force_code: Mapped[str] = mapped_column(String(40))
+    reference: Mapped[str] = mapped_column(String(40))
+    received_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    channel: Mapped[Channel] = mapped_column(_enum(Channel, "channel"))
+    opening_code: Mapped[IncidentType] = mapped_column(_enum(IncidentType, "incident_type"))
+    closing_code: Mapped[IncidentType | None] = mapped_column(_enum(IncidentType, "incident_type"))
+    qualifier: Mapped[Qualifier | None] = mapped_column(_enum(Qualifier, "qualifier"))
+    covid_breach: Mapped[bool] = mapped_column(Boolean, default=False)
+    hate_motivated: Mapped[bool] = mapped_column(Boolean, default=False)
+    location_text: Mapped[str | None] = mapped_column(String(300))
+    location_id: Mapped[int | None] = mapped_column(ForeignKey("locations.id"))
+    longitude: Mapped[float | None] = mapped_column(Float)
+    latitude: Mapped[float | None] = mapped_column(Float)
+    x_bng: Mapped[float | None] = mapped_column(Float)
+    y_bng: Mapped[float | None] = mapped_column(Float)
+    lsoa_code: Mapped[str | None] = mapped_column(String(12))
+    district: Mapped[str | None] = mapped_column(String(80))
+    local_authority_code: Mapped[str | None] = mapped_column(String(12))
+    attended: Mapped[bool] = mapped_column(Boolean, default=False)
+    attended_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    narrative: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[IncidentStatus] = mapped_column(
+        _enum(IncidentStatus, "incident_status"), default=IncidentStatus.NEW
+    )
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, server_default=func.now())
+
+    location: Mapped[Location | None] = relationship()
+    people: Mapped[list[IncidentPerson]] = relationship(back_populates="incident")
+
+
+class Person(Base):
+    """A person known to the force. Every identity asbhub holds in demos and tests is generated."""
+
+    __tablename__ = "people"
+    __table_args__ = (Index("ix_people_force_name", "force_code", "surname", "forename"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    force_code: Mapped[str] = mapped_column(String(40))
+    forename: Mapped[str] = mapped_column(String(80))
+    surname: Mapped[str] = mapped_column(String(80))
+    date_of_birth: Mapped[dt.date | None] = mapped_column(Date)
+    phone: Mapped[str | None] = mapped_column(String(30))
+    email: Mapped[str | None] = mapped_column(String(200))
+    address: Mapped[str | None] = mapped_column(String(300))
+    vulnerable: Mapped[bool] = mapped_column(Boolean, default=False)
+    vulnerability_flags: Mapped[list[str]] = mapped_column(JSON, default=list)
+
+    incidents: Mapped[list[IncidentPerson]] = relationship(back_populates="person")
+
+
+class IncidentPerson(Base):
+    __tablename__ = "incident_people"
+    __table_args__ = (
+        UniqueConstraint("incident_id", "person_id", "role"),
+        Index("ix_incident_people_person", "person_id", "role"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    force_code: Mapped[str] = mapped_column(String(40))
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"))
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    role: Mapped[PersonRole] = mapped_column(_enum(PersonRole, "person_role"))
+
+    incident: Mapped[Incident] = relationship(back_populates="people")
+    person: Mapped[Person] = relationship(back_populates="incidents")
+
+
+class QuarantinedRow(Base):
+    """An input row that could not be stored, kept with the reason so nothing is silently lost."""
+
+    __tablename__ = "quarantine"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    force_code: Mapped[str | None] = mapped_column(String(40))
+    source: Mapped[str] = mapped_column(Text)
+    line: Mapped[int] = mapped_column(Integer)
+    raw_text: Mapped[str] = mapped_column(Text)
+    reason: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, server_default=func.now())

@@ -1,0 +1,109 @@
+"""Shared fixtures: a migrated database per test, on SQLite and on PostgreSQL.
+
+PostgreSQL runs when ``ASBHUB_TEST_POSTGRES_URL`` names a server we may create databases on
+(``.ci/run`` always starts one); without it the PostgreSQL variants are skipped, never passed.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, text
+from sqlalchemy.engine import make_url
+
+from asbhub.config import get_settings
+from asbhub.geography.service import load_reference
+from asbhub.store.engine import make_engine, session_scope, upgrade
+
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+if not SHARED.exists():  # CI clones the repository beside a copy of shared/
+    SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+POLICE_UK = SHARED / "data" / "police-uk"
+DEEP_DIVE = SHARED / "data" / "deep-dive-2021"
+
+PG_ENV = "ASBHUB_TEST_POSTGRES_URL"
+
+
+def _prepare(engine: Engine) -> None:
+    upgrade(engine)
+    with session_scope(engine) as session:
+        load_reference(session, "essex")
+
+
+@pytest.fixture(scope="session")
+def _sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    engine = make_engine(f"sqlite:///{path}")
+    _prepare(engine)
+    with engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    engine.dispose()
+    return path
+
+
+@pytest.fixture(scope="session")
+def _pg_template() -> Iterator[str | None]:
+    base = os.environ.get(PG_ENV)
+    if not base:
+        yield None
+        return
+    name = f"asbhub_tpl_{uuid.uuid4().hex[:8]}"
+    admin = make_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    engine = make_engine(make_url(base).set(database=name).render_as_string(False))
+    _prepare(engine)
+    engine.dispose()
+    yield name
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(
+    request: pytest.FixtureRequest,
+    tmp_path: Path,
+    _sqlite_template: Path,
+    _pg_template: str | None,
+) -> Iterator[str]:
+    """URL of a fresh, migrated database holding the Essex reference geography."""
+    if request.param == "sqlite":
+        path = tmp_path / "asbhub.db"
+        shutil.copyfile(_sqlite_template, path)
+        yield f"sqlite:///{path}"
+        return
+    if _pg_template is None:
+        pytest.skip(f"{PG_ENV} is not set")
+    base = os.environ[PG_ENV]
+    name = f"asbhub_t_{uuid.uuid4().hex[:10]}"
+    admin = make_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{_pg_template}"'))
+    try:
+        yield make_url(base).set(database=name).render_as_string(False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture
+def engine(db_url: str) -> Iterator[Engine]:
+    eng = make_engine(db_url)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _settings(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Each test reads settings afresh, so a test can override ASBHUB_* variables."""
+    monkeypatch.setenv("ASBHUB_MODE", "development")
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
