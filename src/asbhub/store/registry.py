@@ -9,6 +9,8 @@ from asbhub.store.base import Base
 # Each capability with tables adds its models module here.
 MODEL_MODULES = [
     "asbhub.store.models",
+    "asbhub.auth.models",
+    "asbhub.audit.models",
 ]
 
 

@@ -1,31 +1,64 @@
-"""FastAPI application factory."""
+"""FastAPI application factory: middleware, error handling and one router per capability."""
 
 from __future__ import annotations
 
-from fastapi import FastAPI
-from fastapi.responses import HTMLResponse
-from sqlalchemy import func, select
+from fastapi import Depends, FastAPI
+from fastapi.staticfiles import StaticFiles
+from pydantic import ValidationError
+from starlette.middleware.sessions import SessionMiddleware
 
-from asbhub.config import get_settings
-from asbhub.store.engine import make_engine, session_scope
-from asbhub.store.models import Incident
+from asbhub.config import Settings, get_settings
+from asbhub.errors import InvalidInput
+from asbhub.store.engine import make_engine
+from asbhub.web import errors
+from asbhub.web.routes import api, auth, home, incidents
+from asbhub.web.security import SecurityHeaders, verify_csrf
+from asbhub.web.templating import HERE, make_templates
+
+SESSION_COOKIE = "asbhub_session"
+SESSION_HOURS = 10
 
 
-def create_app(database_url: str | None = None) -> FastAPI:
-    settings = get_settings()
-    engine = make_engine(database_url or settings.database_url)
-    app = FastAPI(title="asbhub")
+def load_settings() -> Settings:
+    """Settings, with a configuration mistake turned into one readable message."""
+    try:
+        get_settings.cache_clear()
+        return get_settings()
+    except ValidationError as exc:
+        problems = {".".join(map(str, e["loc"])) or "settings": e["msg"] for e in exc.errors()}
+        raise InvalidInput("asbhub cannot start: the settings are not valid", problems) from None
 
-    @app.get("/", response_class=HTMLResponse)
-    def home() -> str:
-        with session_scope(engine) as s:
-            month = func.strftime("%Y-%m", Incident.received_at)
-            rows = s.execute(
-                select(month, Incident.district, func.count())
-                .group_by(month, Incident.district)
-                .order_by(month)
-            ).all()
-        body = "".join(f"<tr><td>{m}</td><td>{d}</td><td>{n}</td></tr>" for m, d, n in rows)
-        return f"<h1>asbhub</h1><table>{body}</table>"
 
+def create_app(database_url: str | None = None, settings: Settings | None = None) -> FastAPI:
+    """Build the app. Raises :class:`InvalidInput` if the settings are unsafe (for example
+    the default secret key outside development mode)."""
+    settings = settings or load_settings()
+    app = FastAPI(
+        title="asbhub",
+        summary="Anti-social behaviour incidents for a police force and its partners",
+        version="1",
+        dependencies=[Depends(verify_csrf)],
+        docs_url="/api/docs",
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    app.state.engine = make_engine(database_url or settings.database_url)
+    app.state.templates = make_templates()
+
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=settings.secret_key,
+        session_cookie=SESSION_COOKIE,
+        max_age=SESSION_HOURS * 3600,
+        same_site="lax",
+        https_only=settings.mode == "production",
+    )
+    app.add_middleware(SecurityHeaders)
+    errors.install(app)
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+
+    app.include_router(auth.router)
+    app.include_router(home.router)
+    app.include_router(incidents.router)
+    app.include_router(api.router)
     return app

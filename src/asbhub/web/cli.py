@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import sys
+
 import typer
 import uvicorn
 
-from asbhub.clikit import DbOption, database_url
+from asbhub.clikit import DbOption, JsonOption, console, database_url, domain_errors, print_json
+
+users_app = typer.Typer(help="Local accounts: add and list users.", no_args_is_help=True)
 
 
 def register(root: typer.Typer) -> None:
@@ -15,7 +19,88 @@ def register(root: typer.Typer) -> None:
         host: str = typer.Option("127.0.0.1", help="Interface to listen on."),
         port: int = typer.Option(8000, help="Port to listen on."),
     ) -> None:
-        """Serve the web app."""
-        from asbhub.web.app import create_app
+        """Serve the web app (refuses the default secret key outside development mode)."""
+        from asbhub.web.app import create_app, load_settings
 
-        uvicorn.run(create_app(database_url(db)), host=host, port=port)
+        with domain_errors():
+            settings = load_settings()
+            app = create_app(database_url(db), settings=settings)
+        uvicorn.run(app, host=host, port=port, proxy_headers=False)
+
+    root.add_typer(users_app, name="users")
+
+
+@users_app.command("add")
+def add(
+    name: str = typer.Argument(..., help="User name used to sign in."),
+    role: str = typer.Option(..., "--role", help="call_handler, officer, asb_officer, ..."),
+    agency: str | None = typer.Option(None, "--agency", help="Agency code (partners only)."),
+    display_name: str | None = typer.Option(None, "--display-name", help="Name shown on screen."),
+    password_stdin: bool = typer.Option(
+        False, "--password-stdin", help="Read the password from standard input."
+    ),
+    db: DbOption = None,
+    json_out: JsonOption = False,
+) -> None:
+    """Create a local account (argon2-hashed password)."""
+    from asbhub.auth.service import add_user
+    from asbhub.clikit import engine_for
+    from asbhub.store.engine import session_scope
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    with domain_errors(), session_scope(engine_for(db)) as session:
+        user = add_user(
+            session,
+            username=name,
+            password=password,
+            role=role,
+            display_name=display_name,
+            agency_code=agency,
+        )
+        out = {"id": user.id, "username": user.username, "role": user.role, "agency": agency}
+    if json_out:
+        print_json(out)
+    else:
+        console.print(f"added {out['username']} ({out['role']}) with id {out['id']}")
+
+
+@users_app.command("list")
+def list_(db: DbOption = None, json_out: JsonOption = False) -> None:
+    """List the local accounts."""
+    from asbhub.auth.service import list_users
+    from asbhub.clikit import engine_for
+    from asbhub.store.engine import session_scope
+
+    with session_scope(engine_for(db)) as session:
+        rows = [
+            {
+                "id": u.id,
+                "username": u.username,
+                "display_name": u.display_name,
+                "role": u.role,
+                "agency": u.agency_code,
+                "locked_until": u.locked_until.isoformat() if u.locked_until else None,
+            }
+            for u in list_users(session)
+        ]
+    if json_out:
+        print_json({"users": rows})
+        return
+    for r in rows:
+        console.print(f"{r['id']:>4}  {r['username']:<20} {r['role']:<13} {r['agency'] or ''}")
+
+
+@users_app.command("agencies")
+def agencies_(json_out: JsonOption = False) -> None:
+    """List the partner agencies a partner account can belong to."""
+    from asbhub.permissions import agencies
+
+    rows = [{"code": a.code, "name": a.name} for a in agencies().values()]
+    if json_out:
+        print_json({"agencies": rows})
+        return
+    for r in rows:
+        console.print(f"{r['code']:<28} {r['name']}")

@@ -1,0 +1,222 @@
+"""Append to and check the audit trail.
+
+Appends are serialised so each row can name its predecessor's hash: PostgreSQL takes a
+transaction-scoped advisory lock; SQLite takes the database write lock up front
+(``BEGIN IMMEDIATE``) unless the transaction already holds it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import hashlib
+import json
+import uuid
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, select, text
+from sqlalchemy.orm import Session
+
+from asbhub.audit.models import AuditEvent
+from asbhub.permissions import Action, Actor, require
+
+GENESIS = "0" * 64
+_LOCK_KEY = 0x61736268  # "asbh": one advisory lock for the whole chain
+
+
+class AuditAction(enum.StrEnum):
+    """The verbs of domain guide 6.5."""
+
+    VIEW = "view"
+    SEARCH = "search"
+    CREATE = "create"
+    UPDATE = "update"
+    DELETE = "delete"
+    EXPORT = "export"
+    PRINT = "print"
+    SHARE = "share"
+    MERGE = "merge"
+    LINK = "link"
+    LOGIN = "login"
+    ACCESS_DENIED = "access_denied"
+
+
+PURPOSES: dict[str, str] = {
+    "operational": "Operational duty (call handling, attendance, investigation)",
+    "case_review": "ASB case review or casework",
+    "safeguarding": "Safeguarding a vulnerable person",
+    "supervision": "Supervision or quality review",
+    "partnership": "Partnership problem-solving under an information sharing agreement",
+    "analysis": "Analysis and performance reporting",
+    "administration": "System administration",
+}
+
+_CHAINED = (
+    "seq",
+    "event_id",
+    "occurred_at",
+    "force_code",
+    "event",
+    "action",
+    "actor_user_id",
+    "actor_name",
+    "actor_organisation",
+    "actor_role",
+    "on_behalf_of",
+    "object_type",
+    "object_id",
+    "data_subjects",
+    "query",
+    "result_count",
+    "fields",
+    "purpose",
+    "purpose_text",
+    "legal_basis",
+    "isa_id",
+    "recipient",
+    "channel",
+    "client_ip",
+    "device",
+    "outcome",
+)
+
+
+def _canonical(values: Mapping[str, Any]) -> str:
+    def norm(v: Any) -> Any:
+        if isinstance(v, dt.datetime):
+            return v.isoformat(timespec="milliseconds")
+        return v
+
+    return json.dumps({k: norm(values[k]) for k in _CHAINED}, sort_keys=True, default=str)
+
+
+def _digest(prev_hash: str, values: Mapping[str, Any]) -> str:
+    return hashlib.sha256((prev_hash + _canonical(values)).encode()).hexdigest()
+
+
+def _lock_chain(session: Session) -> None:
+    conn = session.connection()
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _LOCK_KEY})
+    elif conn.dialect.name == "sqlite":
+        raw = conn.connection.driver_connection
+        if raw is not None and not raw.in_transaction:
+            # pysqlite starts transactions lazily at the first write; taking the write lock
+            # now keeps "read the last hash, append" atomic across threads and processes.
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _now() -> dt.datetime:
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    return now.replace(microsecond=now.microsecond // 1000 * 1000)
+
+
+def record(
+    session: Session,
+    *,
+    actor: Actor | None,
+    event: str,
+    action: AuditAction,
+    object_type: str | None = None,
+    object_id: str | int | None = None,
+    data_subjects: Iterable[int] = (),
+    query: str | None = None,
+    result_count: int | None = None,
+    fields: Mapping[str, Any] | None = None,
+    outcome: str = "success",
+    force_code: str | None = None,
+    legal_basis: str | None = None,
+    isa_id: str | None = None,
+    recipient: str | None = None,
+    channel: str | None = None,
+    client_ip: str | None = None,
+    device: str | None = None,
+) -> AuditEvent:
+    """Append one event to the chain in ``session``'s transaction and return it.
+
+    ``event`` reads ``source:subject:action`` (``incidents:person:view``). The actor's purpose,
+    channel and client are copied from ``actor``; anonymous events pass them explicitly.
+    """
+    _lock_chain(session)
+    last = session.execute(
+        select(AuditEvent.seq, AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1)
+    ).first()
+    seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS)
+    values: dict[str, Any] = {
+        "seq": seq,
+        "event_id": str(uuid.uuid4()),
+        "occurred_at": _now(),
+        "force_code": force_code or (actor.force_code if actor else None),
+        "event": event,
+        "action": AuditAction(action).value,
+        "actor_user_id": actor.user_id if actor else None,
+        "actor_name": actor.display_name if actor else None,
+        "actor_organisation": actor.organisation if actor else None,
+        "actor_role": actor.role.value if actor else None,
+        "on_behalf_of": None,
+        "object_type": object_type,
+        "object_id": None if object_id is None else str(object_id),
+        "data_subjects": sorted(set(data_subjects)),
+        "query": query,
+        "result_count": result_count,
+        "fields": dict(fields or {}),
+        "purpose": actor.purpose if actor else None,
+        "purpose_text": actor.purpose_text if actor else None,
+        "legal_basis": legal_basis,
+        "isa_id": isa_id,
+        "recipient": recipient,
+        "channel": channel or (actor.channel if actor else "batch"),
+        "client_ip": client_ip or (actor.client_ip if actor else None),
+        "device": device or (actor.device if actor else None),
+        "outcome": outcome,
+    }
+    row = AuditEvent(**values, prev_hash=prev, hash=_digest(prev, values))
+    session.add(row)
+    session.flush()
+    return row
+
+
+@dataclass(frozen=True)
+class ChainCheck:
+    events: int
+    first_broken_seq: int | None
+
+    @property
+    def intact(self) -> bool:
+        return self.first_broken_seq is None
+
+
+def verify(session: Session) -> ChainCheck:
+    """Recompute the chain; report the first row whose hash or link does not match."""
+    prev, expected_seq, count = GENESIS, 1, 0
+    rows = session.execute(select(AuditEvent).order_by(AuditEvent.seq)).scalars()
+    for row in rows:
+        count += 1
+        values = {k: getattr(row, k) for k in _CHAINED}
+        if row.seq != expected_seq or row.prev_hash != prev or row.hash != _digest(prev, values):
+            return ChainCheck(count, row.seq)
+        prev, expected_seq = row.hash, expected_seq + 1
+    return ChainCheck(count, None)
+
+
+def recent(session: Session, *, actor: Actor, limit: int = 100) -> list[AuditEvent]:
+    """The latest events, newest first; reading the log is itself logged."""
+    require(actor, Action.AUDIT_VIEW)
+    rows = list(
+        session.execute(select(AuditEvent).order_by(AuditEvent.seq.desc()).limit(limit)).scalars()
+    )
+    record(
+        session,
+        actor=actor,
+        event="audit:event:view",
+        action=AuditAction.VIEW,
+        object_type="audit_log",
+        result_count=len(rows),
+    )
+    return rows
+
+
+def count(session: Session) -> int:
+    return int(session.execute(select(func.count()).select_from(AuditEvent)).scalar_one())

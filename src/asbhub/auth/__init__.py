@@ -1,0 +1,1 @@
+"""Local accounts: users, password hashes, sign-in and lock-out."""

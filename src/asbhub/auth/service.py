@@ -1,0 +1,214 @@
+"""Accounts and sign-in. Passwords are hashed with argon2id; repeated failures lock an account."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from asbhub.audit.service import PURPOSES, AuditAction, record
+from asbhub.auth.models import User
+from asbhub.config import get_settings
+from asbhub.errors import AsbhubError, Conflict, InvalidInput
+from asbhub.permissions import Actor, Role, agency
+
+_hasher = PasswordHasher()
+# Verifying against this keeps the time of "no such user" close to "wrong password".
+_DUMMY_HASH = _hasher.hash("not-a-real-password")
+MIN_PASSWORD = 10
+
+
+class NotSignedIn(AsbhubError):
+    """The request needs a signed-in user and has none."""
+
+
+class SignInFailed(AsbhubError):
+    """Wrong name or password, or a locked or disabled account. One message for all."""
+
+    def __init__(self) -> None:
+        super().__init__("The user name or password is wrong, or the account is locked.")
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+def add_user(
+    session: Session,
+    *,
+    username: str,
+    password: str,
+    role: str,
+    display_name: str | None = None,
+    agency_code: str | None = None,
+    force_code: str = "essex",
+) -> User:
+    """Create a local account. Partners must name their agency; other roles must not."""
+    problems: dict[str, str] = {}
+    try:
+        role_ = Role(role)
+    except ValueError:
+        problems["role"] = "must be one of: " + ", ".join(r.value for r in Role)
+        role_ = None
+    if not username or not username.replace(".", "").replace("-", "").replace("_", "").isalnum():
+        problems["username"] = "letters, digits, '.', '-' and '_' only"
+    if len(password) < MIN_PASSWORD:
+        problems["password"] = f"at least {MIN_PASSWORD} characters"
+    if role_ is Role.PARTNER and not agency_code:
+        problems["agency"] = "a partner account must name its agency"
+    if role_ is not None and role_ is not Role.PARTNER and agency_code:
+        problems["agency"] = "only partner accounts belong to an agency"
+    if agency_code and "agency" not in problems:
+        try:
+            agency(agency_code, force_code)
+        except InvalidInput as exc:
+            problems.update(exc.fields)
+    if problems:
+        raise InvalidInput("the account cannot be created", problems)
+    if session.execute(select(User.id).where(User.username == username)).first():
+        raise Conflict(f"user {username!r} already exists")
+    assert role_ is not None
+    user = User(
+        username=username,
+        display_name=display_name or username,
+        password_hash=_hasher.hash(password),
+        role=role_.value,
+        force_code=force_code,
+        agency_code=agency_code,
+        active=True,
+        failed_logins=0,
+    )
+    session.add(user)
+    session.flush()
+    record(
+        session,
+        actor=None,
+        event="auth:user:create",
+        action=AuditAction.CREATE,
+        object_type="user",
+        object_id=user.id,
+        fields={"username": username, "role": role_.value, "agency": agency_code},
+        force_code=force_code,
+    )
+    return user
+
+
+def actor_for(
+    user: User,
+    *,
+    purpose: str | None = None,
+    purpose_text: str | None = None,
+    channel: str = "ui",
+    client_ip: str | None = None,
+    device: str | None = None,
+) -> Actor:
+    """The :class:`Actor` a user acts as, with the purpose and client of this request."""
+    role = Role(user.role)
+    return Actor(
+        user_id=user.id,
+        username=user.username,
+        display_name=user.display_name,
+        role=role,
+        force_code=user.force_code,
+        agency_code=user.agency_code,
+        purpose=purpose if purpose in PURPOSES else default_purpose(role),
+        purpose_text=purpose_text,
+        channel=channel,
+        client_ip=client_ip,
+        device=device,
+    )
+
+
+def default_purpose(role: Role) -> str:
+    return {
+        Role.ANALYST: "analysis",
+        Role.ADMIN: "administration",
+        Role.PARTNER: "partnership",
+        Role.SUPERVISOR: "supervision",
+        Role.ASB_OFFICER: "case_review",
+    }.get(role, "operational")
+
+
+def check_purpose(purpose: str) -> str:
+    if purpose not in PURPOSES:
+        raise InvalidInput("unknown purpose", {"purpose": "choose one of the listed purposes"})
+    return purpose
+
+
+def authenticate(
+    session: Session,
+    *,
+    username: str,
+    password: str,
+    client_ip: str | None = None,
+    device: str | None = None,
+    channel: str = "ui",
+) -> User | None:
+    """Check a name and password, counting failures and locking the account after too many.
+
+    Returns ``None`` on any failure (the caller raises :class:`SignInFailed` after committing,
+    so the failure count and the audit event are kept). Every attempt is audited.
+    """
+    settings = get_settings()
+    user = session.execute(select(User).where(User.username == username)).scalar_one_or_none()
+    now = _now()
+    if user is None:
+        with contextlib.suppress(VerificationError):
+            _hasher.verify(_DUMMY_HASH, password)
+        record(
+            session,
+            actor=None,
+            event="auth:session:login",
+            action=AuditAction.LOGIN,
+            fields={"username": username},
+            outcome="denied",
+            force_code=get_settings().default_force,
+            client_ip=client_ip,
+            device=device,
+            channel=channel,
+        )
+        return None
+    locked = user.locked_until is not None and user.locked_until > now
+    ok = False
+    if not locked and user.active:
+        try:
+            ok = _hasher.verify(user.password_hash, password)
+        except (VerificationError, InvalidHashError):
+            ok = False
+    if ok:
+        user.failed_logins = 0
+        user.locked_until = None
+        user.last_login_at = now
+        if _hasher.check_needs_rehash(user.password_hash):
+            user.password_hash = _hasher.hash(password)
+    elif not locked:
+        user.failed_logins += 1
+        if user.failed_logins >= settings.login_max_failures:
+            user.locked_until = now + dt.timedelta(minutes=settings.login_lockout_minutes)
+            user.failed_logins = 0
+    record(
+        session,
+        actor=actor_for(user, channel=channel, client_ip=client_ip, device=device),
+        event="auth:session:login",
+        action=AuditAction.LOGIN,
+        object_type="user",
+        object_id=user.id,
+        fields={"locked": locked or (user.locked_until is not None and not ok)},
+        outcome="success" if ok else "denied",
+    )
+    return user if ok else None
+
+
+def get_user(session: Session, user_id: int) -> User | None:
+    user = session.get(User, user_id)
+    if user is None or not user.active:
+        return None
+    return user
+
+
+def list_users(session: Session) -> list[User]:
+    return list(session.execute(select(User).order_by(User.username)).scalars())

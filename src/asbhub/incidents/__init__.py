@@ -1,0 +1,1 @@
+"""Reads of incidents, people and places for the staff screens and the API."""

@@ -1,0 +1,428 @@
+"""What the staff screens and the API read about incidents, people and places.
+
+Every function takes the session and the actor, checks the policy, narrows the query to the
+actor's scope and, where personal data is shown, records who saw whose data and why.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+from sqlalchemy import ColumnElement, extract, func, or_, select
+from sqlalchemy.orm import Session
+
+from asbhub.audit.models import AuditEvent
+from asbhub.audit.service import AuditAction, record
+from asbhub.errors import InvalidInput, NotFound
+from asbhub.geography.service import from_bng, to_bng
+from asbhub.incidents import queries
+from asbhub.incidents.schemas import (
+    COUNT_CAP,
+    PAGE_SIZE,
+    IncidentDetail,
+    IncidentFilters,
+    IncidentPage,
+    IncidentRow,
+    MonthlyCounts,
+    Nearby,
+    NearbyIncident,
+    PersonDetail,
+    PersonIncident,
+    PersonLink,
+    PersonSummary,
+    SearchResults,
+    TimelineEntry,
+)
+from asbhub.permissions import (
+    Action,
+    Actor,
+    allowed,
+    pseudonym,
+    require,
+    restrict_incidents,
+    sees_personal_data,
+)
+from asbhub.store.models import (
+    INCIDENT_TYPE_LABELS,
+    Incident,
+    IncidentPerson,
+    Location,
+    Person,
+)
+
+MAX_RADIUS_M = 5_000.0
+NEARBY_LIMIT = 500
+SEARCH_LIMIT = 50
+
+
+def _row(i: Incident, personal: bool) -> IncidentRow:
+    return IncidentRow(
+        id=i.id,
+        reference=i.reference,
+        received_at=i.received_at,
+        channel=i.channel,
+        type=i.opening_code,
+        type_label=INCIDENT_TYPE_LABELS[i.opening_code],
+        qualifier=i.qualifier,
+        covid_breach=i.covid_breach,
+        attended=i.attended,
+        status=i.status,
+        district=i.district,
+        local_authority_code=i.local_authority_code,
+        lsoa_code=i.lsoa_code,
+        location_text=i.location_text if personal else None,
+    )
+
+
+def list_incidents(
+    session: Session,
+    *,
+    actor: Actor,
+    filters: IncidentFilters,
+    after: str | None = None,
+    limit: int = PAGE_SIZE,
+) -> IncidentPage:
+    """One page of incidents, newest first, with a count capped at ``COUNT_CAP``."""
+    require(actor, Action.INCIDENT_LIST)
+    if not 1 <= limit <= 200:
+        raise InvalidInput("page size out of range", {"limit": "between 1 and 200"})
+    base = queries.apply_filters(restrict_incidents(actor, select(Incident)), filters)
+    rows = list(session.execute(queries.after(base, after).limit(limit + 1)).scalars())
+    more = len(rows) > limit
+    rows = rows[:limit]
+    if after is None and not more:
+        count = len(rows)  # the first page holds everything: no second query needed
+    else:
+        count = int(session.execute(queries.capped_count(base, COUNT_CAP)).scalar_one())
+    personal = sees_personal_data(actor)
+    last = rows[-1] if rows and more else None
+    return IncidentPage(
+        items=[_row(i, personal) for i in rows],
+        next_cursor=queries.encode_cursor(last.received_at, last.id) if last else None,
+        count=min(count, COUNT_CAP),
+        count_capped=count > COUNT_CAP,
+    )
+
+
+def _load_incident(session: Session, actor: Actor, incident_id: int) -> Incident:
+    stmt = restrict_incidents(actor, select(Incident).where(Incident.id == incident_id))
+    incident = session.execute(stmt).scalar_one_or_none()
+    if incident is None:
+        raise NotFound(f"incident {incident_id} not found")
+    return incident
+
+
+def _timeline(session: Session, i: Incident) -> list[TimelineEntry]:
+    entries = [TimelineEntry(at=i.received_at, what=f"Received by {i.channel.value}")]
+    if i.created_at:
+        entries.append(TimelineEntry(at=i.created_at, what="Recorded in asbhub"))
+    if i.attended_at:
+        entries.append(TimelineEntry(at=i.attended_at, what="Police attended"))
+    changes = session.execute(
+        select(AuditEvent.occurred_at, AuditEvent.event, AuditEvent.actor_name)
+        .where(
+            AuditEvent.object_type == "incident",
+            AuditEvent.object_id == str(i.id),
+            AuditEvent.action.in_(["create", "update", "link", "share", "merge"]),
+        )
+        .order_by(AuditEvent.seq)
+    ).all()
+    for at, event, who in changes:
+        entries.append(TimelineEntry(at=at, what=f"{event} by {who or 'the system'}"))
+    return sorted(entries, key=lambda e: e.at)
+
+
+def get_incident(session: Session, *, actor: Actor, incident_id: int) -> IncidentDetail:
+    """An incident with its people and timeline; names only for entitled roles (audited)."""
+    require(actor, Action.INCIDENT_VIEW)
+    i = _load_incident(session, actor, incident_id)
+    personal = sees_personal_data(actor)
+    links = session.execute(
+        select(IncidentPerson.role, Person)
+        .join(Person, Person.id == IncidentPerson.person_id)
+        .where(IncidentPerson.incident_id == i.id)
+        .order_by(IncidentPerson.role, Person.surname, Person.id)
+    ).all()
+    people = [
+        PersonLink(person_id=p.id, label=f"{p.forename} {p.surname}", role=role)
+        if personal
+        else PersonLink(person_id=None, label=pseudonym(p.id), role=role)
+        for role, p in links
+    ]
+    if personal:
+        record(
+            session,
+            actor=actor,
+            event="incidents:incident:view",
+            action=AuditAction.VIEW,
+            object_type="incident",
+            object_id=i.id,
+            data_subjects=[p.id for _, p in links],
+        )
+    base = _row(i, personal).model_dump()
+    return IncidentDetail(
+        **base,
+        closing_code=i.closing_code,
+        hate_motivated=i.hate_motivated,
+        attended_at=i.attended_at,
+        narrative=i.narrative if personal else None,
+        longitude=i.longitude,
+        latitude=i.latitude,
+        location_id=i.location_id,
+        people=people,
+        timeline=_timeline(session, i),
+        personal_data_shown=personal,
+    )
+
+
+def get_incident_by_reference(session: Session, *, actor: Actor, reference: str) -> int:
+    require(actor, Action.INCIDENT_VIEW)
+    stmt = restrict_incidents(
+        actor, select(Incident.id).where(Incident.reference == reference.strip().upper())
+    )
+    found = session.execute(stmt).scalar_one_or_none()
+    if found is None:
+        raise NotFound(f"no incident with reference {reference!r}")
+    return int(found)
+
+
+def get_person(session: Session, *, actor: Actor, person_id: int) -> PersonDetail:
+    """A person and every incident they appear in, in any role. Always audited."""
+    require(actor, Action.PERSON_VIEW)
+    person = session.execute(
+        select(Person).where(Person.id == person_id, Person.force_code == actor.force_code)
+    ).scalar_one_or_none()
+    if person is None:
+        raise NotFound(f"person {person_id} not found")
+    stmt = restrict_incidents(
+        actor,
+        select(IncidentPerson.role, Incident)
+        .join(Incident, Incident.id == IncidentPerson.incident_id)
+        .where(IncidentPerson.person_id == person.id),
+    ).order_by(Incident.received_at.desc(), Incident.id.desc())
+    incidents = [PersonIncident(role=r, incident=_row(i, True)) for r, i in session.execute(stmt)]
+    record(
+        session,
+        actor=actor,
+        event="incidents:person:view",
+        action=AuditAction.VIEW,
+        object_type="person",
+        object_id=person.id,
+        data_subjects=[person.id],
+        result_count=len(incidents),
+    )
+    return PersonDetail(
+        id=person.id,
+        forename=person.forename,
+        surname=person.surname,
+        date_of_birth=person.date_of_birth,
+        phone=person.phone,
+        email=person.email,
+        address=person.address,
+        vulnerable=person.vulnerable,
+        vulnerability_flags=list(person.vulnerability_flags or []),
+        incidents=incidents,
+    )
+
+
+def _nearby(
+    session: Session,
+    actor: Actor,
+    *,
+    x: float,
+    y: float,
+    radius: float,
+    label: str,
+    location_id: int | None,
+) -> Nearby:
+    if not (0 < radius <= MAX_RADIUS_M) or not (math.isfinite(x) and math.isfinite(y)):
+        raise InvalidInput(
+            "the radius is out of range", {"radius": f"between 1 and {MAX_RADIUS_M:.0f} metres"}
+        )
+    base = queries.within_box(restrict_incidents(actor, select(Incident)), x, y, radius)
+    total = int(session.execute(queries.capped_count(base, COUNT_CAP)).scalar_one())
+    rows = session.execute(queries.after(base, None).limit(NEARBY_LIMIT)).scalars()
+    personal = sees_personal_data(actor)
+    items = [
+        NearbyIncident(
+            **_row(i, personal).model_dump(),
+            distance_m=round(math.hypot((i.x_bng or 0) - x, (i.y_bng or 0) - y), 1),
+            longitude=None if i.longitude is None else round(i.longitude, 6 if personal else 3),
+            latitude=None if i.latitude is None else round(i.latitude, 6 if personal else 3),
+        )
+        for i in rows
+    ]
+    lon, lat = from_bng([x], [y])
+    return Nearby(
+        label=label,
+        location_id=location_id,
+        x_bng=x,
+        y_bng=y,
+        longitude=round(float(lon[0]), 6),
+        latitude=round(float(lat[0]), 6),
+        radius_m=radius,
+        items=items,
+        total=total,
+        truncated=total > len(items),
+    )
+
+
+def location_incidents(
+    session: Session, *, actor: Actor, location_id: int, radius: float = 250.0
+) -> Nearby:
+    """Every incident in the actor's scope within ``radius`` metres of a stored location."""
+    require(actor, Action.LOCATION_VIEW)
+    loc = session.execute(
+        select(Location).where(Location.id == location_id, Location.force_code == actor.force_code)
+    ).scalar_one_or_none()
+    if loc is None or loc.x_bng is None or loc.y_bng is None:
+        raise NotFound(f"location {location_id} not found or not mapped")
+    if sees_personal_data(actor):
+        label = loc.address + (f", {loc.postcode}" if loc.postcode else "")
+    else:
+        label = f"{loc.premises_type.value.replace('_', ' ')} in {loc.district or 'Essex'}"
+    return _nearby(
+        session,
+        actor,
+        x=loc.x_bng,
+        y=loc.y_bng,
+        radius=radius,
+        label=label,
+        location_id=loc.id,
+    )
+
+
+def incidents_near(
+    session: Session,
+    *,
+    actor: Actor,
+    longitude: float,
+    latitude: float,
+    radius: float = 250.0,
+) -> Nearby:
+    """Every incident in the actor's scope within ``radius`` metres of a point."""
+    require(actor, Action.LOCATION_VIEW)
+    if not (-8.0 <= longitude <= 2.0 and 49.0 <= latitude <= 61.0):
+        raise InvalidInput("the point is outside Great Britain", {"longitude": "out of range"})
+    x, y = to_bng([longitude], [latitude])
+    label = f"{latitude:.5f}, {longitude:.5f}"
+    return _nearby(
+        session, actor, x=float(x[0]), y=float(y[0]), radius=radius, label=label, location_id=None
+    )
+
+
+def search(session: Session, *, actor: Actor, q: str) -> SearchResults:
+    """Find incidents by reference or place and, for entitled roles, people by name."""
+    require(actor, Action.INCIDENT_SEARCH)
+    q = q.strip()
+    if not 2 <= len(q) <= 100:
+        raise InvalidInput("search for 2 to 100 characters", {"q": "2 to 100 characters"})
+    personal = sees_personal_data(actor)
+    ref_stmt = restrict_incidents(
+        actor, select(Incident).where(Incident.reference.startswith(q.upper(), autoescape=True))
+    )
+    by_ref = list(session.execute(queries.after(ref_stmt, None).limit(SEARCH_LIMIT)).scalars())
+    if by_ref:
+        rows = [_row(i, personal) for i in by_ref]
+        return SearchResults(query=q, kind="reference", incidents=rows, people=[])
+    incidents: list[IncidentRow] = []
+    if personal:
+        # Free-text places can name a home, so only roles that see personal data match them.
+        like = f"%{q.lower()}%"
+        place_stmt = restrict_incidents(
+            actor,
+            select(Incident).where(func.lower(Incident.location_text).like(like, escape="\\")),
+        )
+        found = session.execute(queries.after(place_stmt, None).limit(SEARCH_LIMIT)).scalars()
+        incidents = [_row(i, True) for i in found]
+    else:
+        district = restrict_incidents(
+            actor, select(Incident).where(func.lower(Incident.district) == q.lower())
+        )
+        found = session.execute(queries.after(district, None).limit(SEARCH_LIMIT)).scalars()
+        incidents = [_row(i, False) for i in found]
+    people: list[PersonSummary] = []
+    if allowed(actor, Action.PERSON_SEARCH):
+        people = _people_named(session, actor, q)
+        record(
+            session,
+            actor=actor,
+            event="incidents:person:search",
+            action=AuditAction.SEARCH,
+            object_type="person",
+            query=q,
+            result_count=len(people),
+            data_subjects=[p.id for p in people],
+        )
+    kind = "person" if people and not incidents else ("place" if incidents else "all")
+    return SearchResults(query=q, kind=kind, incidents=incidents, people=people)
+
+
+def _people_named(session: Session, actor: Actor, q: str) -> list[PersonSummary]:
+    words = q.replace(",", " ").split()
+    conds: list[ColumnElement[bool]] = []
+    if len(words) >= 2:
+        conds.append(
+            (func.lower(Person.forename) == words[0].lower())
+            & func.lower(Person.surname).startswith(" ".join(words[1:]).lower(), autoescape=True)
+        )
+    conds.append(func.lower(Person.surname).startswith(q.lower(), autoescape=True))
+    n_incidents = (
+        select(func.count())
+        .where(IncidentPerson.person_id == Person.id)
+        .correlate(Person)
+        .scalar_subquery()
+    )
+    rows = session.execute(
+        select(Person, n_incidents)
+        .where(Person.force_code == actor.force_code, or_(*conds))
+        .order_by(Person.surname, Person.forename, Person.id)
+        .limit(SEARCH_LIMIT)
+    ).all()
+    return [
+        PersonSummary(
+            id=p.id, name=f"{p.forename} {p.surname}", date_of_birth=p.date_of_birth, incidents=n
+        )
+        for p, n in rows
+    ]
+
+
+def monthly_counts(session: Session, *, actor: Actor, months: int = 12) -> MonthlyCounts:
+    """Incidents per month and policing district over the latest ``months`` months held."""
+    require(actor, Action.DASHBOARD_VIEW)
+    if not allowed(actor, Action.INCIDENT_LIST):
+        return MonthlyCounts(months=[], districts=[], counts={}, total=0)
+    latest = session.execute(
+        restrict_incidents(actor, select(func.max(Incident.received_at)))
+    ).scalar_one()
+    if latest is None:
+        return MonthlyCounts(months=[], districts=[], counts={}, total=0)
+    first = dt.date(latest.year, latest.month, 1)
+    for _ in range(months - 1):
+        first = (first - dt.timedelta(days=1)).replace(day=1)
+    year, month = extract("year", Incident.received_at), extract("month", Incident.received_at)
+    district = func.coalesce(Incident.district, "Unknown")
+    stmt = restrict_incidents(
+        actor,
+        select(year, month, district, func.count())
+        .where(Incident.received_at >= dt.datetime.combine(first, dt.time()))
+        .group_by(year, month, district),
+    )
+    labels: list[str] = []
+    d = first
+    while d <= latest.date():
+        labels.append(f"{d:%Y-%m}")
+        d = (d + dt.timedelta(days=32)).replace(day=1)
+    index = {m: n for n, m in enumerate(labels)}
+    counts: dict[str, list[int]] = {}
+    for y, m, dist, n in session.execute(stmt):
+        key = f"{int(y):04d}-{int(m):02d}"
+        if key in index:
+            counts.setdefault(dist, [0] * len(labels))[index[key]] += int(n)
+    return MonthlyCounts(
+        months=labels,
+        districts=sorted(counts),
+        counts=dict(sorted(counts.items())),
+        total=sum(sum(v) for v in counts.values()),
+    )

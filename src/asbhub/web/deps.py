@@ -1,0 +1,77 @@
+"""Request dependencies: a database session, the current actor and permission checks."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+
+from asbhub.auth.service import NotSignedIn, actor_for, get_user
+from asbhub.permissions import Action, Actor, require
+from asbhub.store.engine import session_scope
+
+
+def get_engine(request: Request) -> Engine:
+    engine: Engine = request.app.state.engine
+    return engine
+
+
+def _session(request: Request) -> Iterator[Session]:
+    with session_scope(get_engine(request)) as session:
+        yield session
+
+
+# scope="function": commit (including audit events) before the response goes out, and roll
+# back if the handler raised.
+DbSession = Annotated[Session, Depends(_session, scope="function")]
+
+
+def is_api(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+def optional_actor(request: Request, session: DbSession) -> Actor | None:
+    """The signed-in actor, or ``None``; also kept on ``request.state`` for templates."""
+    user_id = request.session.get("uid")
+    actor = None
+    if isinstance(user_id, int):
+        user = get_user(session, user_id)
+        if user is not None:
+            client = request.client.host if request.client else None
+            actor = actor_for(
+                user,
+                purpose=request.session.get("purpose"),
+                purpose_text=request.session.get("purpose_text"),
+                channel="api" if is_api(request) else "ui",
+                client_ip=client,
+                device=request.headers.get("user-agent", "")[:300] or None,
+            )
+    request.state.actor = actor
+    return actor
+
+
+OptionalActor = Annotated[Actor | None, Depends(optional_actor)]
+
+
+class RequireAction:
+    """Dependency that yields the actor if the policy grants ``action``.
+
+    The action is kept on the instance so tests can read each route's policy from the app.
+    """
+
+    def __init__(self, action: Action) -> None:
+        self.action = action
+
+    def __call__(self, actor: OptionalActor) -> Actor:
+        if actor is None:
+            raise NotSignedIn("Sign in to continue.")
+        return require(actor, self.action)
+
+
+def require_action(action: Action) -> Actor:
+    """``actor: Actor = require_action(Action.X)`` in a route's signature."""
+    result: Actor = Depends(RequireAction(action))
+    return result

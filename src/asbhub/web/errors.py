@@ -1,0 +1,139 @@
+"""One place that turns errors into responses: JSON for the API, a readable page otherwise.
+
+API shape: ``{"error": {"status": 404, "message": "...", "fields": {"name": "problem"}}}``.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from asbhub.audit.service import AuditAction, record
+from asbhub.auth.service import NotSignedIn, SignInFailed
+from asbhub.errors import AsbhubError, Conflict, InvalidInput, NotFound, NotPermitted
+from asbhub.store.engine import session_scope
+
+log = logging.getLogger("asbhub.web")
+
+STATUS: list[tuple[type[AsbhubError], int]] = [
+    (NotSignedIn, 401),
+    (SignInFailed, 401),
+    (NotPermitted, 403),
+    (NotFound, 404),
+    (Conflict, 409),
+    (InvalidInput, 422),
+]
+TITLES = {
+    400: "Bad request",
+    401: "Sign in needed",
+    403: "Not permitted",
+    404: "Page not found",
+    405: "Method not allowed",
+    409: "Conflict",
+    422: "Check your answers",
+    429: "Too many requests",
+    500: "Sorry, something went wrong",
+}
+
+
+def wants_json(request: Request) -> bool:
+    if request.url.path.startswith("/api/") or request.url.path == "/openapi.json":
+        return True
+    accept = request.headers.get("accept", "")
+    return "application/json" in accept and "text/html" not in accept
+
+
+def error_response(
+    request: Request,
+    status: int,
+    message: str,
+    fields: dict[str, str] | None = None,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    fields = fields or {}
+    if wants_json(request):
+        body = {"error": {"status": status, "message": message, "fields": fields}}
+        return JSONResponse(body, status_code=status, headers=headers)
+    templates = request.app.state.templates
+    return templates.TemplateResponse(
+        request,
+        "error.html",
+        {
+            "status": status,
+            "title": TITLES.get(status, "Error"),
+            "message": message,
+            "fields": fields,
+            "actor": getattr(request.state, "actor", None),
+        },
+        status_code=status,
+        headers=headers,
+    )
+
+
+def _audit_denied(request: Request, exc: NotPermitted) -> None:
+    actor = getattr(request.state, "actor", None)
+    if actor is None:
+        return
+    with session_scope(request.app.state.engine) as session:
+        record(
+            session,
+            actor=actor,
+            event="web:route:access_denied",
+            action=AuditAction.ACCESS_DENIED,
+            object_type="route",
+            object_id=request.url.path[:80],
+            outcome="denied",
+            fields={"method": request.method, "reason": str(exc)},
+        )
+
+
+async def handle_domain(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, AsbhubError)
+    status = next((code for cls, code in STATUS if isinstance(exc, cls)), 400)
+    if isinstance(exc, NotSignedIn) and not wants_json(request):
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse(f"/login?next={quote(target, safe='')}", status_code=303)
+    if isinstance(exc, NotPermitted):
+        _audit_denied(request, exc)
+    fields = exc.fields if isinstance(exc, InvalidInput) else {}
+    message = exc.message if isinstance(exc, InvalidInput) else str(exc)
+    return error_response(request, status, message, fields)
+
+
+async def handle_http(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, StarletteHTTPException)
+    message = exc.detail if isinstance(exc.detail, str) else TITLES.get(exc.status_code, "Error")
+    headers = dict(exc.headers) if exc.headers else None
+    return error_response(request, exc.status_code, message, headers=headers)
+
+
+def _place(loc: tuple[Any, ...] | list[Any]) -> str:
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header", "cookie")]
+    return ".".join(parts) or "request"
+
+
+async def handle_validation(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
+    fields: dict[str, str] = {}
+    for err in exc.errors():
+        fields.setdefault(_place(err.get("loc", ())), str(err.get("msg", "invalid")))
+    return error_response(request, 422, "Some of the values sent are not valid.", fields)
+
+
+async def handle_unexpected(request: Request, exc: Exception) -> Response:
+    # Log the type and path only: messages can carry personal data.
+    log.error("web.unhandled_error", extra={"path": request.url.path, "type": type(exc).__name__})
+    return error_response(request, 500, "The server could not complete the request.")
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(AsbhubError, handle_domain)
+    app.add_exception_handler(StarletteHTTPException, handle_http)
+    app.add_exception_handler(RequestValidationError, handle_validation)
+    app.add_exception_handler(Exception, handle_unexpected)

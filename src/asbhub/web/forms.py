@@ -1,0 +1,31 @@
+"""Reading HTML form and query input leniently: blank fields mean "not given"."""
+
+from __future__ import annotations
+
+from typing import TypeVar
+
+from fastapi import Request
+from pydantic import BaseModel, ValidationError
+
+from asbhub.errors import InvalidInput
+from asbhub.incidents.schemas import IncidentFilters
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def parse_query(request: Request, model: type[M]) -> M:
+    """Validate the non-blank query parameters named by ``model``'s fields."""
+    data = {
+        k: v.strip()
+        for k, v in request.query_params.items()
+        if k in model.model_fields and v.strip() != ""
+    }
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        fields = {".".join(map(str, e["loc"])): e["msg"] for e in exc.errors()}
+        raise InvalidInput("Some filters are not valid.", fields) from None
+
+
+def incident_filters(request: Request) -> IncidentFilters:
+    return parse_query(request, IncidentFilters)

@@ -1,0 +1,1 @@
+"""One router per capability; the factory in web/app.py includes each."""

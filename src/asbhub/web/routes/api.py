@@ -1,0 +1,149 @@
+"""The JSON API under ``/api/v1``; its OpenAPI document is served at ``/openapi.json``.
+
+It uses the same signed session cookie as the screens (sign in at ``/login``); unsafe methods
+need the ``X-CSRF-Token`` header. Errors share one shape, :class:`ErrorBody`.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel
+
+from asbhub.incidents import service
+from asbhub.incidents.schemas import (
+    IncidentDetail,
+    IncidentFilters,
+    IncidentPage,
+    MonthlyCounts,
+    Nearby,
+    PersonDetail,
+    SearchResults,
+)
+from asbhub.permissions import GRANTS, Action, Actor
+from asbhub.web.deps import DbSession, require_action
+
+
+class ErrorDetail(BaseModel):
+    status: int
+    message: str
+    fields: dict[str, str]
+
+
+class ErrorBody(BaseModel):
+    error: ErrorDetail
+
+
+class Me(BaseModel):
+    user_id: int
+    username: str
+    display_name: str
+    role: str
+    organisation: str
+    agency: str | None
+    purpose: str
+    actions: list[str]
+
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    code: {"model": ErrorBody, "description": text}
+    for code, text in [
+        (401, "Not signed in"),
+        (403, "Not permitted for this role"),
+        (404, "Not found or outside your scope"),
+        (422, "Invalid input"),
+    ]
+}
+router = APIRouter(prefix="/api/v1", tags=["staff"], responses=ERRORS)
+Radius = Annotated[float, Query(gt=0, le=service.MAX_RADIUS_M, description="Metres")]
+
+
+@router.get("/me", response_model=Me)
+def me(actor: Actor = require_action(Action.DASHBOARD_VIEW)) -> Me:
+    """Who is signed in, and what they may do."""
+    return Me(
+        user_id=actor.user_id,
+        username=actor.username,
+        display_name=actor.display_name,
+        role=actor.role.value,
+        organisation=actor.organisation,
+        agency=actor.agency_code,
+        purpose=actor.purpose,
+        actions=sorted(a.value for a in GRANTS[actor.role]),
+    )
+
+
+@router.get("/incidents", response_model=IncidentPage)
+def list_incidents(
+    session: DbSession,
+    filters: Annotated[IncidentFilters, Query()],
+    after: Annotated[str | None, Query(max_length=200, description="Cursor")] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    actor: Actor = require_action(Action.INCIDENT_LIST),
+) -> IncidentPage:
+    """Incidents newest first, filtered, paged by cursor (``next_cursor``)."""
+    return service.list_incidents(session, actor=actor, filters=filters, after=after, limit=limit)
+
+
+@router.get("/incidents/{incident_id}", response_model=IncidentDetail)
+def get_incident(
+    session: DbSession,
+    incident_id: int,
+    actor: Actor = require_action(Action.INCIDENT_VIEW),
+) -> IncidentDetail:
+    """One incident with its people (names only for entitled roles) and timeline."""
+    return service.get_incident(session, actor=actor, incident_id=incident_id)
+
+
+@router.get("/search", response_model=SearchResults)
+def search(
+    session: DbSession,
+    q: Annotated[str, Query(min_length=2, max_length=100)],
+    actor: Actor = require_action(Action.INCIDENT_SEARCH),
+) -> SearchResults:
+    """Search by incident reference, place or (for entitled roles) a person's name."""
+    return service.search(session, actor=actor, q=q)
+
+
+@router.get("/people/{person_id}", response_model=PersonDetail)
+def get_person(
+    session: DbSession,
+    person_id: int,
+    actor: Actor = require_action(Action.PERSON_VIEW),
+) -> PersonDetail:
+    """A person and all their incidents in any role. Each call is audited."""
+    return service.get_person(session, actor=actor, person_id=person_id)
+
+
+@router.get("/locations/{location_id}/incidents", response_model=Nearby)
+def location_incidents(
+    session: DbSession,
+    location_id: int,
+    radius: Radius = 250.0,
+    actor: Actor = require_action(Action.LOCATION_VIEW),
+) -> Nearby:
+    """Incidents within ``radius`` metres of a stored location."""
+    return service.location_incidents(session, actor=actor, location_id=location_id, radius=radius)
+
+
+@router.get("/near", response_model=Nearby)
+def near(
+    session: DbSession,
+    lon: Annotated[float, Query(ge=-8, le=2)],
+    lat: Annotated[float, Query(ge=49, le=61)],
+    radius: Radius = 250.0,
+    actor: Actor = require_action(Action.LOCATION_VIEW),
+) -> Nearby:
+    """Incidents within ``radius`` metres of a WGS84 point."""
+    return service.incidents_near(session, actor=actor, longitude=lon, latitude=lat, radius=radius)
+
+
+@router.get("/dashboard/monthly", response_model=MonthlyCounts)
+def monthly(
+    session: DbSession,
+    months: Annotated[int, Query(ge=1, le=60)] = 12,
+    actor: Actor = require_action(Action.DASHBOARD_VIEW),
+) -> MonthlyCounts:
+    """Incidents per month and policing district."""
+    return service.monthly_counts(session, actor=actor, months=months)

@@ -1,0 +1,111 @@
+"""Staff screens: incident list, search, incident, person and location pages."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import RedirectResponse, Response
+
+from asbhub.incidents import service
+from asbhub.incidents.schemas import IncidentFilters, Nearby
+from asbhub.permissions import Action, Actor
+from asbhub.store.models import INCIDENT_TYPE_LABELS, Channel, Qualifier
+from asbhub.web.deps import DbSession, require_action
+from asbhub.web.forms import incident_filters
+from asbhub.web.templating import render
+from asbhub.web.views import filter_options
+
+router = APIRouter(include_in_schema=False)
+Radius = Annotated[float, Query(gt=0, le=service.MAX_RADIUS_M)]
+
+
+def _points(near: Nearby) -> list[dict[str, object]]:
+    return [
+        {"lat": i.latitude, "lon": i.longitude, "ref": i.reference, "url": f"/incidents/{i.id}"}
+        for i in near.items
+        if i.latitude is not None and i.longitude is not None
+    ]
+
+
+@router.get("/incidents")
+def incident_list(
+    request: Request,
+    session: DbSession,
+    filters: IncidentFilters = Depends(incident_filters),
+    after: Annotated[str | None, Query(max_length=200)] = None,
+    actor: Actor = require_action(Action.INCIDENT_LIST),
+) -> Response:
+    page = service.list_incidents(session, actor=actor, filters=filters, after=after or None)
+    ctx = {
+        "page": page,
+        "filters": filters,
+        "active": filters.active(),
+        "options": filter_options(actor),
+        "type_choices": [(t.value, label) for t, label in INCIDENT_TYPE_LABELS.items()],
+        "channel_choices": [(c.value, c.value.replace("_", " ")) for c in Channel],
+        "qualifier_choices": [(q.value, q.value.title()) for q in Qualifier],
+    }
+    return render(request, "incidents/list.html", ctx, partial="incidents/_table.html")
+
+
+@router.get("/incidents/{incident_id}")
+def incident_page(
+    request: Request,
+    session: DbSession,
+    incident_id: int,
+    actor: Actor = require_action(Action.INCIDENT_VIEW),
+) -> Response:
+    incident = service.get_incident(session, actor=actor, incident_id=incident_id)
+    return render(request, "incidents/incident.html", {"i": incident})
+
+
+@router.get("/search")
+def search_page(
+    request: Request,
+    session: DbSession,
+    q: Annotated[str, Query(max_length=100)] = "",
+    actor: Actor = require_action(Action.INCIDENT_SEARCH),
+) -> Response:
+    if not q.strip():
+        return render(request, "incidents/search.html", {"results": None, "q": ""})
+    results = service.search(session, actor=actor, q=q)
+    if results.kind == "reference" and len(results.incidents) == 1:
+        return RedirectResponse(f"/incidents/{results.incidents[0].id}", status_code=303)
+    return render(request, "incidents/search.html", {"results": results, "q": q})
+
+
+@router.get("/people/{person_id}")
+def person_page(
+    request: Request,
+    session: DbSession,
+    person_id: int,
+    actor: Actor = require_action(Action.PERSON_VIEW),
+) -> Response:
+    person = service.get_person(session, actor=actor, person_id=person_id)
+    return render(request, "incidents/person.html", {"p": person})
+
+
+@router.get("/locations/{location_id}")
+def location_page(
+    request: Request,
+    session: DbSession,
+    location_id: int,
+    radius: Radius = 250.0,
+    actor: Actor = require_action(Action.LOCATION_VIEW),
+) -> Response:
+    near = service.location_incidents(session, actor=actor, location_id=location_id, radius=radius)
+    return render(request, "incidents/near.html", {"near": near, "near_points": _points(near)})
+
+
+@router.get("/near")
+def near_page(
+    request: Request,
+    session: DbSession,
+    lon: Annotated[float, Query(ge=-8, le=2)],
+    lat: Annotated[float, Query(ge=49, le=61)],
+    radius: Radius = 250.0,
+    actor: Actor = require_action(Action.LOCATION_VIEW),
+) -> Response:
+    near = service.incidents_near(session, actor=actor, longitude=lon, latitude=lat, radius=radius)
+    return render(request, "incidents/near.html", {"near": near, "near_points": _points(near)})
