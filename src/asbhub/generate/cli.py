@@ -2,6 +2,88 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+from asbhub.clikit import DbOption, JsonOption, console, domain_errors, engine_for, print_json
+from asbhub.generate.calibration import financial_year, period
 
 app = typer.Typer()
+
+
+def _progress(json_output: bool) -> Progress:
+    from asbhub.clikit import err_console
+
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=True,
+        disable=json_output,
+    )
+
+
+@app.command("generate")
+def generate_cmd(
+    force: Annotated[str, typer.Option("--force", help="Force code (data.police.uk slug).")],
+    start: Annotated[str, typer.Option("--from", help="First month, YYYY-MM.")],
+    end: Annotated[str, typer.Option("--to", help="Last month, YYYY-MM (included).")],
+    seed: Annotated[int, typer.Option("--seed", help="Random seed; same seed, same data.")],
+    replace: Annotated[
+        bool,
+        typer.Option("--replace", help="Delete generated incidents of the period first."),
+    ] = False,
+    db: DbOption = None,
+    json_output: JsonOption = False,
+) -> None:
+    """Write synthetic NSIR incidents calibrated to the 2021 deep dive (see docs/generator.md)."""
+    from asbhub.generate.service import generate
+
+    with domain_errors():
+        first, last = period(start, end)  # fail on a bad period before touching the database
+        years = financial_year(last.year, last.month) - financial_year(first.year, first.month)
+        with _progress(json_output) as bar:
+            task = bar.add_task("generating", total=years + 1 + 4)
+
+            def step(what: str) -> None:
+                bar.update(task, advance=1, description=what)
+
+            report = generate(
+                engine_for(db),
+                force_code=force,
+                start=start,
+                end=end,
+                seed=seed,
+                replace=replace,
+                progress=step,
+            )
+    if json_output:
+        print_json(report)
+        return
+    console.print(
+        f"generated {report['incidents']:,} {force} incidents, {report['people']:,} people, "
+        f"{report['links']:,} links and {report['locations']:,} locations "
+        f"in {report['seconds']} s"
+        + (f" (replaced {report['replaced']:,})" if report["replaced"] else "")
+    )
+    for period_end, counts in report["per_year"].items():
+        console.print(
+            f"  12 months to {period_end}: {counts['incidents']:,} incidents, "
+            f"{counts['attended']:,} attended, {counts['covid_breaches']:,} COVID breaches"
+        )
+
+
+@app.command("demo")
+def demo_cmd(db: DbOption = None, json_output: JsonOption = False) -> None:
+    """Build the demo database: schema, Essex reference areas, six generated years (seed 2021)
+    and the shipped 2025 data.police.uk ASB slice. Quick when the database is already built."""
+    from asbhub.generate.demo import build_demo
+
+    with domain_errors():
+        report = build_demo(engine_for(db), progress=None if json_output else console.print)
+    if json_output:
+        print_json(report)
