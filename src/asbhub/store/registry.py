@@ -11,6 +11,7 @@ MODEL_MODULES = [
     "asbhub.store.models",
     "asbhub.auth.models",
     "asbhub.audit.models",
+    "asbhub.contact.models",
 ]
 
 

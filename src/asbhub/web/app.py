@@ -11,7 +11,7 @@ from asbhub.config import Settings, get_settings
 from asbhub.errors import InvalidInput
 from asbhub.store.engine import make_engine
 from asbhub.web import errors
-from asbhub.web.routes import api, auth, home, incidents
+from asbhub.web.routes import api, auth, contact, home, incidents, public
 from asbhub.web.security import SecurityHeaders, verify_csrf
 from asbhub.web.templating import HERE, make_templates
 
@@ -61,4 +61,7 @@ def create_app(database_url: str | None = None, settings: Settings | None = None
     app.include_router(home.router)
     app.include_router(incidents.router)
     app.include_router(api.router)
+    app.include_router(public.router)
+    app.include_router(contact.router)
+    app.include_router(contact.api)
     return app

@@ -1,0 +1,1 @@
+"""The public's contact channels: online ASB reports, live chat, and their counts."""

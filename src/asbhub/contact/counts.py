@@ -1,0 +1,214 @@
+"""Counts of the public's channels that the board uses: online reports and live chats.
+
+What each count means:
+
+* **online reports** — incidents whose channel is ``online`` (reports made on the force's web
+  form, whether stored by ``/report`` or imported or generated), by the day they were received.
+* **chats** — live chat conversations by the day they started: every row of ``chats`` (taken or
+  not, and whether or not it became an incident), plus incidents with channel ``live_chat``
+  that no chat row points at (history that was imported or generated without transcripts).
+  A chat turned into an incident is therefore counted once.
+* **per day** — a period's count divided by the days from the first day the channel had any
+  contact in the period to the end of the period, as the 2021 deep dive counts "since launch".
+* **quarters** are financial: Q1 April–June, Q2 July–September, Q3 October–December,
+  Q4 January–March, labelled by financial year (``2020-21 Q3``). The change is on the
+  previous quarter; a quarter the period cuts short is marked partial.
+
+The query returns one row per day and channel (grouped in the database); the rest are pure
+functions of frames.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
+
+from asbhub.contact.models import Chat
+from asbhub.permissions import Action, Actor, require
+from asbhub.store.models import Channel, Incident
+
+COLUMNS = ("online_reports", "chats")
+
+DEFINITIONS: dict[str, str] = {
+    "online_reports": "Incidents received through the online report form (channel online), "
+    "by the day received.",
+    "chats": "Live chat conversations by the day they started: every chat, taken or not, plus "
+    "live_chat incidents not linked to a chat (history without transcripts).",
+    "per_day": "Count divided by the days from the channel's first contact in the period to "
+    "the period's end.",
+    "quarter": "Financial quarters: Q1 Apr-Jun, Q2 Jul-Sep, Q3 Oct-Dec, Q4 Jan-Mar.",
+    "change_on_previous_quarter": "This quarter's count minus the previous quarter's.",
+}
+
+
+def _bounds(start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    return (
+        dt.datetime.combine(start, dt.time()),
+        dt.datetime.combine(end + dt.timedelta(days=1), dt.time()),
+    )
+
+
+def _by_day(session: Session, stmt: Select[Any]) -> pd.Series:
+    rows = session.execute(stmt).all()
+    if not rows:
+        return pd.Series(dtype="int64")
+    days = pd.to_datetime([str(r[0])[:10] for r in rows])
+    return pd.Series([int(r[1]) for r in rows], index=days, dtype="int64").groupby(level=0).sum()
+
+
+def daily_counts(
+    session: Session, *, force_code: str, start: dt.date, end: dt.date
+) -> pd.DataFrame:
+    """One row per day from ``start`` to ``end`` inclusive: online reports and chats."""
+    if end < start:
+        raise ValueError("end is before start")
+    lo, hi = _bounds(start, end)
+    inc_day = func.date(Incident.received_at)
+    online = _by_day(
+        session,
+        select(inc_day, func.count())
+        .where(
+            Incident.force_code == force_code,
+            Incident.channel == Channel.ONLINE,
+            Incident.received_at >= lo,
+            Incident.received_at < hi,
+        )
+        .group_by(inc_day),
+    )
+    linked = select(Chat.id).where(Chat.incident_id == Incident.id).exists()
+    chat_incidents = _by_day(
+        session,
+        select(inc_day, func.count())
+        .where(
+            Incident.force_code == force_code,
+            Incident.channel == Channel.LIVE_CHAT,
+            Incident.received_at >= lo,
+            Incident.received_at < hi,
+            ~linked,
+        )
+        .group_by(inc_day),
+    )
+    chat_day = func.date(Chat.started_at)
+    chats = _by_day(
+        session,
+        select(chat_day, func.count())
+        .where(Chat.force_code == force_code, Chat.started_at >= lo, Chat.started_at < hi)
+        .group_by(chat_day),
+    )
+    return frame_from_series(
+        start, end, online_reports=online, chats=chats.add(chat_incidents, fill_value=0)
+    )
+
+
+def frame_from_series(start: dt.date, end: dt.date, **series: pd.Series) -> pd.DataFrame:
+    """Align per-day series on every day of the period, zero where a day had nothing."""
+    index = pd.date_range(start, end, freq="D", name="day")
+    frame = pd.DataFrame(index=index)
+    for name in COLUMNS:
+        s = series.get(name, pd.Series(dtype="int64"))
+        frame[name] = s.reindex(index, fill_value=0).astype("int64")
+    return frame
+
+
+def quarter_label(period: pd.Period) -> str:
+    """``Period('2021Q3', 'Q-MAR')`` (Oct-Dec 2020) -> ``2020-21 Q3``."""
+    fy_end = period.qyear
+    return f"{fy_end - 1}-{fy_end % 100:02d} Q{period.quarter}"
+
+
+def quarterly(daily: pd.DataFrame) -> pd.DataFrame:
+    """Financial-quarter totals of a daily frame, with the change on the previous quarter."""
+    if daily.empty:
+        return pd.DataFrame(
+            columns=[
+                "quarter",
+                "start",
+                "end",
+                "days",
+                "partial",
+                *COLUMNS,
+                *(f"{c}_change" for c in COLUMNS),
+            ]
+        )
+    idx = pd.DatetimeIndex(daily.index)
+    periods = idx.to_period("Q-MAR")
+    grouped = daily.groupby(periods)
+    out = grouped[list(COLUMNS)].sum()
+    out["days"] = grouped.size()
+    quarters = pd.PeriodIndex(out.index, freq="Q-MAR")
+    out["start"] = quarters.start_time.date
+    out["end"] = quarters.end_time.date
+    full_days = (quarters.end_time.normalize() - quarters.start_time).days + 1
+    out["partial"] = out["days"].to_numpy() < full_days
+    for c in COLUMNS:
+        out[f"{c}_change"] = out[c].diff().astype("Int64")
+    out.insert(0, "quarter", [quarter_label(p) for p in quarters])
+    return out.reset_index(drop=True)
+
+
+def period_summary(daily: pd.DataFrame) -> dict[str, dict[str, Any]]:
+    """Count, first day and per-day rate of each channel over the whole daily frame."""
+    out: dict[str, dict[str, Any]] = {}
+    end = pd.Timestamp(daily.index.max()) if len(daily) else None
+    for c in COLUMNS:
+        col = daily[c] if c in daily else pd.Series(dtype="int64")
+        total = int(col.sum())
+        nonzero = col[col > 0]
+        if total == 0 or end is None:
+            out[c] = {"count": 0, "first_day": None, "days": 0, "per_day": 0.0}
+            continue
+        first = pd.Timestamp(nonzero.index.min())
+        days = int((end - first).days) + 1
+        out[c] = {
+            "count": total,
+            "first_day": first.date().isoformat(),
+            "days": days,
+            "per_day": round(total / days, 1),
+        }
+    return out
+
+
+def channel_counts(
+    session: Session, *, actor: Actor, start: dt.date, end: dt.date
+) -> dict[str, Any]:
+    """Everything the board's channel table shows for the actor's force, JSON-ready.
+
+    Counts are force-wide aggregates with no identities, so they are not narrowed further.
+    """
+    require(actor, Action.CHANNELS_VIEW)
+    force_code = actor.force_code
+    daily = daily_counts(session, force_code=force_code, start=start, end=end)
+    q = quarterly(daily)
+    quarters = []
+    for row in q.to_dict(orient="records"):
+        quarters.append(
+            {
+                "quarter": row["quarter"],
+                "start": row["start"].isoformat(),
+                "end": row["end"].isoformat(),
+                "partial": bool(row["partial"]),
+                **{c: int(row[c]) for c in COLUMNS},
+                **{
+                    f"{c}_change": None if pd.isna(row[f"{c}_change"]) else int(row[f"{c}_change"])
+                    for c in COLUMNS
+                },
+            }
+        )
+    return {
+        "force": force_code,
+        "start": start.isoformat(),
+        "end": end.isoformat(),
+        "totals": period_summary(daily),
+        "quarters": quarters,
+        "daily": [
+            {"day": day.isoformat(), **{c: int(r[c]) for c in COLUMNS}}
+            for day, r in zip(
+                pd.DatetimeIndex(daily.index).date, daily.to_dict(orient="records"), strict=True
+            )
+        ],
+        "definitions": DEFINITIONS,
+    }

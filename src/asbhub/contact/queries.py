@@ -1,0 +1,97 @@
+"""Reads for the call handlers' contact queue and chat screens."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from asbhub.audit.service import AuditAction, record
+from asbhub.contact.models import Chat, ChatMessage, ChatStatus
+from asbhub.errors import NotFound
+from asbhub.permissions import Action, Actor, require, restrict_incidents
+from asbhub.store.models import Channel, Incident, IncidentStatus
+
+PUBLIC_CHANNELS = (Channel.ONLINE, Channel.LIVE_CHAT)
+
+
+@dataclass(frozen=True)
+class Queue:
+    """What a call handler has to pick up: new reports from the public and chats."""
+
+    new_incidents: list[Incident]
+    new_total: int
+    waiting_chats: list[Chat]
+    active_chats: list[Chat]
+
+
+def queue(session: Session, *, actor: Actor, limit: int = 50) -> Queue:
+    """New incidents from the public's channels (newest first) and the chats to handle.
+
+    Waiting chats come oldest first (the longest wait is taken first); active chats are the
+    actor's own and any others in the force, so a supervisor sees who is handling what.
+    """
+    require(actor, Action.CONTACT_QUEUE_VIEW)
+    base = restrict_incidents(
+        actor,
+        select(Incident).where(
+            Incident.status == IncidentStatus.NEW, Incident.channel.in_(PUBLIC_CHANNELS)
+        ),
+    )
+    incidents = list(
+        session.scalars(base.order_by(Incident.received_at.desc(), Incident.id.desc()).limit(limit))
+    )
+    total = session.scalar(select(func.count()).select_from(base.subquery())) or 0
+    waiting = list(
+        session.scalars(
+            select(Chat)
+            .where(Chat.force_code == actor.force_code, Chat.status == ChatStatus.WAITING)
+            .order_by(Chat.started_at, Chat.id)
+            .limit(limit)
+        )
+    )
+    active = list(
+        session.scalars(
+            select(Chat)
+            .where(Chat.force_code == actor.force_code, Chat.status == ChatStatus.ACTIVE)
+            .order_by(
+                or_(Chat.handler_id != actor.user_id, Chat.handler_id.is_(None)), Chat.taken_at
+            )
+            .limit(limit)
+        )
+    )
+    return Queue(incidents, int(total), waiting, active)
+
+
+def chat_with_transcript(
+    session: Session, *, actor: Actor, chat_id: int
+) -> tuple[Chat, list[ChatMessage]]:
+    """A chat and its transcript for a handler; opening it is audit-logged (it names people)."""
+    require(actor, Action.CONTACT_CHAT_HANDLE)
+    chat = session.scalar(
+        select(Chat).where(Chat.id == chat_id, Chat.force_code == actor.force_code)
+    )
+    if chat is None:
+        raise NotFound(f"chat {chat_id} not found")
+    messages = transcript(session, chat_id=chat.id)
+    record(
+        session,
+        actor=actor,
+        event="contact:chat:view",
+        action=AuditAction.VIEW,
+        object_type="chat",
+        object_id=chat.id,
+        result_count=len(messages),
+    )
+    return chat, messages
+
+
+def transcript(session: Session, *, chat_id: int, after_id: int = 0) -> list[ChatMessage]:
+    return list(
+        session.scalars(
+            select(ChatMessage)
+            .where(ChatMessage.chat_id == chat_id, ChatMessage.id > after_id)
+            .order_by(ChatMessage.id)
+        )
+    )

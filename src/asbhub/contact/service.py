@@ -1,0 +1,433 @@
+"""What the public's channels do: store an online report, run a live chat from start to close.
+
+Each function takes the session and plain values (keyword-only) and leaves committing to the
+caller, so one request is one short transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import secrets
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from asbhub.audit.service import AuditAction, record
+from asbhub.contact.models import Chat, ChatMessage, ChatSender, ChatStatus, PublicSubmission
+from asbhub.contact.schemas import ChatToIncident, OnlineReport
+from asbhub.errors import AsbhubError, Conflict, InvalidInput, NotFound, NotPermitted
+from asbhub.geography.service import geography, to_bng
+from asbhub.permissions import Action, Actor, allowed, require
+from asbhub.store.models import (
+    Channel,
+    Incident,
+    IncidentPerson,
+    IncidentStatus,
+    Person,
+    PersonRole,
+)
+
+# Crockford's base32 without I, L, O, U: read aloud over the phone without confusion.
+_REF_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+CHAT_MESSAGE_MAX = 2000
+
+
+class RateLimited(AsbhubError):
+    """The client has sent more reports in the last minute than the force accepts."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"more than {limit} reports a minute from one client")
+        self.limit = limit
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+def client_key(address: str, secret: str) -> str:
+    """A keyed hash of a client address, so rate limits work without storing addresses."""
+    return hmac.new(secret.encode(), address.encode(), hashlib.sha256).hexdigest()
+
+
+def new_reference(prefix: str, now: dt.datetime) -> str:
+    """An incident reference such as ``WEB-250114-7KQ2MD``: dated, unguessable, unambiguous."""
+    tail = "".join(secrets.choice(_REF_ALPHABET) for _ in range(6))
+    return f"{prefix}-{now:%y%m%d}-{tail}"
+
+
+def _place_fields(force_code: str, lon: float | None, lat: float | None) -> dict[str, object]:
+    if lon is None or lat is None:
+        return {}
+    located = geography(force_code).locate([lon], [lat])
+    if located.local_authority_code[0] is None:
+        raise InvalidInput(
+            "There is a problem with your report",
+            {"place": "The pin is outside Essex: move it to where it happened, or call 101"},
+        )
+    x, y = to_bng([lon], [lat])
+    return {
+        "longitude": lon,
+        "latitude": lat,
+        "x_bng": float(x[0]),
+        "y_bng": float(y[0]),
+        "local_authority_code": located.local_authority_code[0],
+        "district": located.district[0],
+        "lsoa_code": located.lsoa_code[0],
+    }
+
+
+def check_rate_limit(
+    session: Session, *, key: str, limit: int, now: dt.datetime, window_seconds: int = 60
+) -> None:
+    """Raise :class:`RateLimited` if ``key`` already has ``limit`` reports stored in the window.
+
+    Counting stored reports (not an in-process counter) keeps the limit right across worker
+    processes and restarts; the index on (client_key, submitted_at) makes it one short lookup.
+    """
+    since = now - dt.timedelta(seconds=window_seconds)
+    n = session.scalar(
+        select(func.count())
+        .select_from(PublicSubmission)
+        .where(PublicSubmission.client_key == key, PublicSubmission.submitted_at > since)
+    )
+    if (n or 0) >= limit:
+        raise RateLimited(limit)
+
+
+def create_online_report(
+    session: Session,
+    *,
+    report: OnlineReport,
+    force_code: str,
+    client: str,
+    rate_limit: int,
+    now: dt.datetime | None = None,
+) -> Incident:
+    """Store an online report as a new incident (channel ``online``) in the handlers' queue.
+
+    The reporter becomes a person linked as caller (and victim when they say they were
+    targeted) unless they chose to stay anonymous. ``client`` is the keyed client hash from
+    :func:`client_key`. Raises :class:`RateLimited` or :class:`InvalidInput` (pin outside the
+    force) before anything is written.
+    """
+    if not allowed(None, Action.PUBLIC_REPORT_CREATE):
+        raise NotPermitted("online reporting is closed")
+    now = now or utcnow()
+    check_rate_limit(session, key=client, limit=rate_limit, now=now)
+    place = _place_fields(force_code, report.longitude, report.latitude)
+    incident = Incident(
+        force_code=force_code,
+        reference=new_reference("WEB", now),
+        received_at=now,
+        channel=Channel.ONLINE,
+        opening_code=report.incident_type,
+        qualifier=report.qualifier,
+        hate_motivated=report.hate_motivated,
+        covid_breach=False,
+        attended=False,
+        location_text=report.place or "Pin on map",
+        narrative=report.description,
+        status=IncidentStatus.NEW,
+        **place,
+    )
+    session.add(incident)
+    person: Person | None = None
+    if report.reporter is not None:
+        r = report.reporter
+        person = Person(
+            force_code=force_code,
+            forename=r.forename,
+            surname=r.surname,
+            phone=r.phone,
+            email=r.email,
+            vulnerability_flags=[],
+        )
+        session.add(person)
+        roles = [PersonRole.CALLER]
+        if report.targeted == "yes":
+            roles.append(PersonRole.VICTIM)
+        for role in roles:
+            session.add(
+                IncidentPerson(force_code=force_code, incident=incident, person=person, role=role)
+            )
+    session.add(
+        PublicSubmission(
+            force_code=force_code,
+            incident=incident,
+            submitted_at=now,
+            client_key=client,
+            occurred_at=report.occurred_at,
+            ongoing=report.ongoing,
+            impact=report.impact,
+            targeted=report.targeted,
+            hate_strands=[s.value for s in report.hate_strands],
+            anonymous=report.reporter is None,
+            pin_longitude=report.longitude,
+            pin_latitude=report.latitude,
+            consent_at=now,
+        )
+    )
+    session.flush()
+    record(
+        session,
+        actor=None,
+        event="public:report:create",
+        action=AuditAction.CREATE,
+        object_type="incident",
+        object_id=incident.id,
+        data_subjects=[person.id] if person is not None else [],
+        force_code=force_code,
+        channel="public_web",
+    )
+    return incident
+
+
+# --- live chat -------------------------------------------------------------------------------
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def start_chat(
+    session: Session,
+    *,
+    force_code: str,
+    display_name: str | None,
+    topic: str | None,
+    now: dt.datetime | None = None,
+) -> tuple[Chat, str]:
+    """Open a waiting chat; returns it with the token that the public side must present."""
+    now = now or utcnow()
+    display_name = (display_name or "").strip()[:80] or None
+    topic = (topic or "").strip()
+    if len(topic) > 500:
+        raise InvalidInput(
+            "There is a problem",
+            {"topic": "What you want to talk about must be 500 characters or fewer"},
+        )
+    token = secrets.token_urlsafe(32)
+    chat = Chat(
+        force_code=force_code,
+        token_hash=_token_hash(token),
+        status=ChatStatus.WAITING,
+        display_name=display_name,
+        topic=topic or None,
+        started_at=now,
+    )
+    session.add(chat)
+    session.flush()
+    if topic:
+        session.add(
+            ChatMessage(
+                force_code=force_code,
+                chat_id=chat.id,
+                sent_at=now,
+                sender=ChatSender.PUBLIC,
+                body=topic,
+            )
+        )
+        session.flush()
+    return chat, token
+
+
+def _same_force(actor: Actor, chat: Chat) -> None:
+    if chat.force_code != actor.force_code:
+        raise NotFound(f"chat {chat.id} not found")
+
+
+def _audit(session: Session, actor: Actor, event: str, action: AuditAction, chat: Chat) -> None:
+    record(session, actor=actor, event=event, action=action, object_type="chat", object_id=chat.id)
+
+
+def chat_by_token(session: Session, token: str) -> Chat:
+    chat = session.scalar(select(Chat).where(Chat.token_hash == _token_hash(token)))
+    if chat is None:
+        raise NotFound("no such chat")
+    return chat
+
+
+def get_chat(session: Session, *, chat_id: int, force_code: str) -> Chat:
+    chat = session.scalar(select(Chat).where(Chat.id == chat_id, Chat.force_code == force_code))
+    if chat is None:
+        raise NotFound(f"chat {chat_id} not found")
+    return chat
+
+
+def post_message(
+    session: Session,
+    *,
+    chat: Chat,
+    sender: ChatSender,
+    body: str,
+    actor: Actor | None = None,
+    now: dt.datetime | None = None,
+) -> ChatMessage:
+    """Add a line to the transcript; closed chats take no more messages.
+
+    A handler's line needs ``actor``, who must be the handler who took the chat.
+    """
+    body = body.strip()
+    if not body:
+        raise InvalidInput("Empty message", {"body": "Enter a message"})
+    if len(body) > CHAT_MESSAGE_MAX:
+        raise InvalidInput(
+            "Message too long", {"body": f"Messages must be {CHAT_MESSAGE_MAX} characters or fewer"}
+        )
+    if chat.status == ChatStatus.CLOSED:
+        raise Conflict("this chat has ended")
+    if sender == ChatSender.HANDLER:
+        require(actor, Action.CONTACT_CHAT_HANDLE)
+        assert actor is not None
+        _same_force(actor, chat)
+        if chat.status != ChatStatus.ACTIVE:
+            raise Conflict("take the chat before replying")
+        if chat.handler_id != actor.user_id:
+            raise Conflict(f"this chat is being handled by {chat.handler_name}")
+    elif sender != ChatSender.PUBLIC:
+        raise InvalidInput("Unknown sender", {"sender": "must be public or handler"})
+    msg = ChatMessage(
+        force_code=chat.force_code,
+        chat_id=chat.id,
+        sent_at=now or utcnow(),
+        sender=sender,
+        body=body,
+    )
+    session.add(msg)
+    session.flush()
+    return msg
+
+
+def take_chat(
+    session: Session,
+    *,
+    actor: Actor,
+    chat: Chat,
+    now: dt.datetime | None = None,
+) -> Chat:
+    """A handler takes a waiting chat; the waiting time is fixed here."""
+    require(actor, Action.CONTACT_CHAT_HANDLE)
+    _same_force(actor, chat)
+    now = now or utcnow()
+    if chat.status != ChatStatus.WAITING:
+        raise Conflict(
+            "this chat has already been taken"
+            if chat.status == ChatStatus.ACTIVE
+            else "this chat has ended"
+        )
+    chat.status = ChatStatus.ACTIVE
+    chat.taken_at = now
+    chat.waiting_seconds = (now - chat.started_at).total_seconds()
+    chat.handler_id = actor.user_id
+    chat.handler_name = actor.display_name
+    session.add(
+        ChatMessage(
+            force_code=chat.force_code,
+            chat_id=chat.id,
+            sent_at=now,
+            sender=ChatSender.SYSTEM,
+            body=f"{actor.display_name} has joined the chat",
+        )
+    )
+    session.flush()
+    _audit(session, actor, "contact:chat:take", AuditAction.UPDATE, chat)
+    return chat
+
+
+def close_chat(
+    session: Session,
+    *,
+    chat: Chat,
+    by: ChatSender,
+    actor: Actor | None = None,
+    now: dt.datetime | None = None,
+) -> Chat:
+    """End a chat, by the public (with its token) or a handler (``actor``).
+
+    The handling time is fixed here; a chat closed before anyone took it has none.
+    """
+    if by != ChatSender.PUBLIC:
+        require(actor, Action.CONTACT_CHAT_HANDLE)
+        assert actor is not None
+        _same_force(actor, chat)
+    now = now or utcnow()
+    if chat.status == ChatStatus.CLOSED:
+        return chat
+    if chat.taken_at is not None:
+        chat.handling_seconds = (now - chat.taken_at).total_seconds()
+    chat.status = ChatStatus.CLOSED
+    chat.closed_at = now
+    who = "The member of the public" if by == ChatSender.PUBLIC else "The call handler"
+    session.add(
+        ChatMessage(
+            force_code=chat.force_code,
+            chat_id=chat.id,
+            sent_at=now,
+            sender=ChatSender.SYSTEM,
+            body=f"{who} ended the chat",
+        )
+    )
+    session.flush()
+    if actor is not None:
+        _audit(session, actor, "contact:chat:close", AuditAction.UPDATE, chat)
+    return chat
+
+
+def chat_to_incident(
+    session: Session,
+    *,
+    actor: Actor,
+    chat: Chat,
+    details: ChatToIncident,
+    now: dt.datetime | None = None,
+) -> Incident:
+    """Record a chat as an incident (channel ``live_chat``) linked to its transcript.
+
+    The incident is received when the chat started, which is when the report reached the force.
+    """
+    require(actor, Action.CONTACT_CHAT_CONVERT)
+    _same_force(actor, chat)
+    now = now or utcnow()
+    if chat.incident_id is not None:
+        raise Conflict("this chat has already been recorded as an incident")
+    if chat.status == ChatStatus.WAITING:
+        raise Conflict("take the chat before recording it as an incident")
+    incident = Incident(
+        force_code=chat.force_code,
+        reference=new_reference("CHT", now),
+        received_at=chat.started_at,
+        channel=Channel.LIVE_CHAT,
+        opening_code=details.incident_type,
+        qualifier=details.qualifier,
+        hate_motivated=details.hate_motivated,
+        covid_breach=False,
+        attended=False,
+        location_text=details.place,
+        narrative=f"{details.summary}\n\n(Live chat {chat.id}: transcript kept with the chat.)",
+        status=IncidentStatus.NEW,
+    )
+    session.add(incident)
+    session.flush()
+    chat.incident_id = incident.id
+    session.add(
+        ChatMessage(
+            force_code=chat.force_code,
+            chat_id=chat.id,
+            sent_at=now,
+            sender=ChatSender.SYSTEM,
+            body=f"Recorded as incident {incident.reference}",
+        )
+    )
+    session.flush()
+    record(
+        session,
+        actor=actor,
+        event="contact:chat:convert",
+        action=AuditAction.CREATE,
+        object_type="incident",
+        object_id=incident.id,
+        fields={"chat_id": chat.id},
+    )
+    return incident

@@ -1,0 +1,273 @@
+"""The public's pages (no sign-in): the online ASB report and the public side of live chat.
+
+Bots: the report form carries a honeypot field (``website``) hidden from people. A submission
+that fills it gets the same "Report sent" page with a made-up reference, and nothing is stored,
+so a bot learns nothing from the response. The event is logged without any form content.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from functools import lru_cache
+from typing import Any, TypeVar
+
+import shapely
+from fastapi import APIRouter, Request, WebSocket
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
+
+from asbhub.contact import service
+from asbhub.contact.hub import ChatHub
+from asbhub.contact.models import HateStrand
+from asbhub.contact.queries import transcript
+from asbhub.contact.schemas import ERROR_ANCHORS, STRAND_LABELS, WHAT_OPTIONS, validate_report
+from asbhub.errors import Conflict, InvalidInput, NotFound
+from asbhub.geography.service import geography
+from asbhub.store.engine import session_scope
+from asbhub.web.routes.contact import chat_hub, message_event, run_chat_socket, status_event
+from asbhub.web.templating import render
+
+log = logging.getLogger("asbhub.web.public")
+router = APIRouter(include_in_schema=False)
+
+T = TypeVar("T")
+
+
+async def _in_session(request: Request, fn: Callable[[Session], T]) -> T:
+    """Run ``fn`` in its own committed transaction, off the event loop."""
+
+    def run() -> T:
+        with session_scope(request.app.state.engine) as session:
+            return fn(session)
+
+    return await run_in_threadpool(run)
+
+
+def _form_dict(form: Any) -> dict[str, str | list[str]]:
+    out: dict[str, str | list[str]] = {}
+    for key in form:
+        values = [v for v in form.getlist(key) if isinstance(v, str)]
+        out[key] = values if key == "strands" else (values[0] if values else "")
+    return out
+
+
+def _report_page(
+    request: Request, form: dict[str, Any], errors: dict[str, str], status: int = 200
+) -> Response:
+    strands = form.get("strands", [])
+    return render(
+        request,
+        "public/report.html",
+        {
+            "form": form,
+            "form_strands": strands if isinstance(strands, list) else [strands],
+            "errors": errors,
+            "anchors": ERROR_ANCHORS,
+            "what_options": [(o.key, o.label, o.hint) for o in WHAT_OPTIONS],
+            "strand_options": [(s.value, STRAND_LABELS[s]) for s in HateStrand],
+        },
+        status_code=status,
+    )
+
+
+@router.get("/report")
+def report_form(request: Request) -> Response:
+    return _report_page(request, {}, {})
+
+
+@router.post("/report")
+async def report_submit(request: Request) -> Response:
+    settings = request.app.state.settings
+    form = _form_dict(await request.form())
+    form.pop("csrf_token", None)
+    now = service.utcnow()
+    try:
+        report = validate_report(form, now=now)
+    except InvalidInput as exc:
+        return _report_page(request, form, exc.fields, status=422)
+    if report.honeypot_filled:
+        log.info("public.report.honeypot")
+        request.session["report_ref"] = service.new_reference("WEB", now)
+        return RedirectResponse("/report/sent", status_code=303)
+    address = request.client.host if request.client else "unknown"
+    key = service.client_key(address, settings.secret_key)
+
+    def store(session: Session) -> str:
+        incident = service.create_online_report(
+            session,
+            report=report,
+            force_code=settings.default_force,
+            client=key,
+            rate_limit=settings.public_report_rate_limit,
+            now=now,
+        )
+        return incident.reference
+
+    try:
+        reference = await _in_session(request, store)
+    except service.RateLimited as exc:
+        response = render(
+            request, "public/rate_limited.html", {"limit": exc.limit}, status_code=429
+        )
+        response.headers["retry-after"] = "60"
+        return response
+    except InvalidInput as exc:
+        return _report_page(request, form, exc.fields, status=422)
+    request.session["report_ref"] = reference
+    return RedirectResponse("/report/sent", status_code=303)
+
+
+@router.get("/report/sent")
+def report_sent(request: Request) -> Response:
+    reference = request.session.pop("report_ref", None)
+    if not isinstance(reference, str):
+        return RedirectResponse("/report", status_code=303)
+    return render(request, "public/confirmation.html", {"reference": reference})
+
+
+@lru_cache(maxsize=4)
+def _map_geojson(force_code: str) -> bytes:
+    geo = geography(force_code)
+    names = {d.local_authority_code: d.local_authority_name for d in geo.districts}
+    features = []
+    for code, geom in zip(geo.la_codes, geo.la_geoms, strict=True):
+        # ~50 m simplification: plenty for placing a pin, a fraction of the bytes.
+        simple = shapely.simplify(geom, 0.0005, preserve_topology=True)
+        features.append(
+            {
+                "type": "Feature",
+                "properties": {"code": code, "name": names.get(code, code)},
+                "geometry": shapely.geometry.mapping(simple),
+            }
+        )
+    return json.dumps({"type": "FeatureCollection", "features": features}).encode()
+
+
+@router.get("/report/map.geojson")
+def report_map(request: Request) -> Response:
+    """The force's local authority boundaries, drawn under the pin (no third-party tiles)."""
+    body = _map_geojson(request.app.state.settings.default_force)
+    return Response(
+        body,
+        media_type="application/geo+json",
+        headers={"cache-control": "public, max-age=86400"},
+    )
+
+
+# --- live chat, public side --------------------------------------------------------------------
+
+
+@router.get("/chat")
+def chat_start_page(request: Request) -> Response:
+    return render(request, "public/chat_start.html", {"form": {}, "errors": {}, "anchors": {}})
+
+
+@router.post("/chat")
+async def chat_start(request: Request) -> Response:
+    form = _form_dict(await request.form())
+    settings = request.app.state.settings
+
+    def start(session: Session) -> str:
+        _, token = service.start_chat(
+            session,
+            force_code=settings.default_force,
+            display_name=str(form.get("display_name", "")),
+            topic=str(form.get("topic", "")),
+        )
+        return token
+
+    try:
+        token = await _in_session(request, start)
+    except InvalidInput as exc:
+        return render(
+            request,
+            "public/chat_start.html",
+            {"form": form, "errors": exc.fields, "anchors": {}},
+            status_code=422,
+        )
+    return RedirectResponse(f"/chat/{token}", status_code=303)
+
+
+def _chat_page(
+    request: Request, token: str, errors: dict[str, str] | None = None, status: int = 200
+) -> Response:
+    with session_scope(request.app.state.engine) as session:
+        chat = service.chat_by_token(session, token)
+        messages = transcript(session, chat_id=chat.id)
+    return render(
+        request,
+        "public/chat.html",
+        {"chat": chat, "messages": messages, "token": token, "errors": errors or {}},
+        status_code=status,
+    )
+
+
+@router.get("/chat/{token}")
+def chat_page(request: Request, token: str) -> Response:
+    return _chat_page(request, token)
+
+
+@router.post("/chat/{token}/messages")
+async def chat_post(request: Request, token: str) -> Response:
+    """Without JavaScript the public sends each line as a form and reloads the page."""
+    body = str((await request.form()).get("body", ""))
+
+    def post(session: Session) -> tuple[int, dict[str, Any]]:
+        chat = service.chat_by_token(session, token)
+        msg = service.post_message(session, chat=chat, sender=service.ChatSender.PUBLIC, body=body)
+        return chat.id, message_event(msg, chat)
+
+    try:
+        chat_id, event = await _in_session(request, post)
+    except (InvalidInput, Conflict) as exc:
+        fields = exc.fields if isinstance(exc, InvalidInput) else {"body": str(exc)}
+        return await run_in_threadpool(_chat_page, request, token, fields, 422)
+    chat_hub(request.app).publish(chat_id, event)
+    return RedirectResponse(f"/chat/{token}", status_code=303)
+
+
+@router.post("/chat/{token}/end")
+async def chat_end(request: Request, token: str) -> Response:
+    def end(session: Session) -> tuple[int, list[dict[str, Any]]]:
+        chat = service.chat_by_token(session, token)
+        before = {m.id for m in chat.messages}
+        service.close_chat(session, chat=chat, by=service.ChatSender.PUBLIC)
+        session.refresh(chat, ["messages"])
+        new = [message_event(m, chat) for m in chat.messages if m.id not in before]
+        return chat.id, [*new, status_event(chat)]
+
+    chat_id, events = await _in_session(request, end)
+    hub: ChatHub = chat_hub(request.app)
+    for event in events:
+        hub.publish(chat_id, event)
+    return RedirectResponse(f"/chat/{token}", status_code=303)
+
+
+@router.websocket("/chat/{token}/ws")
+async def chat_socket(websocket: WebSocket, token: str) -> None:
+    """The public's live connection; the unguessable token is its only credential."""
+
+    def find(session: Session) -> int:
+        return service.chat_by_token(session, token).id
+
+    def run() -> int | None:
+        try:
+            with session_scope(websocket.app.state.engine) as session:
+                return find(session)
+        except NotFound:
+            return None
+
+    chat_id = await run_in_threadpool(run)
+    if chat_id is None:
+        await websocket.close(code=1008)
+        return
+
+    def store(session: Session, body: str) -> dict[str, Any]:
+        chat = service.chat_by_token(session, token)
+        msg = service.post_message(session, chat=chat, sender=service.ChatSender.PUBLIC, body=body)
+        return message_event(msg, chat)
+
+    await run_chat_socket(websocket, chat_id=chat_id, store=store)
