@@ -1,0 +1,690 @@
+"""Load data.police.uk street-level files (``YYYY-MM-<force>-street.csv``) into ``public_records``.
+
+The happy path is columnar: pyarrow parses a file (dictionary-encoding the repetitive columns),
+checks run on whole arrays or on the few distinct values of a column, coordinates are projected
+and placed in districts once per distinct map point, and the rows go to the database in one
+bulk write. Only bad rows take a per-row path, to build their quarantine entry.
+
+Each file is one transaction: the ``source_loads`` row that marks its force-month as loaded,
+its records and its quarantined rows commit together or not at all.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import io
+import itertools
+import re
+import threading
+from collections.abc import Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+import shapely
+from sqlalchemy import Engine, and_, insert, select
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+
+from asbhub.geography.service import FORCE_BY_NAME, SHIPPED_FORCES, geography, to_bng
+from asbhub.ingest.schemas import FileResult, FileStatus, IngestReport, Problem, Progress
+from asbhub.ingest.sources import Source, SourceFailure, decode, discover, failed_result
+from asbhub.ingest.writer import bulk_insert, quarantine
+from asbhub.store.models import PublicRecord, SourceLoad
+
+ASB = "Anti-social behaviour"
+
+# Published header, and the key each column is held under once its name is normalised
+# (case, spaces and underscores ignored: one copy of the 2018 files had a snake_case header).
+HEADER = (
+    "Crime ID,Month,Reported by,Falls within,Longitude,Latitude,Location,"
+    "LSOA code,LSOA name,Crime type,Last outcome category,Context"
+)
+COLUMN_KEYS: dict[str, str] = {
+    "crime id": "crime_id",
+    "month": "month",
+    "reported by": "reported_by",
+    "falls within": "falls_within",
+    "longitude": "longitude",
+    "latitude": "latitude",
+    "location": "location",
+    "lsoa code": "lsoa_code",
+    "lsoa name": "lsoa_name",
+    "crime type": "crime_type",
+    "last outcome category": "last_outcome",
+    "context": "context",
+}
+KEYS = list(COLUMN_KEYS.values())
+# Blank means "not recorded" for these; they are stored as NULL.
+NULLABLE = {"crime_id", "lsoa_code", "lsoa_name", "last_outcome", "context"}
+
+# Rough bounding box of the United Kingdom in WGS84; anything outside is a bad coordinate.
+UK_LON = (-8.7, 1.9)
+UK_LAT = (49.8, 60.9)
+
+FILE_NAME = re.compile(r"^(\d{4}-\d{2})-([a-z0-9]+(?:-[a-z0-9]+)*)-street\.csv$", re.I)
+MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+
+RECORD_COLUMNS = [
+    "force_code",
+    "month",
+    "crime_id",
+    "reported_by",
+    "falls_within",
+    "longitude",
+    "latitude",
+    "x_bng",
+    "y_bng",
+    "mapped",
+    "location",
+    "lsoa_code",
+    "lsoa_name",
+    "crime_type",
+    "last_outcome",
+    "context",
+    "district",
+    "local_authority_code",
+    "source_file",
+    "source_line",
+]
+
+
+def _max_lengths() -> dict[str, int]:
+    out: dict[str, int] = {}
+    for key in KEYS:
+        length = getattr(PublicRecord.__table__.c[key].type, "length", None)
+        if length:
+            out[key] = int(length)
+    return out
+
+
+MAX_LENGTH = _max_lengths()
+
+
+def _norm(name: str) -> str:
+    return re.sub(r"[\s_]+", " ", name.strip().lower())
+
+
+@dataclass
+class Column:
+    """A dictionary-encoded column: ``values[codes[i]]`` is row i's text."""
+
+    codes: npt.NDArray[np.intp]
+    values: list[str]
+
+    def take_objects(self, rows: npt.NDArray[np.intp], *, blank_is_null: bool) -> list[Any]:
+        vals = np.array(self.values, dtype=object)
+        if blank_is_null and len(vals):
+            vals[vals == ""] = None
+        return list(vals[self.codes[rows]])
+
+    def row_text(self, i: int) -> str:
+        return self.values[int(self.codes[i])]
+
+
+@dataclass
+class Prepared:
+    """A parsed, checked file ready to write (or a failure to report)."""
+
+    source: Source
+    result: FileResult
+    sha256: str = ""
+    month: dt.date | None = None
+    problems: list[Problem] = field(default_factory=list)
+    columns: dict[str, Any] = field(default_factory=dict)  # RECORD_COLUMNS -> list / repeat
+    count: int = 0
+    failure: Problem | None = None
+
+
+def _dict_column(chunked: pa.ChunkedArray) -> Column:
+    if chunked.num_chunks == 0:
+        return Column(np.zeros(0, dtype=np.intp), [])
+    if not pa.types.is_dictionary(chunked.type):
+        chunked = chunked.dictionary_encode()
+    chunked = chunked.unify_dictionaries()
+    values = chunked.chunk(0).dictionary.to_pylist()
+    codes = np.concatenate(
+        [c.indices.to_numpy(zero_copy_only=False).astype(np.intp) for c in chunked.chunks]
+    )
+    return Column(codes, values)
+
+
+@dataclass
+class _Parsed:
+    columns: dict[str, Column]
+    crime_id: pa.ChunkedArray
+    lines: npt.NDArray[np.int64]  # physical line of each parsed row
+    # (line, text, fields found, fields expected) of rows of the wrong shape
+    invalid: list[tuple[int, str, int, int]]
+    text: _Lines
+
+
+class _Lines:
+    """Physical lines of a file, indexed only when a bad row needs its line or raw text."""
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+        self._starts: npt.NDArray[np.int64] | None = None
+        self._ends: npt.NDArray[np.int64] | None = None
+
+    def _index(self) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+        if self._starts is None or self._ends is None:
+            buf = np.frombuffer(self.data, dtype=np.uint8)
+            nl = np.flatnonzero(buf == 10).astype(np.int64)
+            starts = np.concatenate(([0], nl + 1))
+            ends = np.concatenate((nl, [len(self.data)]))
+            if self.data.endswith(b"\n"):
+                starts, ends = starts[:-1], ends[:-1]
+            self._starts, self._ends = starts, ends
+        return self._starts, self._ends
+
+    def text(self, line: int) -> str:
+        starts, ends = self._index()
+        if 1 <= line <= len(starts):
+            raw = self.data[starts[line - 1] : ends[line - 1]]
+            return raw.decode("utf-8", "replace").rstrip("\r")
+        return ""
+
+    def last_unterminated(self) -> int:
+        """Number of the last line when no newline ends the file, else 0."""
+        if not self.data or self.data.endswith(b"\n"):
+            return 0
+        return self.data.count(b"\n") + 1
+
+    def record_lines(self, has_quotes: bool, n_records: int) -> npt.NDArray[np.int64]:
+        """Physical line (1-based) on which each of ``n_records`` CSV records starts."""
+        data = self.data
+        if not has_quotes:
+            n_lines = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
+            if n_lines == n_records:  # no blank lines: record i is line i
+                return np.arange(1, n_records + 1, dtype=np.int64)
+            # Without quotes a record is a non-blank line (pyarrow skips blank ones).
+            starts, ends = self._index()
+            buf = np.frombuffer(data, dtype=np.uint8)
+            length = ends - starts
+            last = buf[np.maximum(ends - 1, 0)]
+            blank = (length == 0) | ((length == 1) & (last == 13))
+            return np.flatnonzero(~blank).astype(np.int64) + 1
+        # Quoted fields may span lines; let the csv module find where each record starts.
+        reader = csv.reader(io.StringIO(data.decode("utf-8"), newline=""))
+        out: list[int] = []
+        previous_end = 0
+        for row in reader:
+            if row:
+                out.append(previous_end + 1)
+            previous_end = reader.line_num
+        return np.array(out, dtype=np.int64)
+
+
+def _parse(name: str, data: bytes, column_names: list[str]) -> _Parsed:
+    lines = _Lines(data)
+    has_quotes = b'"' in data
+    invalid_records: list[tuple[int, str, int, int]] = []
+
+    def on_invalid(row: Any) -> str:
+        invalid_records.append(
+            (int(row.number), str(row.text), int(row.actual_columns), int(row.expected_columns))
+        )
+        return "skip"
+
+    types = {k: pa.dictionary(pa.int32(), pa.string()) for k in KEYS}
+    types["crime_id"] = pa.string()
+    try:
+        table = pacsv.read_csv(
+            pa.py_buffer(data),
+            read_options=pacsv.ReadOptions(
+                skip_rows=1,
+                column_names=column_names,
+                # Single-threaded so that rejected rows carry their record number.
+                use_threads=False,
+                block_size=max(1 << 20, min(len(data) + 1, 1 << 26)),
+            ),
+            parse_options=pacsv.ParseOptions(
+                newlines_in_values=has_quotes, invalid_row_handler=on_invalid
+            ),
+            convert_options=pacsv.ConvertOptions(
+                include_columns=KEYS,
+                column_types=types,
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+    except pa.ArrowInvalid:
+        return _parse_slow(name, data, column_names, lines)
+
+    n_records = table.num_rows + len(invalid_records) + 1  # + header
+    record_line = lines.record_lines(has_quotes, n_records)
+    if invalid_records:
+        bad_numbers = np.array([r[0] for r in invalid_records], dtype=np.int64)
+        good_numbers = np.setdiff1d(np.arange(2, n_records + 1, dtype=np.int64), bad_numbers)
+    else:
+        good_numbers = np.arange(2, n_records + 1, dtype=np.int64)
+    good_lines = record_line[good_numbers - 1]
+    invalid = [(int(record_line[num - 1]), t, nf, ne) for num, t, nf, ne in invalid_records]
+    columns = {k: _dict_column(table.column(k)) for k in KEYS if k != "crime_id"}
+    return _Parsed(columns, table.column("crime_id"), good_lines, invalid, lines)
+
+
+def _parse_slow(name: str, data: bytes, column_names: list[str], lines: _Lines) -> _Parsed:
+    """Row-by-row parse for files pyarrow rejects as a whole (e.g. an unclosed quote)."""
+    width = len(column_names)
+    keep = [column_names.index(k) for k in KEYS]
+    good: list[list[str]] = []
+    good_lines: list[int] = []
+    invalid: list[tuple[int, str, int, int]] = []
+    reader = csv.reader(io.StringIO(data.decode("utf-8"), newline=""))
+    previous_end = 0
+    try:
+        for row in reader:
+            start = previous_end + 1
+            previous_end = reader.line_num
+            if start == 1 or not row:
+                continue
+            if len(row) != width:
+                invalid.append((start, lines.text(start), len(row), width))
+                continue
+            good.append([row[i] for i in keep])
+            good_lines.append(start)
+    except csv.Error as exc:
+        start = previous_end + 1
+        invalid.append((start, lines.text(start), 0, width))
+        _ = exc
+    cols = list(zip(*good, strict=True)) if good else [() for _ in KEYS]
+    columns: dict[str, Column] = {}
+    crime_id = pa.chunked_array([pa.array([], pa.string())])
+    for key, values in zip(KEYS, cols, strict=True):
+        if key == "crime_id":
+            crime_id = pa.chunked_array([pa.array(list(values), pa.string())])
+        else:
+            columns[key] = _dict_column(pa.chunked_array([pa.array(list(values), pa.string())]))
+    return _Parsed(columns, crime_id, np.array(good_lines, dtype=np.int64), invalid, lines)
+
+
+def _header(name: str, data: bytes) -> list[str]:
+    """Column keys of the file's header row; raises SourceFailure when it is wrong or missing."""
+    end = data.find(b"\n")
+    first = data[: end if end >= 0 else len(data)].decode("utf-8").rstrip("\r")
+    names = next(csv.reader([first]), [])
+    keys = [COLUMN_KEYS.get(_norm(n)) for n in names]
+    if not any(keys):
+        raise SourceFailure(
+            Problem(
+                name,
+                1,
+                f"missing header: line 1 should name the columns ({HEADER}) "
+                f"but reads {first[:120]!r}",
+                first,
+            )
+        )
+    found = [k for k in keys if k]
+    missing = [n for n, k in COLUMN_KEYS.items() if k not in found]
+    repeated = sorted({k for k in found if found.count(k) > 1})
+    if missing or repeated:
+        parts = []
+        if missing:
+            parts.append("missing column(s) " + ", ".join(repr(m) for m in missing))
+        if repeated:
+            parts.append("repeated column(s) " + ", ".join(repeated))
+        raise SourceFailure(
+            Problem(name, 1, f"wrong header: {'; '.join(parts)} (expected {HEADER})", first)
+        )
+    # Unknown columns are read under a placeholder name and ignored.
+    return [k or f"_extra_{i}" for i, k in enumerate(keys)]
+
+
+def _floats(values: list[str]) -> npt.NDArray[np.float64]:
+    """Numbers of a column's distinct texts; NaN for blank or non-numeric ones."""
+    arr = pa.array(values, pa.string())
+    try:
+        return np.asarray(
+            pc.cast(pc.if_else(pc.equal(arr, ""), None, arr), pa.float64()).to_numpy(
+                zero_copy_only=False
+            ),
+            dtype=float,
+        )
+    except pa.ArrowInvalid:  # some text is not a number: sort them out one by one
+        return np.asarray(pd.to_numeric(pd.Series(values, dtype=object), errors="coerce"), float)
+
+
+_PREPARE_LOCK = threading.Lock()
+
+
+def _locate(
+    force_code: str, lon: npt.NDArray[np.float64], lat: npt.NDArray[np.float64]
+) -> tuple[npt.NDArray[np.object_], npt.NDArray[np.object_]]:
+    """Local authority code and policing district of each point (None outside the force).
+
+    Same answer as ``geography(force).locate`` for these two fields, but it skips the LSOA
+    lookup (data.police.uk rows carry their own LSOA) and tests points against prepared
+    polygons, which is several times faster on boundaries with thousands of vertices.
+    """
+    geo = geography(force_code)
+    with _PREPARE_LOCK:
+        shapely.prepare(geo.la_geoms)
+    pts_i, poly_i = geo.la_tree.query(shapely.points(lon, lat))
+    found = np.full(len(lon), -1, dtype=np.intp)
+    # Highest index first so that, on a shared edge, the first polygon wins as in locate().
+    for j in np.unique(poly_i)[::-1]:
+        cand = pts_i[poly_i == j]
+        hit = shapely.intersects_xy(geo.la_geoms[j], lon[cand], lat[cand])
+        found[cand[hit]] = j
+    la = np.full(len(lon), None, dtype=object)
+    inside = found >= 0
+    la[inside] = geo.la_codes[found[inside]]
+    district = np.array([geo.district_of_la.get(c) if c else None for c in la], dtype=object)
+    return la, district
+
+
+def _file_identity(
+    source: Source, cols: dict[str, Column], month_ok: npt.NDArray[np.bool_]
+) -> tuple[str, str]:
+    """Force slug and ``YYYY-MM`` month, from the file name or else from its rows."""
+    m = FILE_NAME.match(source.basename)
+    if m:
+        return m.group(2).lower(), m.group(1)
+    falls = cols["falls_within"]
+    names = {falls.values[i] for i in np.unique(falls.codes)}
+    forces = {FORCE_BY_NAME.get(n) for n in names}
+    month_col = cols["month"]
+    months = {month_col.values[i] for i in np.unique(month_col.codes) if month_ok[i]}
+    if len(forces) == 1 and None not in forces and len(months) == 1:
+        return str(next(iter(forces))), next(iter(months))
+    raise SourceFailure(
+        Problem(
+            source.name,
+            0,
+            "cannot tell the force and month: the file is not named YYYY-MM-<force>-street.csv "
+            "and its rows do not name one known force and one month",
+        )
+    )
+
+
+def prepare(source: Source, data: bytes | None = None) -> Prepared:
+    """Read, decode, parse and check one file; no database work happens here."""
+    result = FileResult(source=source.name)
+    prep = Prepared(source=source, result=result)
+    try:
+        if data is None:
+            try:
+                data = source.read()
+            except (OSError, KeyError, ValueError) as exc:
+                raise SourceFailure(Problem(source.name, 0, f"cannot read file: {exc}")) from exc
+        prep.sha256 = hashlib.sha256(data).hexdigest()
+        if not data.strip():
+            raise SourceFailure(Problem(source.name, 0, "empty file: no header and no rows"))
+        data, encoding, note = decode(source.name, data)
+        result.encoding = encoding
+        if note:
+            result.note(f"{source.name}: {note}")
+        column_names = _header(source.name, data)
+        parsed = _parse(source.name, data, column_names)
+        _check(prep, parsed)
+    except SourceFailure as exc:
+        prep.failure = exc.problem
+        result.status = FileStatus.FAILED
+        result.note(exc.problem.message())
+    return prep
+
+
+def _check(prep: Prepared, parsed: _Parsed) -> None:
+    source, result = prep.source, prep.result
+    cols = parsed.columns
+    n = len(parsed.lines)
+    result.rows = n + len(parsed.invalid)
+    problems: list[tuple[int, str, str]] = []  # (line, reason, raw)
+
+    for line, text, nf, ne in parsed.invalid:
+        reason = f"expected {ne} fields, found {nf}"
+        if line == parsed.text.last_unterminated() and nf < ne:
+            reason = f"truncated last line: {reason}"
+        problems.append((line, reason, text or parsed.text.text(line)))
+
+    crime = cols["crime_type"]
+    asb_code = crime.values.index(ASB) if ASB in crime.values else -1
+    result.asb_rows = int(np.count_nonzero(crime.codes == asb_code)) if asb_code >= 0 else 0
+
+    # Month: checked once per distinct value.
+    month = cols["month"]
+    month_ok = np.array([bool(MONTH.match(v)) for v in month.values], dtype=bool)
+    force_code, month_text = _file_identity(source, cols, month_ok)
+    result.force_code, result.month = force_code, month_text
+    prep.month = dt.date(int(month_text[:4]), int(month_text[5:7]), 1)
+    month_same = np.array([v == month_text for v in month.values], dtype=bool)
+
+    bad = np.zeros(n, dtype=bool)
+    why: dict[str, npt.NDArray[np.bool_]] = {}
+
+    def flag(reason: str, mask: npt.NDArray[np.bool_]) -> None:
+        mask = mask & ~bad
+        if mask.any():
+            why[reason] = mask
+            bad[:] |= mask
+
+    if len(month.values):
+        flag("month", ~month_ok[month.codes])
+        flag("month_mismatch", ~month_same[month.codes])
+
+    # Coordinates: parse the distinct texts, then look rows up by code.
+    lon_c, lat_c = cols["longitude"], cols["latitude"]
+    lon_v, lat_v = _floats(lon_c.values), _floats(lat_c.values)
+    lon_blank = np.array([v.strip() == "" for v in lon_c.values], dtype=bool)
+    lat_blank = np.array([v.strip() == "" for v in lat_c.values], dtype=bool)
+    lon = lon_v[lon_c.codes] if len(lon_v) else np.zeros(n)
+    lat = lat_v[lat_c.codes] if len(lat_v) else np.zeros(n)
+    lon_b = lon_blank[lon_c.codes] if len(lon_v) else np.zeros(n, dtype=bool)
+    lat_b = lat_blank[lat_c.codes] if len(lat_v) else np.zeros(n, dtype=bool)
+    unmapped = lon_b & lat_b
+    flag("half_coordinates", lon_b ^ lat_b)
+    with np.errstate(invalid="ignore"):
+        flag("non_numeric", ~unmapped & (np.isnan(lon) | np.isnan(lat)))
+        outside = (lon < UK_LON[0]) | (lon > UK_LON[1]) | (lat < UK_LAT[0]) | (lat > UK_LAT[1])
+    flag("outside_uk", ~unmapped & outside)
+    if len(crime.values):
+        blank_type = np.array([v.strip() == "" for v in crime.values], dtype=bool)
+        flag("no_crime_type", blank_type[crime.codes])
+    for key, limit in MAX_LENGTH.items():
+        if key == "crime_id":
+            too_long = pc.greater(pc.utf8_length(parsed.crime_id), limit).to_numpy(
+                zero_copy_only=False
+            )
+            flag(f"long:{key}", np.asarray(too_long, dtype=bool))
+        else:
+            c = cols[key]
+            if len(c.values):
+                flag(f"long:{key}", np.array([len(v) > limit for v in c.values])[c.codes])
+
+    for reason_key, mask in why.items():
+        for i in np.flatnonzero(mask).tolist():
+            line = int(parsed.lines[i])
+            reason = _reason(reason_key, i, cols, month_text)
+            problems.append((line, reason, parsed.text.text(line)))
+
+    problems.sort(key=lambda p: p[0])
+    prep.problems = [Problem(source.name, line, reason, raw) for line, reason, raw in problems]
+    for p in prep.problems:
+        result.note(p.message())
+
+    good = np.flatnonzero(~bad)
+    prep.count = len(good)
+    if not len(good):
+        return
+    g_unmapped = unmapped[good]
+    mapped_rows = good[~g_unmapped]
+    x = np.full(len(good), np.nan)
+    y = np.full(len(good), np.nan)
+    district: list[Any] = [None] * len(good)
+    la: list[Any] = [None] * len(good)
+    if len(mapped_rows):
+        # data.police.uk snaps points to a fixed set, so project and locate each point once.
+        key = lon_c.codes[mapped_rows].astype(np.int64) * max(len(lat_v), 1) + lat_c.codes[
+            mapped_rows
+        ].astype(np.int64)
+        uniq, inverse = np.unique(key, return_inverse=True)
+        ulon = lon_v[uniq // max(len(lat_v), 1)]
+        ulat = lat_v[uniq % max(len(lat_v), 1)]
+        ux, uy = to_bng(ulon, ulat)
+        pos = np.flatnonzero(~g_unmapped)
+        x[pos] = ux[inverse]
+        y[pos] = uy[inverse]
+        if force_code in SHIPPED_FORCES:
+            ula, udist = _locate(force_code, ulon, ulat)
+            la_arr = np.full(len(good), None, dtype=object)
+            dist_arr = np.full(len(good), None, dtype=object)
+            la_arr[pos] = ula[inverse]
+            dist_arr[pos] = udist[inverse]
+            la, district = list(la_arr), list(dist_arr)
+
+    def nullable_floats(a: npt.NDArray[np.float64]) -> list[Any]:
+        obj = a.astype(object)
+        obj[np.isnan(a)] = None
+        return list(obj)
+
+    crime_ids = parsed.crime_id.to_numpy(zero_copy_only=False)[good] if n else np.zeros(0)
+    crime_ids = crime_ids.astype(object)
+    crime_ids[crime_ids == ""] = None
+    lon_g = np.where(g_unmapped, np.nan, lon[good])
+    lat_g = np.where(g_unmapped, np.nan, lat[good])
+    prep.columns = {
+        "force_code": itertools.repeat(force_code),
+        "month": itertools.repeat(prep.month),
+        "crime_id": list(crime_ids),
+        "reported_by": cols["reported_by"].take_objects(good, blank_is_null=False),
+        "falls_within": cols["falls_within"].take_objects(good, blank_is_null=False),
+        "longitude": nullable_floats(lon_g),
+        "latitude": nullable_floats(lat_g),
+        "x_bng": nullable_floats(x),
+        "y_bng": nullable_floats(y),
+        "mapped": (~g_unmapped).tolist(),
+        "location": cols["location"].take_objects(good, blank_is_null=False),
+        "lsoa_code": cols["lsoa_code"].take_objects(good, blank_is_null=True),
+        "lsoa_name": cols["lsoa_name"].take_objects(good, blank_is_null=True),
+        "crime_type": cols["crime_type"].take_objects(good, blank_is_null=False),
+        "last_outcome": cols["last_outcome"].take_objects(good, blank_is_null=True),
+        "context": cols["context"].take_objects(good, blank_is_null=True),
+        "district": district,
+        "local_authority_code": la,
+        "source_file": itertools.repeat(source.name),
+        "source_line": parsed.lines[good].tolist(),
+    }
+
+
+def _reason(key: str, i: int, cols: dict[str, Column], month_text: str) -> str:
+    if key == "month":
+        return f"unknown month format {cols['month'].row_text(i)!r} (expected YYYY-MM)"
+    if key == "month_mismatch":
+        return f"month {cols['month'].row_text(i)} differs from the file's month {month_text}"
+    lon, lat = cols["longitude"].row_text(i), cols["latitude"].row_text(i)
+    if key == "half_coordinates":
+        return f"longitude {lon!r} and latitude {lat!r}: one is blank"
+    if key == "non_numeric":
+        return f"non-numeric coordinates: longitude {lon!r}, latitude {lat!r}"
+    if key == "outside_uk":
+        return f"coordinates outside the UK: longitude {lon}, latitude {lat}"
+    if key == "no_crime_type":
+        return "blank crime type"
+    if key.startswith("long:"):
+        col = key[5:]
+        return f"{col} longer than {MAX_LENGTH[col]} characters"
+    return key
+
+
+def _write(engine: Engine, prep: Prepared) -> None:
+    result = prep.result
+    if prep.failure is not None:
+        # A file that cannot be read leaves one quarantine entry so the store shows it too.
+        try:
+            with engine.begin() as conn:
+                result.quarantined = quarantine(conn, None, [prep.failure])
+        except SQLAlchemyError as exc:
+            result.note(f"{prep.source.name}: could not quarantine: {exc.__class__.__name__}")
+        return
+    assert prep.month is not None and result.force_code is not None
+    force_code, month = result.force_code, prep.month
+    if prep.count == 0 and not prep.problems:
+        result.status = FileStatus.NO_ROWS
+        result.note(f"{prep.source.name}: no data rows")
+        return
+    already = and_(SourceLoad.force_code == force_code, SourceLoad.month == month)
+    try:
+        with engine.begin() as conn:
+            if conn.execute(select(SourceLoad.id).where(already)).first() is not None:
+                result.status = FileStatus.SKIPPED
+                result.duplicates_skipped = result.rows
+                result.messages = [
+                    f"{prep.source.name}: {force_code} {result.month} is already loaded; skipped"
+                ]
+                return
+            if prep.count:
+                # Marks the force-month first, so a concurrent load of it fails fast here.
+                conn.execute(
+                    insert(SourceLoad).values(
+                        force_code=force_code,
+                        month=month,
+                        source_file=prep.source.name,
+                        sha256=prep.sha256,
+                        rows=prep.count,
+                    )
+                )
+                cols = prep.columns
+                if conn.dialect.name == "sqlite":
+                    cols = {**cols, "month": itertools.repeat(month.isoformat())}
+                rows = zip(*(cols[c] for c in RECORD_COLUMNS), strict=False)
+                bulk_insert(conn, PublicRecord.__tablename__, RECORD_COLUMNS, rows)
+            quarantined = quarantine(conn, force_code, prep.problems)
+    except IntegrityError:
+        result.status = FileStatus.SKIPPED
+        result.duplicates_skipped = result.rows
+        result.messages = [f"{prep.source.name}: {force_code} {result.month} was loaded meanwhile"]
+        return
+    except SQLAlchemyError as exc:
+        result.status = FileStatus.FAILED
+        result.note(f"{prep.source.name}: nothing stored, the database refused it: {exc}")
+        return
+    result.inserted = prep.count
+    result.quarantined = quarantined
+    result.status = FileStatus.LOADED if prep.count else FileStatus.NO_ROWS
+
+
+def ingest_police_uk(
+    engine: Engine, paths: Sequence[Path | str], *, progress: Progress | None = None
+) -> IngestReport:
+    """Load data.police.uk street-level CSVs from files, folders and monthly archive zips.
+
+    Every crime type is kept; rows without coordinates are stored with ``mapped`` false;
+    British National Grid x/y come from the coordinates and, for forces whose boundaries
+    asbhub ships, the district and local authority by point-in-polygon. A force-month already
+    in ``source_loads`` is skipped whole. Bad rows are quarantined with file, line and reason;
+    a file that cannot be read at all is reported as failed and the others still load.
+    """
+    report = IngestReport()
+    items = discover(paths)
+    if progress is not None:
+        progress.start(len(items))
+    for problem in (i for i in items if isinstance(i, Problem)):
+        prep = Prepared(source=Source(Path(problem.source)), result=failed_result(problem))
+        prep.failure = problem
+        _write(engine, prep)
+        report.results.append(prep.result)
+        if progress is not None:
+            progress.advance(prep.result)
+    sources = [s for s in items if isinstance(s, Source)]
+    # Parse the next file on a worker thread while this one is written: pyarrow, zlib, numpy
+    # and the database drivers release the GIL for most of their work.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pending: Future[Prepared] | None = None
+        for i, source in enumerate(sources):
+            prep = pending.result() if pending is not None else prepare(source)
+            pending = pool.submit(prepare, sources[i + 1]) if i + 1 < len(sources) else None
+            _write(engine, prep)
+            report.results.append(prep.result)
+            if progress is not None:
+                progress.advance(prep.result)
+    return report

@@ -1,0 +1,140 @@
+"""Finding input files (plain CSVs, folders, zip archives) and decoding their bytes."""
+
+from __future__ import annotations
+
+import codecs
+import zipfile
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from asbhub.ingest.schemas import FileResult, FileStatus, Problem
+
+
+@dataclass(frozen=True)
+class Source:
+    """One CSV to read: a file on disk, or an entry of a zip archive (``archive.zip!entry``)."""
+
+    path: Path
+    entry: str | None = None
+
+    @property
+    def name(self) -> str:
+        return f"{self.path}!{self.entry}" if self.entry else str(self.path)
+
+    @property
+    def basename(self) -> str:
+        return PurePosixPath(self.entry).name if self.entry else self.path.name
+
+    def read(self) -> bytes:
+        if self.entry is None:
+            return self.path.read_bytes()
+        with zipfile.ZipFile(self.path) as zf:
+            return zf.read(self.entry)
+
+
+class SourceFailure(Exception):
+    """A file that cannot be read at all; carries the problem to report and quarantine."""
+
+    def __init__(self, problem: Problem) -> None:
+        super().__init__(problem.message())
+        self.problem = problem
+
+
+def failed_result(problem: Problem) -> FileResult:
+    result = FileResult(source=problem.source, status=FileStatus.FAILED)
+    result.note(problem.message())
+    return result
+
+
+def _zip_entries(path: Path, suffix: str) -> list[Source] | Problem:
+    try:
+        with zipfile.ZipFile(path) as zf:
+            names = [i.filename for i in zf.infolist() if not i.is_dir()]
+    except (zipfile.BadZipFile, OSError) as exc:
+        return Problem(str(path), 0, f"cannot open zip archive: {exc}")
+    csvs = sorted(n for n in names if n.lower().endswith(".csv"))
+    if not csvs:
+        return Problem(str(path), 0, "zip archive holds no CSV file")
+    wanted = [n for n in csvs if n.lower().endswith(suffix)]
+    if not wanted:
+        return Problem(str(path), 0, f"zip archive holds no *{suffix} file (found {csvs[0]})")
+    return [Source(path, n) for n in wanted]
+
+
+def discover(paths: Sequence[Path | str], *, suffix: str = "-street.csv") -> list[Source | Problem]:
+    """Expand paths into sources; inputs that cannot be read come back as a :class:`Problem`.
+
+    A folder is searched recursively for ``*<suffix>`` files and ``*.zip`` archives; a zip
+    contributes its ``*<suffix>`` entries; a file named on the command line is read whatever
+    its name.
+    """
+    out: list[Source | Problem] = []
+    seen: set[tuple[Path, str | None]] = set()
+
+    def add(items: Iterable[Source]) -> None:
+        for s in items:
+            key = (s.path.resolve(), s.entry)
+            if key not in seen:
+                seen.add(key)
+                out.append(s)
+
+    def add_zip(path: Path) -> None:
+        found = _zip_entries(path, suffix)
+        if isinstance(found, Problem):
+            out.append(found)
+        else:
+            add(found)
+
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            files = sorted(
+                p for p in path.rglob("*") if p.is_file() and p.name.lower().endswith(suffix)
+            )
+            zips = sorted(p for p in path.rglob("*.zip") if p.is_file())
+            if not files and not zips:
+                out.append(Problem(str(path), 0, f"folder holds no *{suffix} or .zip"))
+            add(Source(p) for p in files)
+            for z in zips:
+                add_zip(z)
+        elif path.is_file():
+            if zipfile.is_zipfile(path):
+                add_zip(path)
+            else:
+                add([Source(path)])
+        else:
+            out.append(Problem(str(path), 0, "no such file or folder"))
+    return out
+
+
+def decode(source: str, data: bytes) -> tuple[bytes, str, str | None]:
+    """Return the bytes as UTF-8 (no byte-order mark), the encoding read, and a note on it.
+
+    UTF-8 is tried first (a byte-order mark is honoured and dropped); a file that is not valid
+    UTF-8 is read as Windows-1252, which is what spreadsheet exports on Windows produce.
+    """
+    encoding = "utf-8"
+    if data.startswith(codecs.BOM_UTF8):
+        data = data[len(codecs.BOM_UTF8) :]
+        encoding = "utf-8-sig"
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        try:
+            text = data.decode("cp1252")
+        except UnicodeDecodeError as exc2:
+            bad_line = data.count(b"\n", 0, exc2.start) + 1
+            raise SourceFailure(
+                Problem(
+                    source,
+                    bad_line,
+                    f"cannot decode: not UTF-8 (line {line}) and not cp1252 "
+                    f"(byte 0x{data[exc2.start]:02x} at line {bad_line})",
+                )
+            ) from exc2
+        note = f"not valid UTF-8 (line {line}): decoded as cp1252 (Windows-1252)"
+        return text.encode("utf-8"), "cp1252", note
+    bom_note = "UTF-8 with a byte-order mark" if encoding == "utf-8-sig" else None
+    return data, encoding, bom_note
