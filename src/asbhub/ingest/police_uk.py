@@ -644,9 +644,11 @@ def _write(engine: Engine, prep: Prepared) -> None:
         result.duplicates_skipped = result.rows
         result.messages = [f"{prep.source.name}: {force_code} {result.month} was loaded meanwhile"]
         return
-    except SQLAlchemyError as exc:
+    except (SQLAlchemyError, engine.dialect.loaded_dbapi.Error) as exc:
+        # The bulk paths talk to the driver directly, so its own errors arrive unwrapped.
         result.status = FileStatus.FAILED
-        result.note(f"{prep.source.name}: nothing stored, the database refused it: {exc}")
+        first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        result.note(f"{prep.source.name}:0: nothing stored, the database refused it: {first_line}")
         return
     result.inserted = prep.count
     result.quarantined = quarantined

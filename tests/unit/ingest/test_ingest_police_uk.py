@@ -1,0 +1,264 @@
+"""Bad input and edge cases of ``ingest_police_uk``, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import zipfile
+from pathlib import Path
+
+from sqlalchemy import Engine, func, select, text
+from typer.testing import CliRunner
+
+from asbhub.cli import app
+from asbhub.ingest.police_uk import ingest_police_uk
+from asbhub.ingest.schemas import FileStatus
+from asbhub.store.models import PublicRecord, QuarantinedRow, SourceLoad
+from conftest import HEADER, WriteCsv, police_row
+
+runner = CliRunner()
+
+
+def _records(engine: Engine) -> list[PublicRecord]:
+    from sqlalchemy.orm import Session
+
+    with Session(engine) as s:
+        return list(s.scalars(select(PublicRecord).order_by(PublicRecord.source_line)))
+
+
+def _quarantine(engine: Engine) -> list[tuple[str, int, str, str]]:
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(
+                QuarantinedRow.source,
+                QuarantinedRow.line,
+                QuarantinedRow.raw_text,
+                QuarantinedRow.reason,
+            ).order_by(QuarantinedRow.line)
+        )
+        return [tuple(r) for r in rows]  # type: ignore[misc]
+
+
+def _count(engine: Engine, model: type) -> int:
+    with engine.connect() as conn:
+        return int(conn.scalar(select(func.count()).select_from(model)) or 0)
+
+
+def test_good_file_is_stored_with_month_bng_and_district(
+    engine: Engine, write_csv: WriteCsv
+) -> None:
+    path = write_csv(
+        "2025-01-essex-street.csv",
+        [
+            police_row(),
+            police_row(),  # identical ASB rows are separate incidents: both kept
+            police_row(lon="", lat="", location="No Location", lsoa="", lsoa_name=""),
+            police_row(crime_id="ab" * 32, crime_type="Burglary", outcome="Under investigation"),
+        ],
+    )
+    report = ingest_police_uk(engine, [path])
+    assert (report.files, report.rows, report.asb_rows, report.inserted) == (1, 4, 3, 4)
+    assert report.quarantined == 0 and report.ok
+    recs = _records(engine)
+    assert [r.source_line for r in recs] == [2, 3, 4, 5]
+    first = recs[0]
+    assert first.month == dt.date(2025, 1, 1)
+    assert first.force_code == "essex" and first.mapped is True
+    assert first.crime_id is None and first.last_outcome is None
+    assert first.district == "Chelmsford & Maldon" and first.local_authority_code == "E07000070"
+    assert first.x_bng is not None and first.y_bng is not None
+    assert 570_000 < first.x_bng < 575_000 and 205_000 < first.y_bng < 210_000
+    assert first.source_file == str(path)
+    unmapped = recs[2]
+    assert unmapped.mapped is False and unmapped.longitude is None and unmapped.x_bng is None
+    assert unmapped.district is None and unmapped.lsoa_code is None
+    assert recs[3].crime_id == "ab" * 32 and recs[3].last_outcome == "Under investigation"
+
+
+def test_force_without_shipped_boundaries_gets_no_district(
+    engine: Engine, write_csv: WriteCsv
+) -> None:
+    path = write_csv(
+        "2025-01-kent-street.csv",
+        [police_row(force="Kent Police", lon="0.521", lat="51.271")],
+    )
+    report = ingest_police_uk(engine, [path])
+    assert report.inserted == 1
+    (rec,) = _records(engine)
+    assert rec.force_code == "kent" and rec.district is None and rec.x_bng is not None
+
+
+def test_wrong_header_fails_the_file_but_not_the_others(
+    engine: Engine, write_csv: WriteCsv
+) -> None:
+    bad = write_csv(
+        "2025-01-essex-street.csv",
+        [police_row()],
+        header=HEADER.replace("Latitude,", "Lat,"),
+    )
+    good = write_csv("2025-01-kent-street.csv", [police_row(force="Kent Police")])
+    report = ingest_police_uk(engine, [bad, good])
+    failed = [r for r in report.results if r.status is FileStatus.FAILED]
+    assert len(failed) == 1 and not report.ok
+    assert failed[0].messages[0].startswith(f"{bad}:1: wrong header: missing column(s) 'latitude'")
+    assert report.inserted == 1
+    assert _quarantine(engine)[0][:2] == (str(bad), 1)
+    assert _count(engine, SourceLoad) == 1
+
+
+def test_missing_header_is_reported_at_line_1(engine: Engine, write_csv: WriteCsv) -> None:
+    path = write_csv("2025-01-essex-street.csv", [police_row(), police_row()], header=None)
+    report = ingest_police_uk(engine, [path])
+    assert not report.ok and report.inserted == 0
+    assert report.results[0].messages[0].startswith(f"{path}:1: missing header")
+
+
+def test_snake_case_header_is_accepted(engine: Engine, write_csv: WriteCsv) -> None:
+    header = HEADER.lower().replace(" ", "_")
+    path = write_csv("2018-01-essex-street.csv", [police_row(month="2018-01")], header=header)
+    assert ingest_police_uk(engine, [path]).inserted == 1
+
+
+def test_utf8_with_bom_and_cp1252_are_decoded_and_named(
+    engine: Engine, write_csv: WriteCsv
+) -> None:
+    bom = write_csv("2025-01-essex-street.csv", [police_row(location="On or near Café Row")])
+    bom.write_bytes(b"\xef\xbb\xbf" + bom.read_bytes())
+    cp = write_csv(
+        "2025-02-essex-street.csv",
+        [police_row(month="2025-02"), police_row(month="2025-02", location="On or near Café")],
+        encoding="cp1252",
+    )
+    report = ingest_police_uk(engine, [bom, cp])
+    assert report.ok and report.inserted == 3
+    by_source = {r.source: r for r in report.results}
+    assert by_source[str(bom)].encoding == "utf-8-sig"
+    assert by_source[str(cp)].encoding == "cp1252"
+    assert any("not valid UTF-8 (line 3): decoded as cp1252" in m for m in report.messages())
+    locations = sorted(r.location for r in _records(engine))
+    assert locations == ["On or near Café", "On or near Café Row", "On or near Test Street"]
+    assert {r.crime_id for r in _records(engine)} == {None}  # the BOM did not leak into a name
+
+
+def test_truncated_last_line_is_quarantined_and_the_rest_stored(
+    engine: Engine, write_csv: WriteCsv
+) -> None:
+    full = police_row()
+    path = write_csv("2025-01-essex-street.csv", [full, full, full[:40]], newline_at_end=False)
+    report = ingest_police_uk(engine, [path])
+    assert (report.rows, report.inserted, report.quarantined) == (3, 2, 1)
+    (q,) = _quarantine(engine)
+    assert q[0] == str(path) and q[1] == 4 and q[2] == full[:40]
+    assert q[3].startswith("truncated last line: expected 12 fields, found")
+    assert report.results[0].messages[0].startswith(f"{path}:4: truncated last line")
+
+
+def test_bad_coordinates_and_month_are_quarantined_with_reasons(
+    engine: Engine, write_csv: WriteCsv
+) -> None:
+    path = write_csv(
+        "2025-01-essex-street.csv",
+        [
+            police_row(),
+            police_row(lon="east", lat="51.7"),  # line 3
+            police_row(lon="-74.006", lat="40.7128"),  # line 4: New York
+            police_row(lon="0.47", lat=""),  # line 5
+            police_row(month="Jan-2025"),  # line 6
+            police_row(month="2025-13"),  # line 7
+            police_row(month="2025-02"),  # line 8
+            police_row(),
+        ],
+    )
+    report = ingest_police_uk(engine, [path])
+    assert (report.rows, report.inserted, report.quarantined) == (8, 2, 6)
+    reasons = {line: reason for _, line, _, reason in _quarantine(engine)}
+    assert reasons[3] == "non-numeric coordinates: longitude 'east', latitude '51.7'"
+    assert reasons[4] == "coordinates outside the UK: longitude -74.006, latitude 40.7128"
+    assert reasons[5].endswith("one is blank")
+    assert reasons[6] == "unknown month format 'Jan-2025' (expected YYYY-MM)"
+    assert reasons[7] == "unknown month format '2025-13' (expected YYYY-MM)"
+    assert reasons[8] == "month 2025-02 differs from the file's month 2025-01"
+    assert [r.source_line for r in _records(engine)] == [2, 9]
+    raw = {line: raw for _, line, raw, _ in _quarantine(engine)}
+    assert raw[3] == police_row(lon="east", lat="51.7")
+
+
+def test_empty_file_and_zip_without_csv_fail_and_exit_non_zero(
+    db_url: str, tmp_path: Path, write_csv: WriteCsv
+) -> None:
+    empty = tmp_path / "2025-01-essex-street.csv"
+    empty.write_bytes(b"")
+    archive = tmp_path / "2025-02.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.writestr("2025-02/readme.txt", "no data here")
+    good = write_csv("2025-03-essex-street.csv", [police_row(month="2025-03")])
+    result = runner.invoke(
+        app,
+        ["ingest", "police-uk", str(empty), str(archive), str(good), "--db", db_url, "--json"],
+    )
+    assert result.exit_code == 1
+    report = json.loads(result.stdout)
+    assert report["inserted"] == 1 and report["failed_files"] == 2
+    messages = [m for d in report["details"] for m in d["messages"]]
+    assert f"{empty}:0: empty file: no header and no rows" in messages
+    assert f"{archive}:0: zip archive holds no CSV file" in messages
+    assert f"{archive}:0: zip archive holds no CSV file" in result.stderr
+
+
+def test_zip_entries_load_and_the_same_force_month_elsewhere_is_skipped(
+    engine: Engine, tmp_path: Path, write_csv: WriteCsv
+) -> None:
+    csv_path = write_csv(
+        "2025-04-essex-street.csv", [police_row(month="2025-04")] * 3, folder=tmp_path / "plain"
+    )
+    archive = tmp_path / "2025-04.zip"
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.write(csv_path, "2025-04/2025-04-essex-street.csv")
+        zf.writestr("2025-04/2025-04-essex-outcomes.csv", "not a street file\n")
+    first = ingest_police_uk(engine, [archive])
+    assert first.inserted == 3 and first.files == 1
+    assert _records(engine)[0].source_file == f"{archive}!2025-04/2025-04-essex-street.csv"
+    again = ingest_police_uk(engine, [tmp_path / "plain", archive])
+    assert again.inserted == 0 and again.duplicates_skipped == 6
+    assert {r.status for r in again.results} == {FileStatus.SKIPPED}
+    assert _count(engine, PublicRecord) == 3
+
+
+def test_failure_mid_file_leaves_nothing_of_that_file(engine: Engine, write_csv: WriteCsv) -> None:
+    # A trigger makes the database itself refuse the third row, after two were written.
+    with engine.begin() as conn:
+        if engine.dialect.name == "sqlite":
+            conn.execute(
+                text(
+                    "CREATE TRIGGER refuse_boom BEFORE INSERT ON public_records "
+                    "WHEN NEW.location = 'BOOM' BEGIN SELECT RAISE(ABORT, 'boom'); END"
+                )
+            )
+        else:
+            conn.execute(
+                text(
+                    "CREATE FUNCTION refuse_boom() RETURNS trigger AS $$ BEGIN "
+                    "IF NEW.location = 'BOOM' THEN RAISE EXCEPTION 'boom'; END IF; "
+                    "RETURN NEW; END $$ LANGUAGE plpgsql"
+                )
+            )
+            conn.execute(
+                text(
+                    "CREATE TRIGGER refuse_boom BEFORE INSERT ON public_records "
+                    "FOR EACH ROW EXECUTE FUNCTION refuse_boom()"
+                )
+            )
+    bad = write_csv(
+        "2025-01-essex-street.csv",
+        [police_row(), police_row(), police_row(location="BOOM"), police_row(lon="x")],
+    )
+    good = write_csv("2025-02-essex-street.csv", [police_row(month="2025-02")])
+    report = ingest_police_uk(engine, [bad, good])
+    status = {r.source: r.status for r in report.results}
+    assert status == {str(bad): FileStatus.FAILED, str(good): FileStatus.LOADED}
+    assert not report.ok
+    assert [r.source_file for r in _records(engine)] == [str(good)]
+    with engine.connect() as conn:
+        months = conn.scalars(select(SourceLoad.month)).all()
+    assert months == [dt.date(2025, 2, 1)]
+    assert _quarantine(engine) == []  # the bad file's quarantined row went with it
