@@ -26,10 +26,8 @@ def police_row(
     crime_type: str = "Anti-social behaviour",
     outcome: str = "",
 ) -> str:
-    return ",".join(
-        [crime_id, month, force, force, lon, lat, location, lsoa, lsoa_name, crime_type]
-        + [outcome, ""]
-    )
+    fields = [crime_id, month, force, force, lon, lat, location, lsoa, lsoa_name, crime_type]
+    return ",".join([*fields, outcome, ""])
 
 
 WriteCsv = Callable[..., Path]
