@@ -119,3 +119,31 @@ def _finish(report: IngestReport, kind: str, json_out: bool) -> None:
                 message = r.messages[0] if r.messages else r.source
                 err_console.print(message, markup=False, soft_wrap=True)
         raise typer.Exit(1)
+
+
+@app.command("incidents")
+def incidents_cmd(
+    file: Annotated[
+        Path,
+        typer.Argument(
+            help="Incident export: .csv or .jsonl (see docs/formats.md).", show_default=False
+        ),
+    ],
+    force: Annotated[str, typer.Option(help="Force whose export this is.")] = "essex",
+    db: DbOption = None,
+    json_out: JsonOption = False,
+) -> None:
+    """Load a force's NSIR incident export with its people; a stored reference is skipped.
+
+    Exits 1 when the file could not be read at all.
+    """
+    from asbhub.ingest.incidents import ingest_incidents
+
+    with domain_errors():
+        engine = engine_for(db)
+        with _progress(json_out) as progress:
+            report = ingest_incidents(
+                engine, file, force_code=force, progress=_Bar(progress, "reading")
+            )
+        engine.dispose()
+    _finish(report, "incidents", json_out)
