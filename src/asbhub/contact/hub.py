@@ -11,6 +11,8 @@ used, or put a broker (PostgreSQL ``LISTEN/NOTIFY``, Redis) behind the same two 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import threading
 from collections import defaultdict
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -19,34 +21,52 @@ from typing import Any
 Event = dict[str, Any]
 
 
+def _offer(queue: asyncio.Queue[Event], event: Event) -> None:
+    # A client that stopped reading loses live events, not the transcript.
+    with contextlib.suppress(asyncio.QueueFull):
+        queue.put_nowait(event)
+
+
 class ChatHub:
+    """Subscribers are (event loop, queue) pairs, so publishing is safe from any thread."""
+
     def __init__(self) -> None:
-        self._subscribers: dict[int, set[asyncio.Queue[Event]]] = defaultdict(set)
+        self._subscribers: dict[int, set[tuple[asyncio.AbstractEventLoop, asyncio.Queue[Event]]]]
+        self._subscribers = defaultdict(set)
+        self._lock = threading.Lock()
 
     @asynccontextmanager
     async def subscribe(self, chat_id: int) -> AsyncIterator[asyncio.Queue[Event]]:
         queue: asyncio.Queue[Event] = asyncio.Queue(maxsize=1000)
-        self._subscribers[chat_id].add(queue)
+        entry = (asyncio.get_running_loop(), queue)
+        with self._lock:
+            self._subscribers[chat_id].add(entry)
         try:
             yield queue
         finally:
-            subs = self._subscribers.get(chat_id)
-            if subs is not None:
-                subs.discard(queue)
-                if not subs:
-                    del self._subscribers[chat_id]
+            with self._lock:
+                subs = self._subscribers.get(chat_id)
+                if subs is not None:
+                    subs.discard(entry)
+                    if not subs:
+                        del self._subscribers[chat_id]
 
     def publish(self, chat_id: int, event: Event) -> int:
-        """Queue ``event`` for every subscriber of ``chat_id``; returns how many got it."""
-        delivered = 0
-        for queue in list(self._subscribers.get(chat_id, ())):
-            try:
-                queue.put_nowait(event)
-                delivered += 1
-            except asyncio.QueueFull:
-                # A client that stopped reading loses live events, not the transcript.
-                continue
-        return delivered
+        """Queue ``event`` for every subscriber of ``chat_id``; returns how many were sent it."""
+        with self._lock:
+            entries = list(self._subscribers.get(chat_id, ()))
+        try:
+            current: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
+        except RuntimeError:
+            current = None
+        for loop, queue in entries:
+            if loop is current:
+                _offer(queue, event)
+            else:
+                with contextlib.suppress(RuntimeError):  # that loop has already closed
+                    loop.call_soon_threadsafe(_offer, queue, event)
+        return len(entries)
 
     def watchers(self, chat_id: int) -> int:
-        return len(self._subscribers.get(chat_id, ()))
+        with self._lock:
+            return len(self._subscribers.get(chat_id, ()))
