@@ -3,13 +3,24 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field
 
 from asbhub.store.models import Channel, IncidentStatus, IncidentType, PersonRole, Qualifier
 
+# Printable text only: PostgreSQL refuses NUL bytes, and no filter needs control characters.
+PRINTABLE = r"^[^\x00-\x1f\x7f]*$"
+MAX_ID = 2**31 - 1  # ids are 32-bit integers on PostgreSQL
 COUNT_CAP = 10_000
+
+
+def _utc(value: dt.datetime) -> dt.datetime:
+    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value
+
+
+# The store keeps naive UTC; the API states the zone (RFC 3339 needs one).
+UtcDateTime = Annotated[dt.datetime, AfterValidator(_utc)]
 PAGE_SIZE = 50
 
 
@@ -18,8 +29,12 @@ class IncidentFilters(BaseModel):
 
     date_from: dt.date | None = Field(None, description="Received on or after this day")
     date_to: dt.date | None = Field(None, description="Received on or before this day")
-    district: str | None = Field(None, max_length=80, description="Policing district name")
-    local_authority: str | None = Field(None, max_length=12, description="Local authority code")
+    district: str | None = Field(
+        None, max_length=80, pattern=PRINTABLE, description="Policing district name"
+    )
+    local_authority: str | None = Field(
+        None, max_length=12, pattern=PRINTABLE, description="Local authority code"
+    )
     qualifier: Qualifier | None = None
     type: IncidentType | None = Field(None, description="Opening code (NSIR incident type)")
     channel: Channel | None = None
@@ -33,7 +48,7 @@ class IncidentFilters(BaseModel):
 class IncidentRow(BaseModel):
     id: int
     reference: str
-    received_at: dt.datetime
+    received_at: UtcDateTime
     channel: Channel
     type: IncidentType
     type_label: str
@@ -64,14 +79,14 @@ class PersonLink(BaseModel):
 
 
 class TimelineEntry(BaseModel):
-    at: dt.datetime
+    at: UtcDateTime
     what: str
 
 
 class IncidentDetail(IncidentRow):
     closing_code: IncidentType | None
     hate_motivated: bool
-    attended_at: dt.datetime | None
+    attended_at: UtcDateTime | None
     narrative: str | None = Field(None, description="Only for roles that may see personal data")
     longitude: float | None
     latitude: float | None

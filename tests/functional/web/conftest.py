@@ -9,7 +9,7 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import Engine
 from starlette.testclient import TestClient
-from webseed import PASSWORD, Seeded, seed
+from webseed import FAST_HASHER, PASSWORD, Seeded, seed
 
 from asbhub.web.app import create_app
 
@@ -17,7 +17,8 @@ CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
 @pytest.fixture
-def seeded(engine: Engine) -> Seeded:
+def seeded(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> Seeded:
+    monkeypatch.setattr("asbhub.auth.service._hasher", FAST_HASHER)
     return seed(engine)
 
 

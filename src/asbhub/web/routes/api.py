@@ -8,11 +8,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel
 
 from asbhub.incidents import service
 from asbhub.incidents.schemas import (
+    MAX_ID,
+    PRINTABLE,
     IncidentDetail,
     IncidentFilters,
     IncidentPage,
@@ -56,6 +58,7 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     ]
 }
 router = APIRouter(prefix="/api/v1", tags=["staff"], responses=ERRORS)
+Id = Annotated[int, Path(ge=1, le=MAX_ID)]
 Radius = Annotated[float, Query(gt=0, le=service.MAX_RADIUS_M, description="Metres")]
 
 
@@ -78,7 +81,9 @@ def me(actor: Actor = require_action(Action.DASHBOARD_VIEW)) -> Me:
 def list_incidents(
     session: DbSession,
     filters: Annotated[IncidentFilters, Query()],
-    after: Annotated[str | None, Query(max_length=200, description="Cursor")] = None,
+    after: Annotated[
+        str | None, Query(max_length=200, pattern=PRINTABLE, description="Cursor")
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     actor: Actor = require_action(Action.INCIDENT_LIST),
 ) -> IncidentPage:
@@ -89,7 +94,7 @@ def list_incidents(
 @router.get("/incidents/{incident_id}", response_model=IncidentDetail)
 def get_incident(
     session: DbSession,
-    incident_id: int,
+    incident_id: Id,
     actor: Actor = require_action(Action.INCIDENT_VIEW),
 ) -> IncidentDetail:
     """One incident with its people (names only for entitled roles) and timeline."""
@@ -99,7 +104,7 @@ def get_incident(
 @router.get("/search", response_model=SearchResults)
 def search(
     session: DbSession,
-    q: Annotated[str, Query(min_length=2, max_length=100)],
+    q: Annotated[str, Query(min_length=2, max_length=100, pattern=PRINTABLE)],
     actor: Actor = require_action(Action.INCIDENT_SEARCH),
 ) -> SearchResults:
     """Search by incident reference, place or (for entitled roles) a person's name."""
@@ -109,7 +114,7 @@ def search(
 @router.get("/people/{person_id}", response_model=PersonDetail)
 def get_person(
     session: DbSession,
-    person_id: int,
+    person_id: Id,
     actor: Actor = require_action(Action.PERSON_VIEW),
 ) -> PersonDetail:
     """A person and all their incidents in any role. Each call is audited."""
@@ -119,7 +124,7 @@ def get_person(
 @router.get("/locations/{location_id}/incidents", response_model=Nearby)
 def location_incidents(
     session: DbSession,
-    location_id: int,
+    location_id: Id,
     radius: Radius = 250.0,
     actor: Actor = require_action(Action.LOCATION_VIEW),
 ) -> Nearby:

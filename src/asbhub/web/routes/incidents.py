@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from asbhub.incidents import service
-from asbhub.incidents.schemas import IncidentFilters, Nearby
+from asbhub.incidents.schemas import MAX_ID, PRINTABLE, IncidentFilters, Nearby
 from asbhub.permissions import Action, Actor
 from asbhub.store.models import INCIDENT_TYPE_LABELS, Channel, Qualifier
 from asbhub.web.deps import DbSession, require_action
@@ -17,6 +17,7 @@ from asbhub.web.templating import render
 from asbhub.web.views import filter_options
 
 router = APIRouter(include_in_schema=False)
+Id = Annotated[int, Path(ge=1, le=MAX_ID)]
 Radius = Annotated[float, Query(gt=0, le=service.MAX_RADIUS_M)]
 
 
@@ -33,7 +34,7 @@ def incident_list(
     request: Request,
     session: DbSession,
     filters: IncidentFilters = Depends(incident_filters),
-    after: Annotated[str | None, Query(max_length=200)] = None,
+    after: Annotated[str | None, Query(max_length=200, pattern=PRINTABLE)] = None,
     actor: Actor = require_action(Action.INCIDENT_LIST),
 ) -> Response:
     page = service.list_incidents(session, actor=actor, filters=filters, after=after or None)
@@ -53,7 +54,7 @@ def incident_list(
 def incident_page(
     request: Request,
     session: DbSession,
-    incident_id: int,
+    incident_id: Id,
     actor: Actor = require_action(Action.INCIDENT_VIEW),
 ) -> Response:
     incident = service.get_incident(session, actor=actor, incident_id=incident_id)
@@ -64,7 +65,7 @@ def incident_page(
 def search_page(
     request: Request,
     session: DbSession,
-    q: Annotated[str, Query(max_length=100)] = "",
+    q: Annotated[str, Query(max_length=100, pattern=PRINTABLE)] = "",
     actor: Actor = require_action(Action.INCIDENT_SEARCH),
 ) -> Response:
     if not q.strip():
@@ -79,7 +80,7 @@ def search_page(
 def person_page(
     request: Request,
     session: DbSession,
-    person_id: int,
+    person_id: Id,
     actor: Actor = require_action(Action.PERSON_VIEW),
 ) -> Response:
     person = service.get_person(session, actor=actor, person_id=person_id)
@@ -90,7 +91,7 @@ def person_page(
 def location_page(
     request: Request,
     session: DbSession,
-    location_id: int,
+    location_id: Id,
     radius: Radius = 250.0,
     actor: Actor = require_action(Action.LOCATION_VIEW),
 ) -> Response:

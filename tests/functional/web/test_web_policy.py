@@ -1,0 +1,211 @@
+"""Every route of the app against the policy table.
+
+Without sign-in no route may return personal data (the generated canary people must never
+appear); each role gets 403 exactly where ``permissions.GRANTS`` withholds the route's action;
+roles that may not see identities never see a canary name on any page.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from fastapi.routing import APIRoute, iter_route_contexts
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+from starlette.testclient import TestClient
+from webseed import CANARY_PEOPLE, FAST_HASHER, Seeded, seed
+
+from asbhub.permissions import GRANTS, Action, Actor, Role, allowed
+from asbhub.store.engine import make_engine
+from asbhub.web.app import create_app
+from asbhub.web.deps import RequireAction
+from conftest import csrf_of, sign_in
+
+CANARIES = [n for pair in CANARY_PEOPLE for n in pair] + ["Nowhere Lane", "example.invalid"]
+UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+def route_action(route: APIRoute) -> Action | None:
+    """The policy action a route's dependencies require, if any."""
+    stack = list(route.dependant.dependencies)
+    while stack:
+        dep = stack.pop()
+        if isinstance(dep.call, RequireAction):
+            return dep.call.action
+        stack.extend(dep.dependencies)
+    return None
+
+
+def _required_query(route: APIRoute) -> list[str]:
+    names, stack = [], [route.dependant]
+    while stack:
+        d = stack.pop()
+        names += [q.alias for q in d.query_params if q.field_info.is_required()]
+        stack.extend(d.dependencies)
+    return names
+
+
+def _routes() -> list[tuple[str, str, APIRoute]]:
+    """Every HTTP route with its full path, walking included routers."""
+    app = create_app("sqlite://")
+    out = []
+    for rc in iter_route_contexts(app.routes):
+        if isinstance(rc.route, APIRoute) and rc.methods:
+            for m in sorted(set(rc.methods) - {"HEAD"}):
+                out.append((m, rc.path, rc.route))
+    return out
+
+
+ROUTES = _routes()
+POLICY_ROUTES = [(m, p) for m, p, r in ROUTES if route_action(r) is not None]
+
+
+@dataclass
+class PolicyApp:
+    app: FastAPI
+    seeded: Seeded
+    clients: dict[str, TestClient] = field(default_factory=dict)
+    open: list[TestClient] = field(default_factory=list)
+
+    def url(self, path: str, route: APIRoute) -> str:
+        values = {
+            "incident_id": self.seeded.incident_ids[0],
+            "person_id": self.seeded.person_ids[0],
+            "location_id": self.seeded.location_ids[0],
+        }
+        for name in re.findall(r"{(\w+)}", path):
+            path = path.replace("{" + name + "}", str(values.get(name, 1)))
+        query = {"lon": "0.458", "lat": "51.576", "q": "Basildon"}
+        required = _required_query(route)
+        qs = "&".join(f"{k}={query.get(k, '1')}" for k in required)
+        return f"{path}?{qs}" if qs else path
+
+    def client(self, role: str | None) -> TestClient:
+        key = role or "anonymous"
+        if key not in self.clients:
+            c = TestClient(self.app, raise_server_exceptions=False)
+            c.__enter__()
+            self.open.append(c)
+            if role:
+                sign_in(c, self.seeded.users[role])
+            self.clients[key] = c
+        return self.clients[key]
+
+    def fresh(self, role: str | None) -> TestClient:
+        c = TestClient(self.app, raise_server_exceptions=False)
+        c.__enter__()
+        self.open.append(c)
+        if role:
+            sign_in(c, self.seeded.users[role])
+        return c
+
+    def call(self, method: str, path: str, role: str | None) -> Any:
+        route = next(r for m, p, r in ROUTES if m == method and p == path)
+        url = self.url(path, route)
+        if method in UNSAFE:
+            # A fresh client, so an unsafe route (sign-out) cannot spoil the shared one; the
+            # CSRF token is sent so the request reaches the route's own checks.
+            c = self.fresh(role)
+            token = csrf_of(c, "/login")
+            return c.request(method, url, headers={"X-CSRF-Token": token}, follow_redirects=False)
+        return self.client(role).request(method, url, follow_redirects=False)
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def policy_app(
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    _sqlite_template: Path,
+    _pg_template: str | None,
+) -> Iterator[PolicyApp]:
+    """One seeded database per dialect for the whole module (the tests only read)."""
+    mp = pytest.MonkeyPatch()
+    mp.setattr("asbhub.auth.service._hasher", FAST_HASHER)
+    admin = None
+    if request.param == "sqlite":
+        path = tmp_path_factory.mktemp("policy") / "asbhub.db"
+        shutil.copyfile(_sqlite_template, path)
+        url = f"sqlite:///{path}"
+    else:
+        if _pg_template is None:
+            pytest.skip("ASBHUB_TEST_POSTGRES_URL is not set")
+        base = os.environ["ASBHUB_TEST_POSTGRES_URL"]
+        name = f"asbhub_p_{uuid.uuid4().hex[:10]}"
+        admin = make_engine(base, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{_pg_template}"'))
+        url = make_url(base).set(database=name).render_as_string(False)
+    engine = make_engine(url)
+    seeded = seed(engine)
+    engine.dispose()
+    pa = PolicyApp(create_app(url), seeded)
+    yield pa
+    for c in pa.open:
+        c.__exit__(None, None, None)
+    pa.app.state.engine.dispose()
+    mp.undo()
+    if admin is not None:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def test_every_staff_route_is_under_policy() -> None:
+    """A route serving staff data without a policy dependency would slip past this module."""
+    staff_prefixes = ("/api/v1/", "/incidents", "/people", "/locations", "/near", "/search")
+    unguarded = [
+        f"{m} {p}" for m, p, r in ROUTES if p.startswith(staff_prefixes) and not route_action(r)
+    ]
+    assert unguarded == []
+    assert len(POLICY_ROUTES) >= 12
+
+
+@pytest.mark.parametrize(("method", "path"), [(m, p) for m, p, _ in ROUTES])
+def test_no_personal_data_without_sign_in(policy_app: PolicyApp, method: str, path: str) -> None:
+    r = policy_app.call(method, path, None)
+    assert r.status_code < 500, r.text[:300]
+    for canary in CANARIES:
+        assert canary not in r.text, f"{method} {path} leaks {canary!r} without sign-in"
+    route = next(rt for m, p, rt in ROUTES if m == method and p == path)
+    if route_action(route) is not None:
+        expected = 401 if path.startswith("/api/") else 303
+        assert r.status_code == expected, f"{method} {path} gave {r.status_code}"
+        if expected == 303:
+            assert r.headers["location"].startswith("/login?next=")
+
+
+@pytest.mark.parametrize("role", [r.value for r in Role])
+@pytest.mark.parametrize(("method", "path"), POLICY_ROUTES)
+def test_role_gets_403_exactly_where_policy_says(
+    policy_app: PolicyApp, role: str, method: str, path: str
+) -> None:
+    route = next(rt for m, p, rt in ROUTES if m == method and p == path)
+    action = route_action(route)
+    assert action is not None
+    actor_role = Role(role)
+    r = policy_app.call(method, path, role)
+    may = action in GRANTS[actor_role]
+    if may:
+        assert r.status_code not in (401, 403), f"{role} refused {method} {path}: {r.text[:200]}"
+        assert r.status_code < 500, r.text[:300]
+    else:
+        assert r.status_code == 403, f"{role} got {r.status_code} for {method} {path}"
+    if r.status_code == 200 and not role_sees_identities(actor_role):
+        for canary in CANARIES:
+            assert canary not in r.text, f"{role} sees {canary!r} on {method} {path}"
+
+
+def role_sees_identities(role: Role) -> bool:
+    actor = Actor(
+        1, "x", "x", role, agency_code="basildon-council" if role is Role.PARTNER else None
+    )
+    return allowed(actor, Action.PERSONAL_DATA_VIEW)
