@@ -42,7 +42,9 @@ class IncidentFilters(BaseModel):
     attended: bool | None = Field(None, description="Police attended")
 
     def active(self) -> dict[str, str]:
-        return {k: str(v) for k, v in self.model_dump(exclude_none=True).items()}
+        """The filters that are set, as query-string values (``true``, ``2021-03-01``)."""
+        data = self.model_dump(mode="json", exclude_none=True)
+        return {k: str(v).lower() if isinstance(v, bool) else str(v) for k, v in data.items()}
 
 
 class IncidentRow(BaseModel):

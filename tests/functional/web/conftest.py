@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterator
 
 import pytest
 from fastapi import FastAPI
 from sqlalchemy import Engine
 from starlette.testclient import TestClient
-from webseed import FAST_HASHER, PASSWORD, Seeded, seed
+from webseed import FAST_HASHER, Seeded, csrf_of, seed, sign_in
+
+# Re-exported for older test modules; import them from ``webseed`` instead, because every
+# conftest.py is a module named "conftest" and ``from conftest import`` picks whichever
+# was imported last when several directories are collected together.
+__all__ = ["csrf_of", "sign_in"]
 
 from asbhub.web.app import create_app
-
-CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
 @pytest.fixture
@@ -25,22 +27,6 @@ def seeded(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> Seeded:
 @pytest.fixture
 def app(db_url: str, seeded: Seeded) -> FastAPI:
     return create_app(db_url)
-
-
-def csrf_of(client: TestClient, path: str = "/login") -> str:
-    match = CSRF_RE.search(client.get(path).text)
-    assert match, f"no CSRF token on {path}"
-    return match.group(1)
-
-
-def sign_in(client: TestClient, username: str, password: str = PASSWORD) -> None:
-    token = csrf_of(client)
-    r = client.post(
-        "/login",
-        data={"username": username, "password": password, "csrf_token": token},
-        follow_redirects=False,
-    )
-    assert r.status_code == 303, r.text
 
 
 @pytest.fixture

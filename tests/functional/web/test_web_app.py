@@ -12,7 +12,7 @@ from fastapi import FastAPI
 from sqlalchemy import Engine, select
 from starlette.testclient import TestClient
 from typer.testing import CliRunner
-from webseed import PASSWORD, Seeded
+from webseed import PASSWORD, Seeded, csrf_of, sign_in
 
 from asbhub.audit.models import AuditEvent
 from asbhub.audit.service import verify
@@ -20,7 +20,6 @@ from asbhub.cli import app as cli
 from asbhub.errors import InvalidInput
 from asbhub.store.engine import session_scope
 from asbhub.web.app import create_app
-from conftest import csrf_of, sign_in
 
 
 def test_security_headers_on_every_kind_of_response(client: TestClient) -> None:

@@ -8,13 +8,12 @@ from collections.abc import Callable
 import pytest
 from sqlalchemy import Engine, select, update
 from starlette.testclient import TestClient
-from webseed import CANARY_PEOPLE, PLACES, Seeded
+from webseed import CANARY_PEOPLE, PLACES, Seeded, csrf_of
 
 from asbhub.audit.models import AuditEvent
 from asbhub.audit.service import verify
 from asbhub.store.engine import session_scope
 from asbhub.store.models import Incident
-from conftest import csrf_of
 
 Client = Callable[[str], TestClient]
 

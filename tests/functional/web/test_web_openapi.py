@@ -14,10 +14,9 @@ import schemathesis
 from fastapi import FastAPI
 from schemathesis.checks import not_a_server_error, response_schema_conformance
 from starlette.testclient import TestClient
-from webseed import Seeded
+from webseed import Seeded, sign_in
 
 from asbhub.web.app import SESSION_COOKIE, create_app
-from conftest import sign_in
 
 # The document does not depend on the database, so it is read from an app without one; each
 # test then calls the app built on its own seeded database.

@@ -22,13 +22,12 @@ from fastapi.routing import APIRoute, iter_route_contexts
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from starlette.testclient import TestClient
-from webseed import CANARY_PEOPLE, FAST_HASHER, Seeded, seed
+from webseed import CANARY_PEOPLE, FAST_HASHER, Seeded, csrf_of, seed, sign_in
 
 from asbhub.permissions import GRANTS, Action, Actor, Role, allowed
 from asbhub.store.engine import make_engine
 from asbhub.web.app import create_app
 from asbhub.web.deps import RequireAction
-from conftest import csrf_of, sign_in
 
 CANARIES = [n for pair in CANARY_PEOPLE for n in pair] + ["Nowhere Lane", "example.invalid"]
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}

@@ -7,10 +7,12 @@ response to a request that is not signed in, nor to a role that may not see iden
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 
 from argon2 import PasswordHasher
 from sqlalchemy import Engine
+from starlette.testclient import TestClient
 
 from asbhub.auth.service import add_user
 from asbhub.geography.service import to_bng
@@ -158,3 +160,22 @@ def seed(engine: Engine, incidents_per_place: int = 24) -> Seeded:
                     )
                 )
     return out
+
+
+CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def csrf_of(client: TestClient, path: str = "/login") -> str:
+    match = CSRF_RE.search(client.get(path).text)
+    assert match, f"no CSRF token on {path}"
+    return match.group(1)
+
+
+def sign_in(client: TestClient, username: str, password: str = PASSWORD) -> None:
+    token = csrf_of(client)
+    r = client.post(
+        "/login",
+        data={"username": username, "password": password, "csrf_token": token},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303, r.text

@@ -62,7 +62,8 @@ def login(
         )
         uid, role = (user.id, Role(user.role)) if user else (None, None)
     if uid is None or role is None:
-        raise SignInFailed()
+        ctx = {"next": _safe_next(next), "errors": {"username": str(SignInFailed())}}
+        return render(request, "login.html", {**ctx, "username": username}, status_code=401)
     request.session.clear()  # a new session on sign-in: no fixation of a pre-login session
     request.session["uid"] = uid
     request.session["purpose"] = default_purpose(role)

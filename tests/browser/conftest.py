@@ -1,0 +1,154 @@
+"""Playwright fixtures shared by every browser test: a live server and Debian's Chromium.
+
+- ``live_server``: uvicorn serving the real app in a thread, on a free port, against a temp
+  SQLite database seeded with the web tests' fictitious data set and one account per role
+  (user names in ``live_server.seeded.users``, password ``PASSWORD``).
+- ``browser``: Chromium from ``ASBHUB_BROWSER`` (default ``/usr/bin/chromium``); the tests are
+  skipped only when that executable is missing.
+- ``page``: a fresh context and page per test; ``new_page()`` gives more (for example two
+  people in a chat). Every page a test opened is screenshotted into
+  ``test-artifacts/screenshots/`` when the test ends, pass or fail.
+- ``sign_in(page, role)``: signs in through the form.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import uvicorn
+from browserkit import LiveServer, sign_in
+
+from asbhub.store.engine import make_engine
+from asbhub.web.app import create_app
+from functional.web.webseed import FAST_HASHER, seed
+
+ROOT = Path(__file__).resolve().parents[2]
+SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
+BROWSER = os.environ.get("ASBHUB_BROWSER", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-quic",
+    "--no-first-run",
+]
+
+pytestmark = pytest.mark.browser
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    here = Path(__file__).parent
+    for item in items:
+        if here in Path(str(item.fspath)).parents:
+            item.add_marker(pytest.mark.browser)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+@pytest.fixture(scope="session")
+def live_server(
+    tmp_path_factory: pytest.TempPathFactory, _sqlite_template: Path
+) -> Iterator[LiveServer]:
+    mp = pytest.MonkeyPatch()
+    mp.setenv("ASBHUB_MODE", "development")
+    # Cheap argon2 for the seeded accounts and for sign-in checks in this process.
+    mp.setattr("asbhub.auth.service._hasher", FAST_HASHER)
+    path = tmp_path_factory.mktemp("browser") / "asbhub.db"
+    shutil.copyfile(_sqlite_template, path)
+    url = f"sqlite:///{path}"
+    engine = make_engine(url)
+    seeded = seed(engine)
+    engine.dispose()
+    port = _free_port()
+    config = uvicorn.Config(
+        create_app(url), host="127.0.0.1", port=port, log_level="warning", ws="auto"
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, name="asbhub-live-server", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError("the live server did not start")
+        time.sleep(0.05)
+    yield LiveServer(f"http://127.0.0.1:{port}", url, seeded)
+    server.should_exit = True
+    thread.join(timeout=10)
+    mp.undo()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    if not Path(BROWSER).exists():
+        pytest.skip(f"no Chromium at {BROWSER} (set ASBHUB_BROWSER)")
+    from playwright.sync_api import sync_playwright
+
+    pw = sync_playwright().start()
+    chromium = pw.chromium.launch(executable_path=BROWSER, args=CHROMIUM_ARGS)
+    yield chromium
+    chromium.close()
+    pw.stop()
+
+
+@pytest.fixture
+def new_page(
+    browser: Any, live_server: LiveServer, request: pytest.FixtureRequest
+) -> Iterator[Callable[[], Any]]:
+    """Open pages in fresh browser contexts (separate cookies); all are screenshotted."""
+    pages: list[Any] = []
+    contexts: list[Any] = []
+
+    def make() -> Any:
+        context = browser.new_context(
+            base_url=live_server.url, viewport={"width": 1280, "height": 900}
+        )
+        context.set_default_timeout(15_000)
+        contexts.append(context)
+        page = context.new_page()
+        page.console_errors = []  # type: ignore[attr-defined]
+        page.on("console", lambda m: m.type == "error" and page.console_errors.append(m.text))
+        page.on("pageerror", lambda e: page.console_errors.append(str(e)))
+        pages.append(page)
+        return page
+
+    yield make
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    name = request.node.name.replace("/", "_").replace("[", "-").replace("]", "")
+    for n, page in enumerate(pages):
+        suffix = "" if n == 0 else f"-{n + 1}"
+        # A crashed page must not hide the test's own failure.
+        with contextlib.suppress(Exception):
+            page.screenshot(path=str(SCREENSHOTS / f"{name}{suffix}.png"), full_page=True)
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def page(new_page: Callable[[], Any]) -> Any:
+    return new_page()
+
+
+@pytest.fixture
+def sign_in_as(live_server: LiveServer) -> Callable[[Any, str], None]:
+    """``sign_in_as(page, "officer")``."""
+
+    def go(page: Any, role: str) -> None:
+        sign_in(page, live_server.seeded.users[role])
+
+    return go
