@@ -10,8 +10,10 @@ import datetime as dt
 import hashlib
 import hmac
 import secrets
+from dataclasses import dataclass
+from typing import cast
 
-from sqlalchemy import func, select
+from sqlalchemy import Table, func, insert, select
 from sqlalchemy.orm import Session
 
 from asbhub.audit.service import AuditAction, record
@@ -78,6 +80,12 @@ def _place_fields(force_code: str, lon: float | None, lat: float | None) -> dict
     }
 
 
+_SUBMISSIONS = cast(Table, PublicSubmission.__table__)
+_INCIDENTS = cast(Table, Incident.__table__)
+_PEOPLE = cast(Table, Person.__table__)
+_INCIDENT_PEOPLE = cast(Table, IncidentPerson.__table__)
+
+
 def check_rate_limit(
     session: Session, *, key: str, limit: int, now: dt.datetime, window_seconds: int = 60
 ) -> None:
@@ -87,13 +95,19 @@ def check_rate_limit(
     processes and restarts; the index on (client_key, submitted_at) makes it one short lookup.
     """
     since = now - dt.timedelta(seconds=window_seconds)
-    n = session.scalar(
-        select(func.count())
-        .select_from(PublicSubmission)
-        .where(PublicSubmission.client_key == key, PublicSubmission.submitted_at > since)
+    c = _SUBMISSIONS.c
+    n = session.connection().scalar(
+        select(func.count()).where(c.client_key == key, c.submitted_at > since)
     )
     if (n or 0) >= limit:
         raise RateLimited(limit)
+
+
+@dataclass(frozen=True)
+class StoredReport:
+    incident_id: int
+    reference: str
+    person_id: int | None
 
 
 def create_online_report(
@@ -104,84 +118,102 @@ def create_online_report(
     client: str,
     rate_limit: int,
     now: dt.datetime | None = None,
-) -> Incident:
+) -> StoredReport:
     """Store an online report as a new incident (channel ``online``) in the handlers' queue.
 
     The reporter becomes a person linked as caller (and victim when they say they were
     targeted) unless they chose to stay anonymous. ``client`` is the keyed client hash from
     :func:`client_key`. Raises :class:`RateLimited` or :class:`InvalidInput` (pin outside the
     force) before anything is written.
+
+    Written with Core inserts rather than the unit of work: the public form is the busiest
+    write path, and a handful of plain INSERTs is several times cheaper than ORM flushes.
     """
     if not allowed(None, Action.PUBLIC_REPORT_CREATE):
         raise NotPermitted("online reporting is closed")
     now = now or utcnow()
     check_rate_limit(session, key=client, limit=rate_limit, now=now)
     place = _place_fields(force_code, report.longitude, report.latitude)
-    incident = Incident(
-        force_code=force_code,
-        reference=new_reference("WEB", now),
-        received_at=now,
-        channel=Channel.ONLINE,
-        opening_code=report.incident_type,
-        qualifier=report.qualifier,
-        hate_motivated=report.hate_motivated,
-        covid_breach=False,
-        attended=False,
-        location_text=report.place or "Pin on map",
-        narrative=report.description,
-        status=IncidentStatus.NEW,
-        **place,
-    )
-    session.add(incident)
-    person: Person | None = None
+    conn = session.connection()
+    reference = new_reference("WEB", now)
+    incident_id: int = conn.execute(
+        insert(_INCIDENTS).returning(_INCIDENTS.c.id),
+        {
+            "force_code": force_code,
+            "reference": reference,
+            "received_at": now,
+            "channel": Channel.ONLINE,
+            "opening_code": report.incident_type,
+            "qualifier": report.qualifier,
+            "hate_motivated": report.hate_motivated,
+            "covid_breach": False,
+            "attended": False,
+            "location_text": report.place or "Pin on map",
+            "narrative": report.description,
+            "status": IncidentStatus.NEW,
+            **place,
+        },
+    ).scalar_one()
+    person_id: int | None = None
     if report.reporter is not None:
         r = report.reporter
-        person = Person(
-            force_code=force_code,
-            forename=r.forename,
-            surname=r.surname,
-            phone=r.phone,
-            email=r.email,
-            vulnerability_flags=[],
-        )
-        session.add(person)
+        person_id = conn.execute(
+            insert(_PEOPLE).returning(_PEOPLE.c.id),
+            {
+                "force_code": force_code,
+                "forename": r.forename,
+                "surname": r.surname,
+                "phone": r.phone,
+                "email": r.email,
+                "vulnerable": False,
+                "vulnerability_flags": [],
+            },
+        ).scalar_one()
         roles = [PersonRole.CALLER]
         if report.targeted == "yes":
             roles.append(PersonRole.VICTIM)
-        for role in roles:
-            session.add(
-                IncidentPerson(force_code=force_code, incident=incident, person=person, role=role)
-            )
-    session.add(
-        PublicSubmission(
-            force_code=force_code,
-            incident=incident,
-            submitted_at=now,
-            client_key=client,
-            occurred_at=report.occurred_at,
-            ongoing=report.ongoing,
-            impact=report.impact,
-            targeted=report.targeted,
-            hate_strands=[s.value for s in report.hate_strands],
-            anonymous=report.reporter is None,
-            pin_longitude=report.longitude,
-            pin_latitude=report.latitude,
-            consent_at=now,
+        conn.execute(
+            insert(_INCIDENT_PEOPLE),
+            [
+                {
+                    "force_code": force_code,
+                    "incident_id": incident_id,
+                    "person_id": person_id,
+                    "role": role,
+                }
+                for role in roles
+            ],
         )
+    conn.execute(
+        insert(_SUBMISSIONS),
+        {
+            "force_code": force_code,
+            "incident_id": incident_id,
+            "submitted_at": now,
+            "client_key": client,
+            "occurred_at": report.occurred_at,
+            "ongoing": report.ongoing,
+            "impact": report.impact,
+            "targeted": report.targeted,
+            "hate_strands": [s.value for s in report.hate_strands],
+            "anonymous": report.reporter is None,
+            "pin_longitude": report.longitude,
+            "pin_latitude": report.latitude,
+            "consent_at": now,
+        },
     )
-    session.flush()
     record(
         session,
         actor=None,
         event="public:report:create",
         action=AuditAction.CREATE,
         object_type="incident",
-        object_id=incident.id,
-        data_subjects=[person.id] if person is not None else [],
+        object_id=incident_id,
+        data_subjects=[person_id] if person_id is not None else [],
         force_code=force_code,
         channel="public_web",
     )
-    return incident
+    return StoredReport(incident_id, reference, person_id)
 
 
 # --- live chat -------------------------------------------------------------------------------
