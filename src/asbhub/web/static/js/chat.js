@@ -6,6 +6,7 @@
   if (!log || !window.WebSocket) return;
   var me = log.dataset.me;
   var form = document.getElementById("chat-form");
+  var endForm = document.getElementById("chat-end");
   var input = document.getElementById("body");
   var statusEl = document.getElementById("chat-status");
   var errorEl = document.getElementById("chat-error");
@@ -45,6 +46,7 @@
     if (ev.status === "closed") {
       ended = true;
       if (form) form.hidden = true;
+      if (endForm) endForm.hidden = true;
     }
   }
 
