@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated
 
 import typer
@@ -45,8 +46,10 @@ def generate_cmd(
 
     with domain_errors():
         first, last = period(start, end)  # fail on a bad period before touching the database
-        years = financial_year(last.year, last.month) - financial_year(first.year, first.month)
+        final = last - dt.timedelta(days=1)
+        years = financial_year(final.year, final.month) - financial_year(first.year, first.month)
         with _progress(json_output) as bar:
+            # one step per financial year built, then one per table written
             task = bar.add_task("generating", total=years + 1 + 4)
 
             def step(what: str) -> None:

@@ -473,8 +473,9 @@ def build(
     targets = year_targets()
     lo = np.datetime64(first).astype("datetime64[s]")
     hi = np.datetime64(last).astype("datetime64[s]")
+    final = last - dt.timedelta(days=1)
     for fy in range(
-        financial_year(first.year, first.month), financial_year(last.year, last.month) + 1
+        financial_year(first.year, first.month), financial_year(final.year, final.month) + 1
     ):
         if fy not in targets:
             continue

@@ -284,15 +284,10 @@ def test_short_period_is_deterministic_and_matches_the_long_run(
     pd.testing.assert_frame_equal(got["incidents"], want["incidents"])
     pd.testing.assert_frame_equal(got["people"], want["people"])
 
-    again = generate(
-        engine, force_code="essex", start="2020-01", end="2020-06", seed=SEED, replace=True
-    )
-    assert again["replaced"] == first["incidents"]
-    pd.testing.assert_frame_equal(_dump(engine)["incidents"], got["incidents"])
-
     other = generate(
         engine, force_code="essex", start="2020-01", end="2020-06", seed=SEED + 1, replace=True
     )
+    assert other["replaced"] == first["incidents"]
     assert other["incidents"] == first["incidents"]  # the monthly totals are calibrated
     changed = _dump(engine)["incidents"]
     assert (changed["narrative"] != got["incidents"]["narrative"]).mean() > 0.9
