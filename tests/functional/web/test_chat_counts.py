@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
+from typing import Any
 
+import hypothesis
 import pytest
+import schemathesis
 from fastapi import FastAPI
+from schemathesis.checks import not_a_server_error, response_schema_conformance
 from sqlalchemy import Engine
 from starlette.testclient import TestClient
 
@@ -14,7 +18,7 @@ from asbhub.auth.service import add_user
 from asbhub.contact.models import Chat
 from asbhub.store.engine import session_scope
 from asbhub.store.models import Channel, Incident, IncidentType
-from asbhub.web.app import create_app
+from asbhub.web.app import SESSION_COOKIE, create_app
 from conftest import sign_in
 
 PASSWORD = "fictitious-password-3"
@@ -88,6 +92,9 @@ def test_counts_api_refuses_a_backwards_period(analyst: TestClient) -> None:
     r = analyst.get("/api/v1/channels/counts", params={"start": "2021-01-01", "end": "2020-01-01"})
     assert r.status_code == 422
     assert r.json()["error"]["fields"] == {"end": "must not be before start"}
+    for start, end in [("9999-12-30", "9999-12-31"), ("0001-01-01", "0001-01-02")]:
+        r = analyst.get("/api/v1/channels/counts", params={"start": start, "end": end})
+        assert r.status_code == 422 and r.json()["error"]["fields"]
     r = analyst.get("/api/v1/channels/counts", params={"start": "yesterday"})
     assert r.status_code == 422 and "start" in r.json()["error"]["fields"]
 
@@ -97,3 +104,25 @@ def test_counts_page(analyst: TestClient) -> None:
     assert r.status_code == 200
     assert 'data-testid="channel-quarters"' in r.text
     assert "2020-21 Q3" in r.text and "-2" in r.text and "+2" in r.text
+
+
+counts_schema = schemathesis.openapi.from_asgi("/openapi.json", create_app("sqlite://")).include(
+    path="/api/v1/channels/counts"
+)
+
+
+@counts_schema.parametrize()
+@hypothesis.settings(
+    max_examples=25,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=list(hypothesis.HealthCheck),
+)
+def test_counts_api_matches_its_schema(case: Any, analyst: TestClient) -> None:
+    """As an analyst (who may read the counts): no 5xx, and every response fits the schema."""
+    cookie = f"{SESSION_COOKIE}={analyst.cookies[SESSION_COOKIE]}"
+    case.call_and_validate(
+        app=analyst.app,
+        headers={"Cookie": cookie},
+        checks=[not_a_server_error, response_schema_conformance],
+    )

@@ -34,10 +34,11 @@ from asbhub.permissions import Action, Actor, allowed
 from asbhub.store.engine import session_scope
 from asbhub.store.models import INCIDENT_TYPE_LABELS, Channel, Incident, IncidentType, Qualifier
 from asbhub.web.deps import DbSession, require_action
+from asbhub.web.routes.api import ERRORS
 from asbhub.web.templating import render
 
 router = APIRouter(include_in_schema=False)
-api = APIRouter(prefix="/api/v1", tags=["channels"])
+api = APIRouter(prefix="/api/v1", tags=["channels"], responses=ERRORS)
 
 T = TypeVar("T")
 
@@ -411,6 +412,9 @@ def _counts(
 ) -> dict[str, Any]:
     default_start, default_end = _default_period(session, actor.force_code)
     start, end = start or default_start, end or default_end
+    for name, day in (("start", start), ("end", end)):
+        if not 2000 <= day.year <= 2100:
+            raise InvalidInput("The period is not valid", {name: "must be in 2000-2100"})
     if end < start:
         raise InvalidInput("The period is not valid", {"end": "must not be before start"})
     if (end - start).days > 366 * 20:
