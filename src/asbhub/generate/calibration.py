@@ -21,6 +21,8 @@ import numpy as np
 from asbhub.errors import InvalidInput
 
 QUALIFIERS = ("personal", "nuisance", "environmental")
+# Forces with a shipped ASB slice and published figures to calibrate to.
+GENERATED_FORCES = frozenset({"essex"})
 
 # COVID-19 breaches. The Health Protection (Coronavirus) Regulations took effect on 26 March
 # 2020 (domain guide 1.6), so the first breaches are recorded then; the year to March 2020 keeps

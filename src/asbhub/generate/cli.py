@@ -9,7 +9,8 @@ import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from asbhub.clikit import DbOption, JsonOption, console, domain_errors, engine_for, print_json
-from asbhub.generate.calibration import financial_year, period
+from asbhub.errors import InvalidInput
+from asbhub.generate.calibration import GENERATED_FORCES, financial_year, period
 
 app = typer.Typer()
 
@@ -45,7 +46,10 @@ def generate_cmd(
     from asbhub.generate.service import generate
 
     with domain_errors():
-        first, last = period(start, end)  # fail on a bad period before touching the database
+        # Fail on a bad period or force before touching the database.
+        first, last = period(start, end)
+        if force not in GENERATED_FORCES:
+            raise InvalidInput(f"the generator is calibrated to essex only, not {force!r}")
         final = last - dt.timedelta(days=1)
         years = financial_year(final.year, final.month) - financial_year(first.year, first.month)
         with _progress(json_output) as bar:
@@ -82,8 +86,11 @@ def generate_cmd(
 
 @app.command("demo")
 def demo_cmd(db: DbOption = None, json_output: JsonOption = False) -> None:
-    """Build the demo database: schema, Essex reference areas, six generated years (seed 2021)
-    and the shipped 2025 data.police.uk ASB slice. Quick when the database is already built."""
+    """Build the demo database (quick when it is already built).
+
+    Applies the schema, loads the Essex reference areas, generates six years (seed 2021) and
+    loads the shipped 2025 data.police.uk ASB slice as public records.
+    """
     from asbhub.generate.demo import build_demo
 
     with domain_errors():

@@ -22,10 +22,12 @@ from typing import Any
 import numpy as np
 from sqlalchemy import Engine
 
+from asbhub.errors import InvalidInput
 from asbhub.generate import narratives
 from asbhub.generate.calibration import (
     BREACHES_FROM,
     CHANNEL_WINDOWS,
+    GENERATED_FORCES,
     QUALIFIERS,
     YearTarget,
     financial_year,
@@ -468,6 +470,11 @@ def build(
 ) -> Generated:
     """Generate the months ``start``..``end`` (``YYYY-MM``) in memory."""
     first, last = period(start, end)
+    if force_code not in GENERATED_FORCES:
+        raise InvalidInput(
+            f"the generator is calibrated to {', '.join(sorted(GENERATED_FORCES))} only, "
+            f"not {force_code!r}"
+        )
     pools = build_pools(seed, force_code)
     out = Generated(force_code=force_code, first=first, last=last, pools=pools)
     targets = year_targets()

@@ -65,6 +65,24 @@ def test_period_outside_the_calibrated_years_is_refused(tmp_path) -> None:
     )
     assert result.exit_code == 2
     assert "--from must be a month written YYYY-MM" in result.output
+    result = runner.invoke(
+        app,
+        [
+            "generate",
+            "--force",
+            "kent",
+            "--from",
+            "2020-01",
+            "--to",
+            "2020-06",
+            "--seed",
+            "1",
+            "--db",
+            db,
+        ],
+    )
+    assert result.exit_code == 2
+    assert "calibrated to essex only, not 'kent'" in result.output
     assert not (tmp_path / "unused.db").exists()
 
 
