@@ -69,7 +69,9 @@ class IncidentRow(BaseModel):
 class IncidentPage(BaseModel):
     items: list[IncidentRow]
     next_cursor: str | None = Field(None, description="Pass as `after` for the next page")
-    count: int = Field(description="Matching incidents, counted up to `count_cap`")
+    count: int | None = Field(
+        description="Matching incidents, counted up to `count_cap` (null when not asked for)"
+    )
     count_capped: bool = Field(description="True when there are more than `count_cap`")
     count_cap: int = COUNT_CAP
 

@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import threading
+import time
+from collections import OrderedDict
 
 from sqlalchemy import ColumnElement, extract, func, or_, select
 from sqlalchemy.orm import Session
@@ -41,6 +44,7 @@ from asbhub.permissions import (
     pseudonym,
     require,
     restrict_incidents,
+    scoped_local_authorities,
     sees_personal_data,
 )
 from asbhub.store.models import (
@@ -75,6 +79,45 @@ def _row(i: Incident, personal: bool) -> IncidentRow:
     )
 
 
+_COUNT_TTL_S = 60.0
+_COUNT_CACHE_SIZE = 1024
+_count_cache: OrderedDict[tuple[str, ...], tuple[float, int]] = OrderedDict()
+_count_lock = threading.Lock()
+
+
+def count_incidents(
+    session: Session, *, actor: Actor, filters: IncidentFilters
+) -> tuple[int, bool]:
+    """``(count, capped)`` of the incidents matching ``filters`` in the actor's scope.
+
+    Counts at most ``COUNT_CAP + 1`` rows, and remembers each answer for a minute per
+    database, scope and filters, so paging and refreshing a list never re-count it; a count
+    can therefore lag new incidents by up to a minute.
+    """
+    require(actor, Action.INCIDENT_LIST)
+    scope = scoped_local_authorities(actor)
+    key = (
+        str(session.get_bind().engine.url),
+        actor.force_code,
+        ",".join(sorted(scope)) if scope is not None else "*",
+        filters.model_dump_json(),
+        str(COUNT_CAP),
+    )
+    now = time.monotonic()
+    with _count_lock:
+        hit = _count_cache.get(key)
+        if hit and now - hit[0] < _COUNT_TTL_S:
+            return min(hit[1], COUNT_CAP), hit[1] > COUNT_CAP
+    base = queries.apply_filters(restrict_incidents(actor, select(Incident)), filters)
+    n = int(session.execute(queries.capped_count(base, COUNT_CAP)).scalar_one())
+    with _count_lock:
+        _count_cache[key] = (now, n)
+        _count_cache.move_to_end(key)
+        while len(_count_cache) > _COUNT_CACHE_SIZE:
+            _count_cache.popitem(last=False)
+    return min(n, COUNT_CAP), n > COUNT_CAP
+
+
 def list_incidents(
     session: Session,
     *,
@@ -82,8 +125,13 @@ def list_incidents(
     filters: IncidentFilters,
     after: str | None = None,
     limit: int = PAGE_SIZE,
+    with_count: bool = True,
 ) -> IncidentPage:
-    """One page of incidents, newest first, with a count capped at ``COUNT_CAP``."""
+    """One page of incidents, newest first.
+
+    With ``with_count`` the page carries the (capped, cached) count; the HTML list leaves it
+    out and fetches it separately so the rows never wait for it.
+    """
     require(actor, Action.INCIDENT_LIST)
     if not 1 <= limit <= 200:
         raise InvalidInput("page size out of range", {"limit": "between 1 and 200"})
@@ -91,17 +139,19 @@ def list_incidents(
     rows = list(session.execute(queries.after(base, after).limit(limit + 1)).scalars())
     more = len(rows) > limit
     rows = rows[:limit]
+    count: int | None = None
+    capped = False
     if after is None and not more:
-        count = len(rows)  # the first page holds everything: no second query needed
-    else:
-        count = int(session.execute(queries.capped_count(base, COUNT_CAP)).scalar_one())
+        count = len(rows)  # the first page holds everything: nothing more to count
+    elif with_count:
+        count, capped = count_incidents(session, actor=actor, filters=filters)
     personal = sees_personal_data(actor)
     last = rows[-1] if rows and more else None
     return IncidentPage(
         items=[_row(i, personal) for i in rows],
         next_cursor=queries.encode_cursor(last.received_at, last.id) if last else None,
-        count=min(count, COUNT_CAP),
-        count_capped=count > COUNT_CAP,
+        count=count,
+        count_capped=capped,
     )
 
 

@@ -37,7 +37,9 @@ def incident_list(
     after: Annotated[str | None, Query(max_length=200, pattern=PRINTABLE)] = None,
     actor: Actor = require_action(Action.INCIDENT_LIST),
 ) -> Response:
-    page = service.list_incidents(session, actor=actor, filters=filters, after=after or None)
+    page = service.list_incidents(
+        session, actor=actor, filters=filters, after=after or None, with_count=False
+    )
     ctx = {
         "page": page,
         "filters": filters,
@@ -48,6 +50,19 @@ def incident_list(
         "qualifier_choices": [(q.value, q.value.title()) for q in Qualifier],
     }
     return render(request, "incidents/list.html", ctx, partial="incidents/_table.html")
+
+
+@router.get("/incidents/count")
+def incident_count(
+    request: Request,
+    session: DbSession,
+    filters: IncidentFilters = Depends(incident_filters),
+    actor: Actor = require_action(Action.INCIDENT_LIST),
+) -> Response:
+    """The count line of the list, fetched by htmx after the rows (or followed without JS)."""
+    count, capped = service.count_incidents(session, actor=actor, filters=filters)
+    ctx = {"count": count, "capped": capped, "active": filters.active()}
+    return render(request, "incidents/count.html", ctx, partial="incidents/_count.html")
 
 
 @router.get("/incidents/{incident_id}")
