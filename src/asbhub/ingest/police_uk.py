@@ -20,9 +20,11 @@ import re
 import threading
 from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import nullcontext
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -31,13 +33,19 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import shapely
-from sqlalchemy import Engine, and_, insert, select
+from sqlalchemy import Connection, Engine, Table, and_, func, insert, select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from asbhub.geography.service import FORCE_BY_NAME, SHIPPED_FORCES, geography, to_bng
 from asbhub.ingest.schemas import FileResult, FileStatus, IngestReport, Problem, Progress
 from asbhub.ingest.sources import Source, SourceFailure, decode, discover, failed_result
-from asbhub.ingest.writer import bulk_insert, quarantine
+from asbhub.ingest.writer import (
+    bulk_insert,
+    deferred_indexes,
+    ensure_indexes,
+    quarantine,
+    tuned_for_load,
+)
 from asbhub.store.models import PublicRecord, SourceLoad
 
 ASB = "Anti-social behaviour"
@@ -113,21 +121,39 @@ def _norm(name: str) -> str:
     return re.sub(r"[\s_]+", " ", name.strip().lower())
 
 
-@dataclass
 class Column:
-    """A dictionary-encoded column: ``values[codes[i]]`` is row i's text."""
+    """A dictionary-encoded column: ``values[codes[i]]`` is row i's text.
 
-    codes: npt.NDArray[np.intp]
-    values: list[str]
+    Checks run once per distinct value (``dictionary``), then reach rows through ``codes``.
+    """
+
+    def __init__(self, codes: npt.NDArray[np.intp], dictionary: pa.Array) -> None:
+        self.codes = codes
+        self.dictionary = dictionary
+
+    @cached_property
+    def values(self) -> list[str]:
+        return cast(list[str], self.dictionary.to_pylist())
+
+    def _per_value(self, mask: Any) -> npt.NDArray[np.bool_]:
+        return np.asarray(mask.to_numpy(zero_copy_only=False), dtype=bool)
+
+    def blank(self) -> npt.NDArray[np.bool_]:
+        """Per row: is the text empty or only spaces."""
+        per_value = pc.equal(pc.utf8_trim_whitespace(self.dictionary), "")
+        return self._per_value(per_value)[self.codes]
+
+    def longer_than(self, limit: int) -> npt.NDArray[np.bool_]:
+        return self._per_value(pc.greater(pc.utf8_length(self.dictionary), limit))[self.codes]
 
     def take_objects(self, rows: npt.NDArray[np.intp], *, blank_is_null: bool) -> list[Any]:
-        vals = np.array(self.values, dtype=object)
+        vals = np.asarray(self.dictionary.to_numpy(zero_copy_only=False), dtype=object)
         if blank_is_null and len(vals):
             vals[vals == ""] = None
-        return list(vals[self.codes[rows]])
+        return cast(list[Any], vals[self.codes[rows]].tolist())
 
     def row_text(self, i: int) -> str:
-        return self.values[int(self.codes[i])]
+        return str(self.dictionary[int(self.codes[i])].as_py())
 
 
 @dataclass
@@ -146,15 +172,15 @@ class Prepared:
 
 def _dict_column(chunked: pa.ChunkedArray) -> Column:
     if chunked.num_chunks == 0:
-        return Column(np.zeros(0, dtype=np.intp), [])
+        return Column(np.zeros(0, dtype=np.intp), pa.array([], pa.string()))
     if not pa.types.is_dictionary(chunked.type):
         chunked = chunked.dictionary_encode()
     chunked = chunked.unify_dictionaries()
-    values = chunked.chunk(0).dictionary.to_pylist()
+    dictionary = chunked.chunk(0).dictionary
     codes = np.concatenate(
         [c.indices.to_numpy(zero_copy_only=False).astype(np.intp) for c in chunked.chunks]
     )
-    return Column(codes, values)
+    return Column(codes, dictionary)
 
 
 @dataclass
@@ -202,10 +228,10 @@ class _Lines:
     def record_lines(self, has_quotes: bool, n_records: int) -> npt.NDArray[np.int64]:
         """Physical line (1-based) on which each of ``n_records`` CSV records starts."""
         data = self.data
+        n_lines = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
+        if n_lines == n_records:  # no blank lines, no line breaks inside quotes
+            return np.arange(1, n_records + 1, dtype=np.int64)
         if not has_quotes:
-            n_lines = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
-            if n_lines == n_records:  # no blank lines: record i is line i
-                return np.arange(1, n_records + 1, dtype=np.int64)
             # Without quotes a record is a non-blank line (pyarrow skips blank ones).
             starts, ends = self._index()
             buf = np.frombuffer(data, dtype=np.uint8)
@@ -340,18 +366,15 @@ def _header(name: str, data: bytes) -> list[str]:
     return [k or f"_extra_{i}" for i, k in enumerate(keys)]
 
 
-def _floats(values: list[str]) -> npt.NDArray[np.float64]:
+def _floats(values: pa.Array) -> npt.NDArray[np.float64]:
     """Numbers of a column's distinct texts; NaN for blank or non-numeric ones."""
-    arr = pa.array(values, pa.string())
+    trimmed = pc.utf8_trim_whitespace(values)
     try:
-        return np.asarray(
-            pc.cast(pc.if_else(pc.equal(arr, ""), None, arr), pa.float64()).to_numpy(
-                zero_copy_only=False
-            ),
-            dtype=float,
-        )
+        numbers = pc.cast(pc.if_else(pc.equal(trimmed, ""), None, trimmed), pa.float64())
+        return np.asarray(numbers.to_numpy(zero_copy_only=False), dtype=float)
     except pa.ArrowInvalid:  # some text is not a number: sort them out one by one
-        return np.asarray(pd.to_numeric(pd.Series(values, dtype=object), errors="coerce"), float)
+        texts = pd.Series(values.to_pylist(), dtype=object)
+        return np.asarray(pd.to_numeric(texts, errors="coerce"), dtype=float)
 
 
 _PREPARE_LOCK = threading.Lock()
@@ -369,18 +392,18 @@ def _locate(
     geo = geography(force_code)
     with _PREPARE_LOCK:
         shapely.prepare(geo.la_geoms)
-    pts_i, poly_i = geo.la_tree.query(shapely.points(lon, lat))
     found = np.full(len(lon), -1, dtype=np.intp)
+    # A handful of polygons: a bounding-box test in numpy picks the candidates for each.
     # Highest index first so that, on a shared edge, the first polygon wins as in locate().
-    for j in np.unique(poly_i)[::-1]:
-        cand = pts_i[poly_i == j]
-        hit = shapely.intersects_xy(geo.la_geoms[j], lon[cand], lat[cand])
-        found[cand[hit]] = j
-    la = np.full(len(lon), None, dtype=object)
-    inside = found >= 0
-    la[inside] = geo.la_codes[found[inside]]
-    district = np.array([geo.district_of_la.get(c) if c else None for c in la], dtype=object)
-    return la, district
+    for j in range(len(geo.la_geoms) - 1, -1, -1):
+        x0, y0, x1, y1 = geo.la_geoms[j].bounds
+        cand = np.flatnonzero((lon >= x0) & (lon <= x1) & (lat >= y0) & (lat <= y1))
+        if len(cand):
+            hit = shapely.intersects_xy(geo.la_geoms[j], lon[cand], lat[cand])
+            found[cand[hit]] = j
+    la_codes = np.array([*geo.la_codes, None], dtype=object)  # index -1 -> None
+    districts = np.array([geo.district_of_la.get(c) for c in geo.la_codes] + [None], dtype=object)
+    return la_codes[found], districts[found]
 
 
 def _file_identity(
@@ -474,22 +497,16 @@ def _check(prep: Prepared, parsed: _Parsed) -> None:
 
     # Coordinates: parse the distinct texts, then look rows up by code.
     lon_c, lat_c = cols["longitude"], cols["latitude"]
-    lon_v, lat_v = _floats(lon_c.values), _floats(lat_c.values)
-    lon_blank = np.array([v.strip() == "" for v in lon_c.values], dtype=bool)
-    lat_blank = np.array([v.strip() == "" for v in lat_c.values], dtype=bool)
-    lon = lon_v[lon_c.codes] if len(lon_v) else np.zeros(n)
-    lat = lat_v[lat_c.codes] if len(lat_v) else np.zeros(n)
-    lon_b = lon_blank[lon_c.codes] if len(lon_v) else np.zeros(n, dtype=bool)
-    lat_b = lat_blank[lat_c.codes] if len(lat_v) else np.zeros(n, dtype=bool)
+    lon_v, lat_v = _floats(lon_c.dictionary), _floats(lat_c.dictionary)
+    lon, lat = lon_v[lon_c.codes], lat_v[lat_c.codes]
+    lon_b, lat_b = lon_c.blank(), lat_c.blank()
     unmapped = lon_b & lat_b
     flag("half_coordinates", lon_b ^ lat_b)
     with np.errstate(invalid="ignore"):
         flag("non_numeric", ~unmapped & (np.isnan(lon) | np.isnan(lat)))
         outside = (lon < UK_LON[0]) | (lon > UK_LON[1]) | (lat < UK_LAT[0]) | (lat > UK_LAT[1])
     flag("outside_uk", ~unmapped & outside)
-    if len(crime.values):
-        blank_type = np.array([v.strip() == "" for v in crime.values], dtype=bool)
-        flag("no_crime_type", blank_type[crime.codes])
+    flag("no_crime_type", crime.blank())
     for key, limit in MAX_LENGTH.items():
         if key == "crime_id":
             too_long = pc.greater(pc.utf8_length(parsed.crime_id), limit).to_numpy(
@@ -497,9 +514,7 @@ def _check(prep: Prepared, parsed: _Parsed) -> None:
             )
             flag(f"long:{key}", np.asarray(too_long, dtype=bool))
         else:
-            c = cols[key]
-            if len(c.values):
-                flag(f"long:{key}", np.array([len(v) > limit for v in c.values])[c.codes])
+            flag(f"long:{key}", cols[key].longer_than(limit))
 
     for reason_key, mask in why.items():
         for i in np.flatnonzero(mask).tolist():
@@ -524,12 +539,10 @@ def _check(prep: Prepared, parsed: _Parsed) -> None:
     la: list[Any] = [None] * len(good)
     if len(mapped_rows):
         # data.police.uk snaps points to a fixed set, so project and locate each point once.
-        key = lon_c.codes[mapped_rows].astype(np.int64) * max(len(lat_v), 1) + lat_c.codes[
-            mapped_rows
-        ].astype(np.int64)
-        uniq, inverse = np.unique(key, return_inverse=True)
-        ulon = lon_v[uniq // max(len(lat_v), 1)]
-        ulat = lat_v[uniq % max(len(lat_v), 1)]
+        width = max(len(lat_v), 1)
+        point = lon_c.codes[mapped_rows].astype(np.int64) * width + lat_c.codes[mapped_rows]
+        uniq, inverse = np.unique(point, return_inverse=True)
+        ulon, ulat = lon_v[uniq // width], lat_v[uniq % width]
         ux, uy = to_bng(ulon, ulat)
         pos = np.flatnonzero(~g_unmapped)
         x[pos] = ux[inverse]
@@ -596,12 +609,12 @@ def _reason(key: str, i: int, cols: dict[str, Column], month_text: str) -> str:
     return key
 
 
-def _write(engine: Engine, prep: Prepared) -> None:
+def _write(conn: Connection, prep: Prepared) -> None:
     result = prep.result
     if prep.failure is not None:
         # A file that cannot be read leaves one quarantine entry so the store shows it too.
         try:
-            with engine.begin() as conn:
+            with conn.begin():
                 result.quarantined = quarantine(conn, None, [prep.failure])
         except SQLAlchemyError as exc:
             result.note(f"{prep.source.name}: could not quarantine: {exc.__class__.__name__}")
@@ -614,7 +627,7 @@ def _write(engine: Engine, prep: Prepared) -> None:
         return
     already = and_(SourceLoad.force_code == force_code, SourceLoad.month == month)
     try:
-        with engine.begin() as conn:
+        with conn.begin():
             if conn.execute(select(SourceLoad.id).where(already)).first() is not None:
                 result.status = FileStatus.SKIPPED
                 result.duplicates_skipped = result.rows
@@ -644,7 +657,7 @@ def _write(engine: Engine, prep: Prepared) -> None:
         result.duplicates_skipped = result.rows
         result.messages = [f"{prep.source.name}: {force_code} {result.month} was loaded meanwhile"]
         return
-    except (SQLAlchemyError, engine.dialect.loaded_dbapi.Error) as exc:
+    except (SQLAlchemyError, conn.dialect.loaded_dbapi.Error) as exc:
         # The bulk paths talk to the driver directly, so its own errors arrive unwrapped.
         result.status = FileStatus.FAILED
         first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
@@ -655,8 +668,31 @@ def _write(engine: Engine, prep: Prepared) -> None:
     result.status = FileStatus.LOADED if prep.count else FileStatus.NO_ROWS
 
 
+# Below this many incoming rows (or fewer than are stored already) indexes are kept up to date
+# row by row; above it they are rebuilt after the load (see writer.deferred_indexes).
+BULK_MIN_ROWS = 100_000
+# data.police.uk rows average 190-230 bytes; used to guess the rows of a run from file sizes.
+BYTES_PER_ROW = 200
+
+
+def _bulk(conn: Connection, sources: Sequence[Source]) -> bool:
+    if conn.dialect.name != "sqlite":
+        # On PostgreSQL dropping an index takes a lock that blocks readers; COPY keeps up anyway.
+        return False
+    incoming = sum(s.size() for s in sources) // BYTES_PER_ROW
+    if incoming < BULK_MIN_ROWS:
+        return False
+    with conn.begin():
+        stored = conn.scalar(select(func.max(PublicRecord.id))) or 0
+    return incoming >= stored
+
+
 def ingest_police_uk(
-    engine: Engine, paths: Sequence[Path | str], *, progress: Progress | None = None
+    engine: Engine,
+    paths: Sequence[Path | str],
+    *,
+    progress: Progress | None = None,
+    bulk: bool | None = None,
 ) -> IngestReport:
     """Load data.police.uk street-level CSVs from files, folders and monthly archive zips.
 
@@ -665,28 +701,44 @@ def ingest_police_uk(
     asbhub ships, the district and local authority by point-in-polygon. A force-month already
     in ``source_loads`` is skipped whole. Bad rows are quarantined with file, line and reason;
     a file that cannot be read at all is reported as failed and the others still load.
+
+    ``bulk`` rebuilds the table's indexes after the load instead of updating them row by row;
+    by default (None) it is used on SQLite when the run brings at least ``BULK_MIN_ROWS`` rows
+    and at least as many as are stored already.
     """
     report = IngestReport()
     items = discover(paths)
     if progress is not None:
         progress.start(len(items))
-    for problem in (i for i in items if isinstance(i, Problem)):
-        prep = Prepared(source=Source(Path(problem.source)), result=failed_result(problem))
-        prep.failure = problem
-        _write(engine, prep)
-        report.results.append(prep.result)
-        if progress is not None:
-            progress.advance(prep.result)
     sources = [s for s in items if isinstance(s, Source)]
-    # Parse the next file on a worker thread while this one is written: pyarrow, zlib, numpy
+    table = cast(Table, PublicRecord.__table__)
+    with engine.connect() as conn, tuned_for_load(conn):
+        for problem in (i for i in items if isinstance(i, Problem)):
+            prep = Prepared(source=Source(Path(problem.source)), result=failed_result(problem))
+            prep.failure = problem
+            _write(conn, prep)
+            report.results.append(prep.result)
+            if progress is not None:
+                progress.advance(prep.result)
+        ensure_indexes(conn, table)  # in case an earlier bulk load was killed mid-way
+        if bulk is None:
+            bulk = _bulk(conn, sources)
+        with deferred_indexes(conn, table) if bulk and sources else nullcontext():
+            _load_all(conn, sources, report, progress)
+    return report
+
+
+def _load_all(
+    conn: Connection, sources: list[Source], report: IngestReport, progress: Progress | None
+) -> None:
+    # Parse the next file on a worker thread while this one is written: pyarrow, zlib, hashlib
     # and the database drivers release the GIL for most of their work.
     with ThreadPoolExecutor(max_workers=1) as pool:
         pending: Future[Prepared] | None = None
         for i, source in enumerate(sources):
             prep = pending.result() if pending is not None else prepare(source)
             pending = pool.submit(prepare, sources[i + 1]) if i + 1 < len(sources) else None
-            _write(engine, prep)
+            _write(conn, prep)
             report.results.append(prep.result)
             if progress is not None:
                 progress.advance(prep.result)
-    return report

@@ -26,6 +26,16 @@ class Source:
     def basename(self) -> str:
         return PurePosixPath(self.entry).name if self.entry else self.path.name
 
+    def size(self) -> int:
+        """Uncompressed size in bytes (0 when it cannot be told)."""
+        try:
+            if self.entry is None:
+                return self.path.stat().st_size
+            with zipfile.ZipFile(self.path) as zf:
+                return zf.getinfo(self.entry).file_size
+        except (OSError, KeyError, zipfile.BadZipFile):
+            return 0
+
     def read(self) -> bytes:
         if self.entry is None:
             return self.path.read_bytes()
