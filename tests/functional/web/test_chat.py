@@ -16,6 +16,7 @@ from fastapi import FastAPI
 from sqlalchemy import Engine, select
 from starlette.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
+from webseed import FAST_HASHER
 
 from asbhub.auth.service import add_user
 from asbhub.contact.models import Chat, ChatStatus
@@ -29,7 +30,9 @@ USERS = {"handler1": "call_handler", "handler2": "call_handler", "analyst1": "an
 
 
 @pytest.fixture
-def app(db_url: str, engine: Engine) -> FastAPI:
+def app(db_url: str, engine: Engine, monkeypatch: pytest.MonkeyPatch) -> FastAPI:
+    # Cheap argon2 parameters: these tests are about chat, not password hashing.
+    monkeypatch.setattr("asbhub.auth.service._hasher", FAST_HASHER)
     with session_scope(engine) as s:
         for name, role in USERS.items():
             add_user(

@@ -13,6 +13,7 @@ from fastapi import FastAPI
 from schemathesis.checks import not_a_server_error, response_schema_conformance
 from sqlalchemy import Engine
 from starlette.testclient import TestClient
+from webseed import FAST_HASHER
 
 from asbhub.auth.service import add_user
 from asbhub.contact.models import Chat
@@ -25,7 +26,8 @@ PASSWORD = "fictitious-password-3"
 
 
 @pytest.fixture
-def analyst(db_url: str, engine: Engine) -> Iterator[TestClient]:
+def analyst(db_url: str, engine: Engine, monkeypatch: pytest.MonkeyPatch) -> Iterator[TestClient]:
+    monkeypatch.setattr("asbhub.auth.service._hasher", FAST_HASHER)
     with session_scope(engine) as s:
         add_user(s, username="analyst1", password=PASSWORD, role="analyst")
         # Jul-Sep: 3 online, 2 chats; Oct-Dec: 1 online, 4 chats (one recorded as an incident).
