@@ -272,3 +272,17 @@ def test_online_report_appears_in_the_handlers_queue(
     # htmx refreshes only the queue fragment.
     partial = handler.get("/contact/queue", headers={"HX-Request": "true"})
     assert m.group(1) in partial.text and "<html" not in partial.text
+
+
+def test_a_socket_cannot_flood_the_chat(
+    clients: Callable[[str | None], TestClient], engine: Engine
+) -> None:
+    public = clients(None)
+    token = start_chat(public, topic="")
+    with public.websocket_connect(f"/chat/{token}/ws") as ws:
+        for n in range(21):
+            ws.send_json({"type": "message", "body": f"line {n}"})
+        assert "Slow down" in until(ws, lambda e: e["type"] == "error", limit=40)["message"]
+    with session_scope(engine) as s:
+        chat = s.get_one(Chat, chat_id_of(engine))
+        assert [m.body for m in chat.messages] == [f"line {n}" for n in range(20)]

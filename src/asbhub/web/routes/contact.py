@@ -10,9 +10,11 @@ cookie (and an Origin check against cross-site hijacking); the public's by the c
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import datetime as dt
 import json
+import time
 from collections.abc import Callable
 from typing import Annotated, Any, TypeVar
 from urllib.parse import urlsplit
@@ -41,6 +43,9 @@ router = APIRouter(include_in_schema=False)
 api = APIRouter(prefix="/api/v1", tags=["channels"], responses=ERRORS)
 
 T = TypeVar("T")
+# At most this many lines per connection in this many seconds.
+SOCKET_LINES = 20
+SOCKET_WINDOW_SECONDS = 10.0
 
 
 # --- shared chat socket plumbing ----------------------------------------------------------------
@@ -119,6 +124,7 @@ async def run_chat_socket(
         for event in await run_in_threadpool(history):
             queue.put_nowait(event)
         forward = asyncio.create_task(_forward(queue, websocket))
+        recent: collections.deque[float] = collections.deque(maxlen=SOCKET_LINES)
         try:
             while True:
                 raw = await websocket.receive_text()
@@ -129,6 +135,14 @@ async def run_chat_socket(
                 if not isinstance(data, dict) or data.get("type") != "message":
                     queue.put_nowait({"type": "error", "message": "Unknown request"})
                     continue
+                now = time.monotonic()
+                if len(recent) == SOCKET_LINES and now - recent[0] < SOCKET_WINDOW_SECONDS:
+                    # One connection cannot flood the transcript or the other side's screen.
+                    queue.put_nowait(
+                        {"type": "error", "message": "Slow down: wait a moment and send again"}
+                    )
+                    continue
+                recent.append(now)
                 body = str(data.get("body", ""))
 
                 def save(body: str = body) -> Event:
