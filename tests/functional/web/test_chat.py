@@ -23,10 +23,27 @@ from asbhub.contact.models import Chat, ChatStatus
 from asbhub.store.engine import session_scope
 from asbhub.store.models import Channel, Incident, IncidentType
 from asbhub.web.app import create_app
-from conftest import csrf_of, sign_in
 
 PASSWORD = "fictitious-password-2"
 USERS = {"handler1": "call_handler", "handler2": "call_handler", "analyst1": "analyst"}
+
+CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def csrf_of(client: TestClient, path: str) -> str:
+    match = CSRF_RE.search(client.get(path).text)
+    assert match, f"no CSRF token on {path}"
+    return match.group(1)
+
+
+def sign_in(client: TestClient, username: str, password: str) -> None:
+    token = csrf_of(client, "/login")
+    r = client.post(
+        "/login",
+        data={"username": username, "password": password, "csrf_token": token},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303, r.text
 
 
 @pytest.fixture

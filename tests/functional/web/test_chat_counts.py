@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -20,9 +21,26 @@ from asbhub.contact.models import Chat
 from asbhub.store.engine import session_scope
 from asbhub.store.models import Channel, Incident, IncidentType
 from asbhub.web.app import SESSION_COOKIE, create_app
-from conftest import sign_in
 
 PASSWORD = "fictitious-password-3"
+
+CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def csrf_of(client: TestClient, path: str) -> str:
+    match = CSRF_RE.search(client.get(path).text)
+    assert match, f"no CSRF token on {path}"
+    return match.group(1)
+
+
+def sign_in(client: TestClient, username: str, password: str) -> None:
+    token = csrf_of(client, "/login")
+    r = client.post(
+        "/login",
+        data={"username": username, "password": password, "csrf_token": token},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303, r.text
 
 
 @pytest.fixture

@@ -16,9 +16,16 @@ from asbhub.contact.models import PublicSubmission
 from asbhub.store.engine import session_scope
 from asbhub.store.models import Channel, Incident, IncidentPerson, IncidentStatus, Person
 from asbhub.web.app import create_app
-from conftest import csrf_of
 
 REF_RE = re.compile(r'id="reference">([A-Z0-9-]+)<')
+
+CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def csrf_of(client: TestClient, path: str) -> str:
+    match = CSRF_RE.search(client.get(path).text)
+    assert match, f"no CSRF token on {path}"
+    return match.group(1)
 
 
 def good_form(**changes: Any) -> dict[str, Any]:
