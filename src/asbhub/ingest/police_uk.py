@@ -15,7 +15,6 @@ import csv
 import datetime as dt
 import hashlib
 import io
-import itertools
 import re
 import threading
 from collections.abc import Sequence
@@ -40,6 +39,7 @@ from asbhub.geography.service import FORCE_BY_NAME, SHIPPED_FORCES, geography, t
 from asbhub.ingest.schemas import FileResult, FileStatus, IngestReport, Problem, Progress
 from asbhub.ingest.sources import Source, SourceFailure, decode, discover, failed_result
 from asbhub.ingest.writer import (
+    Constant,
     bulk_insert,
     deferred_indexes,
     ensure_indexes,
@@ -80,29 +80,6 @@ UK_LAT = (49.8, 60.9)
 
 FILE_NAME = re.compile(r"^(\d{4}-\d{2})-([a-z0-9]+(?:-[a-z0-9]+)*)-street\.csv$", re.I)
 MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
-
-RECORD_COLUMNS = [
-    "force_code",
-    "month",
-    "crime_id",
-    "reported_by",
-    "falls_within",
-    "longitude",
-    "latitude",
-    "x_bng",
-    "y_bng",
-    "mapped",
-    "location",
-    "lsoa_code",
-    "lsoa_name",
-    "crime_type",
-    "last_outcome",
-    "context",
-    "district",
-    "local_authority_code",
-    "source_file",
-    "source_line",
-]
 
 
 def _max_lengths() -> dict[str, int]:
@@ -146,11 +123,15 @@ class Column:
     def longer_than(self, limit: int) -> npt.NDArray[np.bool_]:
         return self._per_value(pc.greater(pc.utf8_length(self.dictionary), limit))[self.codes]
 
-    def take_objects(self, rows: npt.NDArray[np.intp], *, blank_is_null: bool) -> list[Any]:
+    def take(self, rows: npt.NDArray[np.intp], *, blank_is_null: bool) -> list[Any] | Constant:
+        """The texts of ``rows`` (None for blanks if asked), or a Constant if all are equal."""
         vals = np.asarray(self.dictionary.to_numpy(zero_copy_only=False), dtype=object)
         if blank_is_null and len(vals):
             vals[vals == ""] = None
-        return cast(list[Any], vals[self.codes[rows]].tolist())
+        codes = self.codes[rows]
+        if len(codes) and (codes == codes[0]).all():
+            return Constant(vals[codes[0]])
+        return cast(list[Any], vals[codes].tolist())
 
     def row_text(self, i: int) -> str:
         return str(self.dictionary[int(self.codes[i])].as_py())
@@ -165,7 +146,8 @@ class Prepared:
     sha256: str = ""
     month: dt.date | None = None
     problems: list[Problem] = field(default_factory=list)
-    columns: dict[str, Any] = field(default_factory=dict)  # RECORD_COLUMNS -> list / repeat
+    # public_records column -> one value per stored row, or a Constant
+    columns: dict[str, Any] = field(default_factory=dict)
     count: int = 0
     failure: Problem | None = None
 
@@ -565,26 +547,30 @@ def _check(prep: Prepared, parsed: _Parsed) -> None:
     crime_ids[crime_ids == ""] = None
     lon_g = np.where(g_unmapped, np.nan, lon[good])
     lat_g = np.where(g_unmapped, np.nan, lat[good])
+
+    def texts(key: str, *, blank_is_null: bool) -> list[Any] | Constant:
+        return cols[key].take(good, blank_is_null=blank_is_null)
+
     prep.columns = {
-        "force_code": itertools.repeat(force_code),
-        "month": itertools.repeat(prep.month),
+        "force_code": Constant(force_code),
+        "month": Constant(prep.month),
         "crime_id": list(crime_ids),
-        "reported_by": cols["reported_by"].take_objects(good, blank_is_null=False),
-        "falls_within": cols["falls_within"].take_objects(good, blank_is_null=False),
+        "reported_by": texts("reported_by", blank_is_null=False),
+        "falls_within": texts("falls_within", blank_is_null=False),
         "longitude": nullable_floats(lon_g),
         "latitude": nullable_floats(lat_g),
         "x_bng": nullable_floats(x),
         "y_bng": nullable_floats(y),
         "mapped": (~g_unmapped).tolist(),
-        "location": cols["location"].take_objects(good, blank_is_null=False),
-        "lsoa_code": cols["lsoa_code"].take_objects(good, blank_is_null=True),
-        "lsoa_name": cols["lsoa_name"].take_objects(good, blank_is_null=True),
-        "crime_type": cols["crime_type"].take_objects(good, blank_is_null=False),
-        "last_outcome": cols["last_outcome"].take_objects(good, blank_is_null=True),
-        "context": cols["context"].take_objects(good, blank_is_null=True),
+        "location": texts("location", blank_is_null=False),
+        "lsoa_code": texts("lsoa_code", blank_is_null=True),
+        "lsoa_name": texts("lsoa_name", blank_is_null=True),
+        "crime_type": texts("crime_type", blank_is_null=False),
+        "last_outcome": texts("last_outcome", blank_is_null=True),
+        "context": texts("context", blank_is_null=True),
         "district": district,
         "local_authority_code": la,
-        "source_file": itertools.repeat(source.name),
+        "source_file": Constant(source.name),
         "source_line": parsed.lines[good].tolist(),
     }
 
@@ -646,11 +632,7 @@ def _write(conn: Connection, prep: Prepared) -> None:
                         rows=prep.count,
                     )
                 )
-                cols = prep.columns
-                if conn.dialect.name == "sqlite":
-                    cols = {**cols, "month": itertools.repeat(month.isoformat())}
-                rows = zip(*(cols[c] for c in RECORD_COLUMNS), strict=False)
-                bulk_insert(conn, PublicRecord.__tablename__, RECORD_COLUMNS, rows)
+                bulk_insert(conn, PublicRecord.__tablename__, prep.columns)
             quarantined = quarantine(conn, force_code, prep.problems)
     except IntegrityError:
         result.status = FileStatus.SKIPPED

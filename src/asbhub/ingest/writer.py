@@ -8,8 +8,10 @@ few tens of milliseconds.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Iterator, Sequence
+import itertools
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection, Index, Table, insert
@@ -18,34 +20,69 @@ from asbhub.ingest.schemas import Problem
 from asbhub.store.models import QuarantinedRow
 
 
-def bulk_insert(
-    conn: Connection, table: str, columns: Sequence[str], rows: Iterable[tuple[Any, ...]]
-) -> None:
-    """Insert ``rows`` (tuples in ``columns`` order) into ``table`` on ``conn``'s transaction.
+@dataclass(frozen=True)
+class Constant:
+    """A column whose value is the same on every row of a bulk insert."""
 
-    Dates may be given as ``datetime.date``; they are bound as ISO text on SQLite, which is
-    how SQLAlchemy's ``Date`` type stores them there.
+    value: Any
+
+
+def _sqlite_literal(value: Any) -> str | None:
+    """SQL text for a constant, or None when it is safer to bind it."""
+    if value is None:
+        return "NULL"
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, dt.date):
+        return f"'{value.isoformat()}'"
+    if isinstance(value, str) and "\x00" not in value:
+        return "'" + value.replace("'", "''") + "'"
+    return None
+
+
+def bulk_insert(
+    conn: Connection, table: str, columns: Mapping[str, Sequence[Any] | Constant]
+) -> None:
+    """Insert rows, given column by column, into ``table`` on ``conn``'s transaction.
+
+    On SQLite a :class:`Constant` column is written into the statement as a literal, which
+    saves binding it on every row (a good part of the per-row cost); dates are stored as ISO
+    text, as SQLAlchemy's ``Date`` does there. On PostgreSQL the rows are streamed with COPY.
     """
     dbapi: Any = conn.connection.driver_connection
-    cols = ", ".join(columns)
+    names = list(columns)
     if conn.dialect.name == "postgresql":
-        with dbapi.cursor() as cur, cur.copy(f"COPY {table} ({cols}) FROM STDIN") as copy:
-            for row in rows:
+        streams = [
+            itertools.repeat(c.value) if isinstance(c, Constant) else c for c in columns.values()
+        ]
+        sql = f"COPY {table} ({', '.join(names)}) FROM STDIN"
+        with dbapi.cursor() as cur, cur.copy(sql) as copy:
+            for row in zip(*streams, strict=False):
                 copy.write_row(row)
         return
     if conn.dialect.name == "sqlite":
-        marks = ", ".join("?" * len(columns))
+        values: list[str] = []
+        bound: list[Iterable[Any]] = []
+        for col in columns.values():
+            literal = _sqlite_literal(col.value) if isinstance(col, Constant) else None
+            if literal is not None:
+                values.append(literal)
+            elif isinstance(col, Constant):
+                values.append("?")
+                bound.append(itertools.repeat(col.value))
+            else:
+                values.append("?")
+                bound.append(col)
+        sql = f"INSERT INTO {table} ({', '.join(names)}) VALUES ({', '.join(values)})"
         cur = dbapi.cursor()
         try:
-            cur.executemany(f"INSERT INTO {table} ({cols}) VALUES ({marks})", rows)
+            cur.executemany(sql, zip(*bound, strict=False))
         finally:
             cur.close()
         return
     raise NotImplementedError(f"bulk insert is not implemented for {conn.dialect.name}")
-
-
-def sqlite_date(value: dt.date) -> str:
-    return value.isoformat()
 
 
 def quarantine(conn: Connection, force_code: str | None, problems: Sequence[Problem]) -> int:
