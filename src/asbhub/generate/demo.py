@@ -14,6 +14,9 @@ from typing import Any
 
 from sqlalchemy import Engine, func, select
 
+from asbhub.auth.models import User
+from asbhub.auth.service import add_user
+from asbhub.config import get_settings
 from asbhub.generate.calibration import year_targets
 from asbhub.generate.places import SLICE
 from asbhub.generate.service import REFERENCE_PREFIX, generate
@@ -25,6 +28,41 @@ DEMO_FORCE = "essex"
 DEMO_SEED = 2021
 DEMO_FROM, DEMO_TO = "2015-04", "2021-03"
 SLICE_MONTHS = (dt.date(2025, 1, 1), dt.date(2026, 1, 1))
+
+# One sign-in per role so that someone with only the repository can try every screen.
+# Created in development mode only: a known password has no place in a real deployment.
+DEMO_PASSWORD = "asbhub-demo-password"
+DEMO_ACCOUNTS: tuple[tuple[str, str, str | None], ...] = (
+    ("handler", "call_handler", None),
+    ("officer", "officer", None),
+    ("asbofficer", "asb_officer", None),
+    ("analyst", "analyst", None),
+    ("supervisor", "supervisor", None),
+    ("partner", "partner", "thurrock-council"),
+    ("admin", "admin", None),
+)
+
+
+def _demo_accounts(engine: Engine) -> list[str]:
+    """Create the missing demo accounts; return the usernames created."""
+    if get_settings().mode != "development":
+        return []
+    created: list[str] = []
+    with session_scope(engine) as session:
+        existing = set(session.scalars(select(User.username)))
+        for username, role, agency in DEMO_ACCOUNTS:
+            if username not in existing:
+                add_user(
+                    session,
+                    username=username,
+                    password=DEMO_PASSWORD,
+                    role=role,
+                    display_name=f"Demo {role.replace('_', ' ')}",
+                    agency_code=agency,
+                    force_code=DEMO_FORCE,
+                )
+                created.append(username)
+    return created
 
 
 def _state(engine: Engine) -> tuple[int, int]:
@@ -58,6 +96,14 @@ def build_demo(engine: Engine, progress: Callable[[str], Any] | None = None) -> 
     expected = sum(t.incidents for t in year_targets().values())
     generated, months = _state(engine)
     report: dict[str, Any] = {"reference_areas_added": areas}
+    accounts = _demo_accounts(engine)
+    report["accounts_created"] = accounts
+    if get_settings().mode == "development":
+        say(
+            "demo sign-ins (development mode only): "
+            + ", ".join(u for u, _, _ in DEMO_ACCOUNTS)
+            + f"; password {DEMO_PASSWORD!r}"
+        )
     if generated == expected and months == 12:
         say(
             f"demo database already built: {generated:,} generated incidents and the 12 months "
