@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, inspect, select
 from typer.testing import CliRunner
 
 from asbhub.cli import app
@@ -122,4 +122,7 @@ def test_whole_folder_matches_the_manifest(tmp_path: Path, _sqlite_template: Pat
             .where(PublicRecord.force_code == "kent", PublicRecord.district.is_not(None))
         )
         assert kent_placed == 0  # no Kent boundaries are shipped
+    # A load this size rebuilds the indexes at the end (bulk mode); they must all be back.
+    present = {ix["name"] for ix in inspect(engine).get_indexes("public_records")}
+    assert {ix.name for ix in PublicRecord.__table__.indexes} <= present
     engine.dispose()

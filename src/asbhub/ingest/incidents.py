@@ -356,8 +356,15 @@ def _places(
     lon = np.array([r.longitude if r.longitude is not None else np.nan for r in recs], float)
     lat = np.array([r.latitude if r.latitude is not None else np.nan for r in recs], float)
     x, y = to_bng(lon, lat) if n else (np.zeros(0), np.zeros(0))
-    xs = [None if np.isnan(v) else float(v) for v in x]
-    ys = [None if np.isnan(v) else float(v) for v in y]
+    # Grid references given in the export are kept exactly rather than round-tripped.
+    xs = [
+        r.easting if r.easting is not None else None if np.isnan(v) else float(v)
+        for r, v in zip(recs, x, strict=True)
+    ]
+    ys = [
+        r.northing if r.northing is not None else None if np.isnan(v) else float(v)
+        for r, v in zip(recs, y, strict=True)
+    ]
     lsoa: list[Any] = [None] * n
     district: list[Any] = [None] * n
     la: list[Any] = [None] * n

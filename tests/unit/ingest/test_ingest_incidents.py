@@ -134,6 +134,7 @@ def test_jsonl_stores_incidents_people_and_places_and_reimport_skips(
         third = incs["ESX-3"]
         assert third.longitude is not None and abs(third.longitude - 0.47) < 0.05
         assert third.district == "Chelmsford & Maldon"
+        assert (third.x_bng, third.y_bng) == (572500, 207000)  # kept as given
         # The victim (same names and birth date) and the suspect (same names and no other
         # details) each appear on several incidents but are one person.
         people = s.scalars(select(Person)).all()

@@ -7,7 +7,7 @@ import json
 import zipfile
 from pathlib import Path
 
-from sqlalchemy import Engine, func, select, text
+from sqlalchemy import Engine, func, inspect, select, text
 from typer.testing import CliRunner
 
 from asbhub.cli import app
@@ -262,3 +262,24 @@ def test_failure_mid_file_leaves_nothing_of_that_file(engine: Engine, write_csv:
         months = conn.scalars(select(SourceLoad.month)).all()
     assert months == [dt.date(2025, 2, 1)]
     assert _quarantine(engine) == []  # the bad file's quarantined row went with it
+
+
+def _index_names(engine: Engine) -> set[str]:
+    return {str(ix["name"]) for ix in inspect(engine).get_indexes("public_records")}
+
+
+def test_bulk_load_rebuilds_indexes_and_a_killed_one_is_repaired(
+    engine: Engine, write_csv: WriteCsv
+) -> None:
+    declared = {str(ix.name) for ix in PublicRecord.__table__.indexes}
+    assert declared <= _index_names(engine)
+    path = write_csv("2025-01-essex-street.csv", [police_row()] * 5)
+    report = ingest_police_uk(engine, [path], bulk=True)
+    assert report.inserted == 5
+    assert declared <= _index_names(engine)
+    # A bulk load killed before its rebuild leaves an index missing; the next run restores it.
+    with engine.begin() as conn:
+        conn.execute(text("DROP INDEX ix_public_records_bng"))
+    path2 = write_csv("2025-02-essex-street.csv", [police_row(month="2025-02")])
+    assert ingest_police_uk(engine, [path2]).inserted == 1
+    assert declared <= _index_names(engine)
