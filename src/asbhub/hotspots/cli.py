@@ -137,6 +137,26 @@ def evaluate(
 
 
 @app.command()
+def table(
+    files: Annotated[list[Path], typer.Argument(help="Files written by `evaluate --json`.")],
+) -> None:
+    """Print the Markdown tables of saved ``evaluate --json`` results (for docs/hotspots.md)."""
+    import json
+
+    from asbhub.hotspots.evaluate import to_markdown
+
+    with domain_errors():
+        for f in files:
+            try:
+                out = json.loads(f.read_text(encoding="utf-8"))
+            except (OSError, json.JSONDecodeError) as exc:
+                raise InvalidInput(f"{f}: not an evaluate --json file ({exc})") from exc
+            if not isinstance(out, dict) or "methods" not in out or "settings" not in out:
+                raise InvalidInput(f"{f}:1: not an evaluate --json object")
+            typer.echo(to_markdown(out))
+
+
+@app.command()
 def predict(
     force: ForceOption = "essex",
     month: Annotated[str, typer.Option("--month", help="Month to predict, YYYY-MM.")] = "",

@@ -325,3 +325,78 @@ def to_json(ev: Evaluation) -> dict[str, Any]:
             "paired_tests": paired_tests(ev),
         }
     )
+
+
+def _f(v: float | None, fmt: str = ".3f") -> str:
+    return "–" if v is None else format(v, fmt)
+
+
+def to_markdown(out: dict[str, Any]) -> str:
+    """Markdown tables of one ``evaluate --json`` object (docs/hotspots.md is built from these)."""
+    st = out["settings"]
+    covs = st["coverages"]
+    lines = [
+        f"**{st['cell']} m cells ({st['cells']:,} kept), k = {st['train_months']}, test months "
+        f"{st['test_months'][0]}…{st['test_months'][-1]} ({len(st['test_months'])}).** "
+        "Tie-averaged means over months; PAI and PEI* at 1 % with min–max over months.",
+        "",
+        "| method | " + " | ".join(f"HR {c} %" for c in covs) + " | PAI 1 % (min–max) "
+        "| PEI* 1 % | HR 1 % det. | s/month |",
+        "|---|" + "---|" * (len(covs) + 4),
+    ]
+    for m in out["methods"]:
+        cov = m["coverage"]
+        one = cov.get("1", {})
+        pai = one.get("pai_stats", {})
+        lines.append(
+            f"| {m['name']} | "
+            + " | ".join(_f(cov[c]["hit_rate"]) for c in covs)
+            + f" | {_f(one.get('pai'), '.1f')} ({_f(pai.get('min'), '.1f')}–"
+            f"{_f(pai.get('max'), '.1f')}) | {_f(one.get('pei'))} | "
+            f"{_f(one.get('deterministic', {}).get('hit_rate'))} | "
+            f"{_f(m['seconds_per_month'], '.2f')} |"
+        )
+    for nf in out["not_fitted"]:
+        lines.append(f"| {nf['name']} | not fitted: {nf['reason']} |" + " |" * (len(covs) + 3))
+    lines += [
+        "",
+        "Paired tests at 1 % (primary coverage; differences of tie-averaged hit rate per month; "
+        "95 % moving-block bootstrap, blocks of 3 months; Wilcoxon signed-rank, zsplit):",
+        "",
+        "| method | vs | mean diff | relative | block CI | plain CI | Wilcoxon p | beats |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for t in out["paired_tests"]:
+        if t["coverage"] != "1":
+            continue
+        bci, pci = t["block_ci"], t["plain_ci"]
+        lines.append(
+            f"| {t['method']} | {t['baseline']} | {_f(t['mean_diff'], '+.4f')} | "
+            f"{_f(t['relative'], '+.1%')} | [{_f(bci[0], '+.4f')}, {_f(bci[1], '+.4f')}] | "
+            f"[{_f(pci[0], '+.4f')}, {_f(pci[1], '+.4f')}] | {_f(t['wilcoxon_p'], '.3f')} | "
+            f"{'yes' if t['beats'] else 'no'} |"
+        )
+    wins = [t for t in out["paired_tests"] if t["coverage"] != "1" and t["beats"]]
+    lines += [
+        "",
+        "Secondary coverages (Holm-adjusted across them) where a method beats a baseline: "
+        + (
+            ", ".join(
+                f"{t['method']} > {t['baseline']} at {t['coverage']} % "
+                f"({_f(t['mean_diff'], '+.3f')})"
+                for t in wins
+            )
+            or "none"
+        )
+        + ".",
+        "",
+        "| month | events | unlocated | outside | cells with ≥ 1 event | events in top 1 % "
+        "of cells |",
+        "|---|---|---|---|---|---|",
+    ]
+    for d in out["diagnostics"]:
+        lines.append(
+            f"| {d['month']} | {d['events']:,} | {d['unlocated']} | {d['outside']} | "
+            f"{_f(d['occupied_share'], '.2%')} | {_f(d['top1_share'], '.1%')} |"
+        )
+    return "\n".join(lines) + "\n"

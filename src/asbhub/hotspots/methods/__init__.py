@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from asbhub.errors import InvalidInput
 from asbhub.hotspots.methods.base import Method, NotFitted
+from asbhub.hotspots.methods.blend import NaiveKDETieBreak
 from asbhub.hotspots.methods.gistar import GetisOrd
 from asbhub.hotspots.methods.kde import QuarticKDE
 from asbhub.hotspots.methods.naive import Naive, NaiveLast
@@ -23,6 +24,7 @@ REGISTRY: dict[str, Callable[[], Method]] = {
     "sepp": SelfExciting,
     "ranker_glm": GLMRanker,
     "ranker_gbm": BoostedRanker,
+    "naive_kde": NaiveKDETieBreak,
 }
 
 

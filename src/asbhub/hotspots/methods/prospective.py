@@ -23,8 +23,8 @@ def space_kernel(cell: int, radius_m: float) -> FloatArray:
 class Prospective:
     """Weight 1/(1 + months ago) · 1/(1 + distance), summed over months ago < ``months``."""
 
-    radius: float = 400.0
-    months: int | None = None  # time bandwidth T; None = the whole window
+    radius: float = 250.0  # tuned over 250, 400, 600 m on 2025-04…06
+    months: int | None = 3  # time bandwidth T in months (tuned over 2, 3)
     name: ClassVar[str] = "prospective"
 
     def score(self, history: History) -> FloatArray:
