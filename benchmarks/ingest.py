@@ -81,7 +81,7 @@ def main() -> None:
     parser.add_argument("--no-write", action="store_true", help="do not update the docs")
     args = parser.parse_args()
     folder = police_uk_folder()
-    load_before = os.getloadavg()[0]
+    load_before, cores = os.getloadavg()[0], os.cpu_count()
     with tempfile.TemporaryDirectory(prefix="asbhub-bench-") as tmp:
         work = Path(tmp)
         files, plain = extract_all(folder, work / "extracted")
@@ -124,8 +124,8 @@ def main() -> None:
 
 Ratio: **{ratio:.1%}** of DuckDB's rate; the goal is {GOAL:.0%}, which this run {verdict}.
 By CPU time (all threads; steadier when other work shares the machine) the ratio is
-{cpu_ratio:.1%}. Load average when the run started: {load_before:.1f} on 2 cores (wall-clock
-figures are only as steady as the machine was quiet).
+{cpu_ratio:.1%}. Load average when the run started: {load_before:.1f} on {cores} cores
+(wall-clock figures are only as steady as the machine was quiet).
 The ingest figure is end to end: unzip, decode, parse, checks, BNG projection, district
 lookup, SHA-256 of each file, the insert (one transaction per file) and the rebuild of the
 table's three secondary indexes at the end (a load this size runs in bulk mode, see

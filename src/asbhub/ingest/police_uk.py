@@ -71,8 +71,6 @@ COLUMN_KEYS: dict[str, str] = {
     "context": "context",
 }
 KEYS = list(COLUMN_KEYS.values())
-# Blank means "not recorded" for these; they are stored as NULL.
-NULLABLE = {"crime_id", "lsoa_code", "lsoa_name", "last_outcome", "context"}
 
 # Rough bounding box of the United Kingdom in WGS84; anything outside is a bad coordinate.
 UK_LON = (-8.7, 1.9)
@@ -265,8 +263,9 @@ def _parse(name: str, data: bytes, column_names: list[str]) -> _Parsed:
                 quoted_strings_can_be_null=False,
             ),
         )
-    except pa.ArrowInvalid:
-        return _parse_slow(name, data, column_names, lines)
+    except pa.ArrowInvalid as exc:
+        # Rows of the wrong shape are handled above; this is a file that is not CSV at all.
+        raise SourceFailure(Problem(name, 0, f"cannot parse as CSV: {exc}")) from exc
 
     n_records = table.num_rows + len(invalid_records) + 1  # + header
     record_line = lines.record_lines(has_quotes, n_records)
@@ -279,41 +278,6 @@ def _parse(name: str, data: bytes, column_names: list[str]) -> _Parsed:
     invalid = [(int(record_line[num - 1]), t, nf, ne) for num, t, nf, ne in invalid_records]
     columns = {k: _dict_column(table.column(k)) for k in KEYS if k != "crime_id"}
     return _Parsed(columns, table.column("crime_id"), good_lines, invalid, lines)
-
-
-def _parse_slow(name: str, data: bytes, column_names: list[str], lines: _Lines) -> _Parsed:
-    """Row-by-row parse for files pyarrow rejects as a whole (e.g. an unclosed quote)."""
-    width = len(column_names)
-    keep = [column_names.index(k) for k in KEYS]
-    good: list[list[str]] = []
-    good_lines: list[int] = []
-    invalid: list[tuple[int, str, int, int]] = []
-    reader = csv.reader(io.StringIO(data.decode("utf-8"), newline=""))
-    previous_end = 0
-    try:
-        for row in reader:
-            start = previous_end + 1
-            previous_end = reader.line_num
-            if start == 1 or not row:
-                continue
-            if len(row) != width:
-                invalid.append((start, lines.text(start), len(row), width))
-                continue
-            good.append([row[i] for i in keep])
-            good_lines.append(start)
-    except csv.Error as exc:
-        start = previous_end + 1
-        invalid.append((start, lines.text(start), 0, width))
-        _ = exc
-    cols = list(zip(*good, strict=True)) if good else [() for _ in KEYS]
-    columns: dict[str, Column] = {}
-    crime_id = pa.chunked_array([pa.array([], pa.string())])
-    for key, values in zip(KEYS, cols, strict=True):
-        if key == "crime_id":
-            crime_id = pa.chunked_array([pa.array(list(values), pa.string())])
-        else:
-            columns[key] = _dict_column(pa.chunked_array([pa.array(list(values), pa.string())]))
-    return _Parsed(columns, crime_id, np.array(good_lines, dtype=np.int64), invalid, lines)
 
 
 def _header(name: str, data: bytes) -> list[str]:

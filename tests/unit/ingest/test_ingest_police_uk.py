@@ -153,6 +153,41 @@ def test_truncated_last_line_is_quarantined_and_the_rest_stored(
     assert report.results[0].messages[0].startswith(f"{path}:4: truncated last line")
 
 
+def test_truncated_last_line_inside_quotes(engine: Engine, write_csv: WriteCsv) -> None:
+    quoted = police_row(location='"On or near Station Road, North"')
+    cut = police_row(location='"On or near Sta')
+    cut = cut[: cut.index("Sta") + 3]
+    path = write_csv("2025-01-essex-street.csv", [quoted, cut], newline_at_end=False)
+    report = ingest_police_uk(engine, [path])
+    assert (report.rows, report.inserted, report.quarantined) == (2, 1, 1)
+    assert [r.location for r in _records(engine)] == ["On or near Station Road, North"]
+    ((_, line, raw, reason),) = _quarantine(engine)
+    assert (line, raw) == (3, cut) and reason.startswith("truncated last line")
+
+
+def test_line_numbers_survive_blank_lines_and_quoted_line_breaks(
+    engine: Engine, write_csv: WriteCsv
+) -> None:
+    blank = write_csv(
+        "2025-01-essex-street.csv", [police_row(), "", police_row(lon="x"), police_row()]
+    )
+    multiline = write_csv(
+        "2025-02-essex-street.csv",
+        [
+            police_row(month="2025-02", location='"On or near\nTwo Lines"'),
+            police_row(month="2025-02", lat="99"),
+            police_row(month="2025-02"),
+        ],
+    )
+    report = ingest_police_uk(engine, [blank, multiline])
+    assert report.inserted == 4 and report.quarantined == 2
+    lines = {(src, line) for src, line, _, _ in _quarantine(engine)}
+    assert lines == {(str(blank), 4), (str(multiline), 4)}
+    stored = {(r.source_file, r.source_line) for r in _records(engine)}
+    assert stored == {(str(blank), 2), (str(blank), 5), (str(multiline), 2), (str(multiline), 5)}
+    assert "On or near\nTwo Lines" in {r.location for r in _records(engine)}
+
+
 def test_bad_coordinates_and_month_are_quarantined_with_reasons(
     engine: Engine, write_csv: WriteCsv
 ) -> None:
