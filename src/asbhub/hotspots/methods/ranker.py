@@ -16,6 +16,7 @@ import numpy as np
 import statsmodels.api as sm
 from sklearn.ensemble import HistGradientBoostingRegressor
 from statsmodels.tools.sm_exceptions import ConvergenceWarning, SingularMatrixWarning
+from threadpoolctl import threadpool_limits
 
 from asbhub.hotspots.events import History
 from asbhub.hotspots.grid import FloatArray, Grid, cell_areas
@@ -111,8 +112,11 @@ class BoostedRanker:
             early_stopping=False,
             random_state=0,
         )
-        model.fit(x, y, sample_weight=w)
-        pred = model.predict(features(history.counts, history.grid))
+        # One thread: OpenMP workers spin-wait, and on a busy machine (or beside the web
+        # server) that turns seconds into minutes; one thread also makes results repeatable.
+        with threadpool_limits(limits=1, user_api="openmp"):
+            model.fit(x, y, sample_weight=w)
+            pred = model.predict(features(history.counts, history.grid))
         return finish(history, history.grid.from_flat(pred))
 
 
