@@ -576,6 +576,7 @@ def _write(conn: Connection, prep: Prepared) -> None:
         result.note(f"{prep.source.name}: no data rows")
         return
     already = and_(SourceLoad.force_code == force_code, SourceLoad.month == month)
+    marking = False
     try:
         with conn.begin():
             if conn.execute(select(SourceLoad.id).where(already)).first() is not None:
@@ -587,6 +588,7 @@ def _write(conn: Connection, prep: Prepared) -> None:
                 return
             if prep.count:
                 # Marks the force-month first, so a concurrent load of it fails fast here.
+                marking = True
                 conn.execute(
                     insert(SourceLoad).values(
                         force_code=force_code,
@@ -596,22 +598,30 @@ def _write(conn: Connection, prep: Prepared) -> None:
                         rows=prep.count,
                     )
                 )
+                marking = False
                 bulk_insert(conn, PublicRecord.__tablename__, prep.columns)
             quarantined = quarantine(conn, force_code, prep.problems)
-    except IntegrityError:
+    except IntegrityError as exc:
+        if not marking:
+            _refused(result, prep, exc)
+            return
         result.status = FileStatus.SKIPPED
         result.duplicates_skipped = result.rows
         result.messages = [f"{prep.source.name}: {force_code} {result.month} was loaded meanwhile"]
         return
     except (SQLAlchemyError, conn.dialect.loaded_dbapi.Error) as exc:
         # The bulk paths talk to the driver directly, so its own errors arrive unwrapped.
-        result.status = FileStatus.FAILED
-        first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        result.note(f"{prep.source.name}:0: nothing stored, the database refused it: {first_line}")
+        _refused(result, prep, exc)
         return
     result.inserted = prep.count
     result.quarantined = quarantined
     result.status = FileStatus.LOADED if prep.count else FileStatus.NO_ROWS
+
+
+def _refused(result: FileResult, prep: Prepared, exc: Exception) -> None:
+    result.status = FileStatus.FAILED
+    first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    result.note(f"{prep.source.name}:0: nothing stored, the database refused it: {first_line}")
 
 
 # Below this many incoming rows (or fewer than are stored already) indexes are kept up to date
