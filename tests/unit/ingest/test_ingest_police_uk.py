@@ -318,3 +318,13 @@ def test_bulk_load_rebuilds_indexes_and_a_killed_one_is_repaired(
     path2 = write_csv("2025-02-essex-street.csv", [police_row(month="2025-02")])
     assert ingest_police_uk(engine, [path2]).inserted == 1
     assert declared <= _index_names(engine)
+
+
+def test_cli_summary_and_problems_without_json(db_url: str, write_csv: WriteCsv) -> None:
+    path = write_csv("2025-01-essex-street.csv", [police_row(), police_row(lat="north")])
+    result = runner.invoke(app, ["ingest", "police-uk", str(path), "--db", db_url])
+    assert result.exit_code == 0, result.output
+    assert "police-uk: 1 file(s)" in result.stdout
+    assert f"{path}:3: non-numeric coordinates: longitude '0.470000', latitude 'north'" in (
+        result.stderr
+    )
