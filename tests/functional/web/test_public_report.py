@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -12,6 +13,7 @@ from sqlalchemy import Engine, func, select
 from starlette.testclient import TestClient
 
 from asbhub.audit.models import AuditEvent
+from asbhub.audit.service import verify
 from asbhub.contact.models import PublicSubmission
 from asbhub.store.engine import session_scope
 from asbhub.store.models import Channel, Incident, IncidentPerson, IncidentStatus, Person
@@ -190,3 +192,39 @@ def test_rate_limit_gives_a_readable_429(
 def app(db_url: str) -> FastAPI:
     """The real app on a fresh database; the public pages need no seeded users."""
     return create_app(db_url)
+
+
+def test_simultaneous_reports_are_all_stored_with_an_unbroken_audit_chain(
+    monkeypatch: pytest.MonkeyPatch, db_url: str, engine: Engine
+) -> None:
+    """Reports arriving together (one writer at a time on SQLite) are each stored once."""
+    monkeypatch.setenv("ASBHUB_PUBLIC_REPORT_RATE_LIMIT", "100")  # all from one test client
+    app = create_app(db_url)
+    clients = [TestClient(app) for _ in range(6)]
+    forms = []
+    for c in clients:
+        c.__enter__()
+        forms.append({**good_form(contact="anonymous"), "csrf_token": csrf_of(c, "/report")})
+    before = counts(engine)
+    try:
+
+        def three(i: int) -> list[int]:
+            c, data = clients[i], forms[i]
+            return [c.post("/report", data=data, follow_redirects=False).status_code for _ in "abc"]
+
+        with ThreadPoolExecutor(len(clients)) as pool:
+            codes = [code for codes in pool.map(three, range(6)) for code in codes]
+    finally:
+        for c in clients:
+            c.__exit__(None, None, None)
+    assert codes == [303] * 18
+    after = counts(engine)
+    assert after[0] == before[0] + 18 and after[3] == before[3] + 18
+    with session_scope(engine) as s:
+        assert verify(s).intact
+        created = s.scalar(
+            select(func.count())
+            .select_from(AuditEvent)
+            .where(AuditEvent.event == "public:report:create")
+        )
+        assert created == 18
