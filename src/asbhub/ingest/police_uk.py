@@ -39,6 +39,7 @@ from asbhub.geography.service import FORCE_BY_NAME, SHIPPED_FORCES, geography, t
 from asbhub.ingest.schemas import FileResult, FileStatus, IngestReport, Problem, Progress
 from asbhub.ingest.sources import Source, SourceFailure, decode, discover, failed_result
 from asbhub.ingest.writer import (
+    BlankIsNull,
     Constant,
     bulk_insert,
     deferred_indexes,
@@ -121,15 +122,17 @@ class Column:
     def longer_than(self, limit: int) -> npt.NDArray[np.bool_]:
         return self._per_value(pc.greater(pc.utf8_length(self.dictionary), limit))[self.codes]
 
-    def take(self, rows: npt.NDArray[np.intp], *, blank_is_null: bool) -> list[Any] | Constant:
-        """The texts of ``rows`` (None for blanks if asked), or a Constant if all are equal."""
-        vals = np.asarray(self.dictionary.to_numpy(zero_copy_only=False), dtype=object)
-        if blank_is_null and len(vals):
-            vals[vals == ""] = None
+    def take(
+        self, rows: npt.NDArray[np.intp], *, blank_is_null: bool
+    ) -> list[Any] | Constant | BlankIsNull:
+        """The texts of ``rows``, or a Constant if all are equal; blanks stand for NULL if asked."""
         codes = self.codes[rows]
         if len(codes) and (codes == codes[0]).all():
-            return Constant(vals[codes[0]])
-        return cast(list[Any], vals[codes].tolist())
+            value = self.values[int(codes[0])]
+            return Constant(None if blank_is_null and not value else value)
+        vals = np.asarray(self.dictionary.to_numpy(zero_copy_only=False), dtype=object)
+        texts = cast(list[Any], vals[codes].tolist())
+        return BlankIsNull(texts) if blank_is_null else texts
 
     def row_text(self, i: int) -> str:
         return str(self.dictionary[int(self.codes[i])].as_py())
@@ -329,7 +332,7 @@ _PREPARE_LOCK = threading.Lock()
 def _locate(
     force_code: str, lon: npt.NDArray[np.float64], lat: npt.NDArray[np.float64]
 ) -> tuple[npt.NDArray[np.object_], npt.NDArray[np.object_]]:
-    """Local authority code and policing district of each point (None outside the force).
+    """Local authority code and policing district of each point ("" outside the force).
 
     Same answer as ``geography(force).locate`` for these two fields, but it skips the LSOA
     lookup (data.police.uk rows carry their own LSOA) and tests points against prepared
@@ -347,8 +350,10 @@ def _locate(
         if len(cand):
             hit = shapely.intersects_xy(geo.la_geoms[j], lon[cand], lat[cand])
             found[cand[hit]] = j
-    la_codes = np.array([*geo.la_codes, None], dtype=object)  # index -1 -> None
-    districts = np.array([geo.district_of_la.get(c) for c in geo.la_codes] + [None], dtype=object)
+    la_codes = np.array([*geo.la_codes, ""], dtype=object)  # index -1 -> ""
+    districts = np.array(
+        [geo.district_of_la.get(c) or "" for c in geo.la_codes] + [""], dtype=object
+    )
     return la_codes[found], districts[found]
 
 
@@ -481,8 +486,9 @@ def _check(prep: Prepared, parsed: _Parsed) -> None:
     mapped_rows = good[~g_unmapped]
     x = np.full(len(good), np.nan)
     y = np.full(len(good), np.nan)
-    district: list[Any] = [None] * len(good)
-    la: list[Any] = [None] * len(good)
+    # '' for "no district": bound as text and made NULL in SQL (see writer.BlankIsNull).
+    district: list[str] | Constant = Constant(None)
+    la: list[str] | Constant = Constant(None)
     if len(mapped_rows):
         # data.police.uk snaps points to a fixed set, so project and locate each point once.
         width = max(len(lat_v), 1)
@@ -495,45 +501,38 @@ def _check(prep: Prepared, parsed: _Parsed) -> None:
         y[pos] = uy[inverse]
         if force_code in SHIPPED_FORCES:
             ula, udist = _locate(force_code, ulon, ulat)
-            la_arr = np.full(len(good), None, dtype=object)
-            dist_arr = np.full(len(good), None, dtype=object)
+            la_arr = np.full(len(good), "", dtype=object)
+            dist_arr = np.full(len(good), "", dtype=object)
             la_arr[pos] = ula[inverse]
             dist_arr[pos] = udist[inverse]
-            la, district = list(la_arr), list(dist_arr)
-
-    def nullable_floats(a: npt.NDArray[np.float64]) -> list[Any]:
-        obj = a.astype(object)
-        obj[np.isnan(a)] = None
-        return list(obj)
+            la, district = la_arr.tolist(), dist_arr.tolist()
 
     crime_ids = parsed.crime_id.to_numpy(zero_copy_only=False)[good] if n else np.zeros(0)
-    crime_ids = crime_ids.astype(object)
-    crime_ids[crime_ids == ""] = None
     lon_g = np.where(g_unmapped, np.nan, lon[good])
     lat_g = np.where(g_unmapped, np.nan, lat[good])
 
-    def texts(key: str, *, blank_is_null: bool) -> list[Any] | Constant:
+    def texts(key: str, *, blank_is_null: bool) -> list[Any] | Constant | BlankIsNull:
         return cols[key].take(good, blank_is_null=blank_is_null)
 
     prep.columns = {
         "force_code": Constant(force_code),
         "month": Constant(prep.month),
-        "crime_id": list(crime_ids),
+        "crime_id": BlankIsNull(crime_ids.astype(object).tolist()),
         "reported_by": texts("reported_by", blank_is_null=False),
         "falls_within": texts("falls_within", blank_is_null=False),
-        "longitude": nullable_floats(lon_g),
-        "latitude": nullable_floats(lat_g),
-        "x_bng": nullable_floats(x),
-        "y_bng": nullable_floats(y),
-        "mapped": (~g_unmapped).tolist(),
+        "longitude": lon_g,
+        "latitude": lat_g,
+        "x_bng": x,
+        "y_bng": y,
+        "mapped": ~g_unmapped,
         "location": texts("location", blank_is_null=False),
         "lsoa_code": texts("lsoa_code", blank_is_null=True),
         "lsoa_name": texts("lsoa_name", blank_is_null=True),
         "crime_type": texts("crime_type", blank_is_null=False),
         "last_outcome": texts("last_outcome", blank_is_null=True),
         "context": texts("context", blank_is_null=True),
-        "district": district,
-        "local_authority_code": la,
+        "district": BlankIsNull(district) if isinstance(district, list) else district,
+        "local_authority_code": BlankIsNull(la) if isinstance(la, list) else la,
         "source_file": Constant(source.name),
         "source_line": parsed.lines[good].tolist(),
     }

@@ -12,8 +12,9 @@ import itertools
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
+import numpy as np
 from sqlalchemy import Connection, Index, Table, insert
 
 from asbhub.ingest.schemas import Problem
@@ -25,6 +26,48 @@ class Constant:
     """A column whose value is the same on every row of a bulk insert."""
 
     value: Any
+
+
+@dataclass(frozen=True)
+class BlankIsNull:
+    """A text column in which the empty string stands for NULL.
+
+    Binding ``None`` through Python's sqlite3 module takes its slow adaptation path (several
+    times the cost of a string), so on SQLite the column is bound as text and ``NULLIF(?, '')``
+    turns the blanks into NULL inside SQLite.
+    """
+
+    values: Sequence[str]
+
+
+ColumnData = Sequence[Any] | Constant | BlankIsNull
+
+
+def _postgres_stream(col: ColumnData) -> Iterable[Any]:
+    if isinstance(col, Constant):
+        return itertools.repeat(col.value)
+    if isinstance(col, BlankIsNull):
+        return [v if v else None for v in col.values]
+    if isinstance(col, np.ndarray):
+        if col.dtype.kind == "f":
+            obj = col.astype(object)
+            obj[np.isnan(col)] = None
+            return cast(list[Any], obj.tolist())
+        return cast(list[Any], col.tolist())
+    return col
+
+
+def _sqlite_stream(col: ColumnData) -> Iterable[Any]:
+    if isinstance(col, Constant):
+        return itertools.repeat(col.value)
+    if isinstance(col, BlankIsNull):
+        return col.values
+    if isinstance(col, np.ndarray):
+        # SQLite stores a bound NaN as NULL; booleans go as 0/1 ints, which bind fastest.
+        if col.dtype.kind == "b":
+            return cast(list[Any], col.astype(np.int8).tolist())
+        return cast(list[Any], col.tolist())
+    return col
 
 
 def _sqlite_literal(value: Any) -> str | None:
@@ -42,21 +85,19 @@ def _sqlite_literal(value: Any) -> str | None:
     return None
 
 
-def bulk_insert(
-    conn: Connection, table: str, columns: Mapping[str, Sequence[Any] | Constant]
-) -> None:
+def bulk_insert(conn: Connection, table: str, columns: Mapping[str, ColumnData]) -> None:
     """Insert rows, given column by column, into ``table`` on ``conn``'s transaction.
 
-    On SQLite a :class:`Constant` column is written into the statement as a literal, which
-    saves binding it on every row (a good part of the per-row cost); dates are stored as ISO
-    text, as SQLAlchemy's ``Date`` does there. On PostgreSQL the rows are streamed with COPY.
+    A column is a sequence of values, a :class:`Constant`, a :class:`BlankIsNull` text column,
+    or a numpy array (NaN is NULL in a float array). On SQLite a :class:`Constant` column is
+    written into the statement as a literal, which saves binding it on every row (a good part
+    of the per-row cost); dates are stored as ISO text, as SQLAlchemy's ``Date`` does there.
+    On PostgreSQL the rows are streamed with COPY.
     """
     dbapi: Any = conn.connection.driver_connection
     names = list(columns)
     if conn.dialect.name == "postgresql":
-        streams = [
-            itertools.repeat(c.value) if isinstance(c, Constant) else c for c in columns.values()
-        ]
+        streams = [_postgres_stream(c) for c in columns.values()]
         sql = f"COPY {table} ({', '.join(names)}) FROM STDIN"
         with dbapi.cursor() as cur, cur.copy(sql) as copy:
             for row in zip(*streams, strict=False):
@@ -69,12 +110,9 @@ def bulk_insert(
             literal = _sqlite_literal(col.value) if isinstance(col, Constant) else None
             if literal is not None:
                 values.append(literal)
-            elif isinstance(col, Constant):
-                values.append("?")
-                bound.append(itertools.repeat(col.value))
             else:
-                values.append("?")
-                bound.append(col)
+                values.append("NULLIF(?, '')" if isinstance(col, BlankIsNull) else "?")
+                bound.append(_sqlite_stream(col))
         sql = f"INSERT INTO {table} ({', '.join(names)}) VALUES ({', '.join(values)})"
         cur = dbapi.cursor()
         try:
