@@ -183,9 +183,8 @@ class PublicRecord(Base):
 
     __tablename__ = "public_records"
     __table_args__ = (
-        Index("ix_public_records_force_month", "force_code", "month"),
-        Index("ix_public_records_force_type_month", "force_code", "crime_type", "month"),
-        Index("ix_public_records_bng", "x_bng", "y_bng"),
+        # Serves both readers: a force's months, and a force's rows of one crime type.
+        Index("ix_public_records_force_month_type", "force_code", "month", "crime_type"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -314,7 +314,7 @@ def test_bulk_load_rebuilds_indexes_and_a_killed_one_is_repaired(
     assert declared <= _index_names(engine)
     # A bulk load killed before its rebuild leaves an index missing; the next run restores it.
     with engine.begin() as conn:
-        conn.execute(text("DROP INDEX ix_public_records_bng"))
+        conn.execute(text("DROP INDEX ix_public_records_force_month_type"))
     path2 = write_csv("2025-02-essex-street.csv", [police_row(month="2025-02")])
     assert ingest_police_uk(engine, [path2]).inserted == 1
     assert declared <= _index_names(engine)
