@@ -58,6 +58,10 @@ class Events:
     frame: pd.DataFrame
     months: IntArray
     source: str
+    # Other street crime of the same source (``month``, ``x``, ``y``), when the source has it:
+    # data.police.uk snaps every crime type to the same map points, so the crime recorded at a
+    # place says where ASB can be reported even in cells with no ASB in the window.
+    context: pd.DataFrame | None = None
 
 
 def _frame(month: Iterable[int], x: Iterable[float], y: Iterable[float], location: Iterable[object],
@@ -83,6 +87,11 @@ def load_public_records(engine: Engine, force: str) -> Events:
                 pr.c.force_code == force, pr.c.crime_type == ASB
             )
         ).all()
+        other = conn.execute(
+            select(pr.c.month, pr.c.x_bng, pr.c.y_bng).where(
+                pr.c.force_code == force, pr.c.crime_type != ASB, pr.c.x_bng.is_not(None)
+            )
+        ).all()
     if not months:
         raise NotFound(
             f"no data.police.uk records for force {force!r} in the store; "
@@ -96,7 +105,20 @@ def load_public_records(engine: Engine, force: str) -> Events:
         (r[4] for r in rows),
     )
     avail = np.unique(np.asarray([month_index(m[0]) for m in months], dtype=np.int64))
-    return Events(frame=frame, months=avail, source="public_records")
+    context = _context(
+        [month_index(r[0]) for r in other], [r[1] for r in other], [r[2] for r in other]
+    )
+    return Events(frame=frame, months=avail, source="public_records", context=context)
+
+
+def _context(month: Sequence[int], x: Sequence[float], y: Sequence[float]) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "month": np.asarray(month, dtype=np.int64),
+            "x": np.asarray(x, dtype=float),
+            "y": np.asarray(y, dtype=float),
+        }
+    )
 
 
 def load_incidents(engine: Engine, force: str) -> Events:
@@ -154,7 +176,7 @@ def read_police_uk(paths: Sequence[Path] | Path, force: str) -> Events:
             line = int(np.flatnonzero(bad.to_numpy())[0]) + 2
             raise InvalidInput(f"{name}: bad Month", {f"{name}:{line}": "expected YYYY-MM"})
         months.update(month_index(m) for m in df["Month"].unique())
-        frames.append(df[df["Crime type"] == ASB])
+        frames.append(df)
 
     todo: list[Path] = []
     for p in paths:
@@ -176,10 +198,15 @@ def read_police_uk(paths: Sequence[Path] | Path, force: str) -> Events:
             take(p.read_bytes(), str(p))
     if not frames:
         raise NotFound(f"no data.police.uk files for force {force!r} under {paths}")
-    df = pd.concat(frames, ignore_index=True)
-    lon = pd.to_numeric(df["Longitude"].replace("", np.nan), errors="coerce").to_numpy(float)
-    lat = pd.to_numeric(df["Latitude"].replace("", np.nan), errors="coerce").to_numpy(float)
-    x, y = to_bng(lon, lat)
+    both = pd.concat(frames, ignore_index=True)
+    lon = pd.to_numeric(both["Longitude"].replace("", np.nan), errors="coerce").to_numpy(float)
+    lat = pd.to_numeric(both["Latitude"].replace("", np.nan), errors="coerce").to_numpy(float)
+    x_all, y_all = to_bng(lon, lat)
+    is_asb = (both["Crime type"] == ASB).to_numpy()
+    df = both[is_asb]
+    x, y = x_all[is_asb], y_all[is_asb]
+    months_all = both["Month"].map(month_index).to_numpy(np.int64)
+    context = _context(months_all[~is_asb], x_all[~is_asb], y_all[~is_asb])
     frame = _frame(
         (month_index(m) for m in df["Month"]),
         x,
@@ -187,7 +214,12 @@ def read_police_uk(paths: Sequence[Path] | Path, force: str) -> Events:
         df["Location"],
         df["LSOA code"].replace("", None),
     )
-    return Events(frame=frame, months=np.asarray(sorted(months), dtype=np.int64), source="files")
+    return Events(
+        frame=frame,
+        months=np.asarray(sorted(months), dtype=np.int64),
+        source="files",
+        context=context,
+    )
 
 
 @dataclass
@@ -206,6 +238,8 @@ class History:
     ev_t: IntArray
     pix_r: IntArray
     pix_c: IntArray
+    # Other street crime per month and cell, like ``counts``; None when the source has none.
+    context: FloatArray | None = None
 
     @property
     def k(self) -> int:
@@ -249,6 +283,14 @@ class GridEvents:
         self.pix_c = pc
         self.ev_cell = grid.index[row[kept], col[kept]]
         self.ev_location = f["location"].to_numpy(object)[kept]
+        self.context: FloatArray | None = None
+        if events.context is not None:
+            c = events.context
+            c = c[np.isin(c["month"].to_numpy(), self.months)]
+            crow, ccol, ckept = grid.locate(c["x"].to_numpy(float), c["y"].to_numpy(float))
+            ct = np.searchsorted(self.months, c["month"].to_numpy(np.int64))
+            self.context = np.zeros_like(self.counts)
+            np.add.at(self.context, (ct[ckept], crow[ckept], ccol[ckept]), 1.0)
 
     def has(self, month: int) -> bool:
         return month in self._pos
@@ -281,6 +323,7 @@ class GridEvents:
             ev_t=remap[self.ev_t[sel]],
             pix_r=self.pix_r[sel],
             pix_c=self.pix_c[sel],
+            context=None if self.context is None else self.context[pos],
         )
 
     def diagnostics(self, month: int) -> MonthDiagnostics:

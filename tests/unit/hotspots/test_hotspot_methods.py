@@ -16,6 +16,7 @@ from asbhub.hotspots.methods.naive import Naive, NaiveLast
 from asbhub.hotspots.methods.prospective import Prospective
 from asbhub.hotspots.methods.ranker import BoostedRanker, GLMRanker
 from asbhub.hotspots.methods.sepp import SelfExciting, fit_sepp
+from asbhub.hotspots.methods.shrinkage import CrimeShrinkage
 
 M0 = 2025 * 12  # January 2025
 
@@ -162,3 +163,28 @@ def test_rankers_put_steady_cells_first(ranker: GLMRanker | BoostedRanker) -> No
 def test_make_methods_always_includes_the_baselines() -> None:
     names = [m.name for m in make_methods(["gistar"])]
     assert names[:2] == ["naive", "kde"] and "gistar" in names
+
+
+def test_eb_crime_lifts_cells_with_crime_by_the_posterior_mean() -> None:
+    """k = 3, strength 4: score = n + 4 * rho * crime / 3 with rho = ASB / crime = 3 / 9."""
+    g = build_grid(shapely.box(10_000, 10_000, 11_250, 11_250), 250)
+    asb = pd.DataFrame(
+        {"month": np.asarray([M0, M0 + 1, M0 + 2], dtype=np.int64),
+         "x": [10_125.0, 10_125.0, 11_125.0], "y": [10_125.0, 10_125.0, 11_125.0],
+         "location": "", "lsoa_code": None}
+    )  # fmt: skip
+    # 9 other crimes: 6 at cell (2, 2) (no ASB there), 3 at cell (0, 0) (2 ASB reports).
+    cx = [10_625.0] * 6 + [10_125.0] * 3
+    other = pd.DataFrame(
+        {"month": np.asarray([M0, M0 + 1, M0 + 2] * 3, dtype=np.int64), "x": cx, "y": cx}
+    )
+    ev = Events(asb, np.arange(M0, M0 + 4, dtype=np.int64), "test", context=other)
+    h = GridEvents(ev, g).history(M0 + 3, 3)
+    s = CrimeShrinkage(strength=4).score(h)
+    rho = 3 / 9
+    assert s[0, 0] == pytest.approx(2 + 4 * rho * 3 / 3, abs=2e-3)
+    assert s[2, 2] == pytest.approx(0 + 4 * rho * 6 / 3, abs=2e-3)  # crime alone: 2.67
+    assert s[4, 4] == pytest.approx(1, abs=2e-3)  # one report, no crime
+    assert s[0, 0] > s[2, 2] > s[4, 4] > s[3, 3] >= s[0, 4] >= 0  # the KDE orders the rest
+    with pytest.raises(NotFitted):
+        CrimeShrinkage().score(history([(0, 1, 1)]))  # a source without other crime

@@ -13,6 +13,7 @@ from asbhub.hotspots.methods.naive import Naive, NaiveLast
 from asbhub.hotspots.methods.prospective import Prospective
 from asbhub.hotspots.methods.ranker import BoostedRanker, GLMRanker
 from asbhub.hotspots.methods.sepp import SelfExciting
+from asbhub.hotspots.methods.shrinkage import CrimeShrinkage
 
 # Defaults frozen after tuning on test months 2025-04…2025-06 only (docs/hotspots.md).
 REGISTRY: dict[str, Callable[[], Method]] = {
@@ -25,6 +26,7 @@ REGISTRY: dict[str, Callable[[], Method]] = {
     "ranker_glm": GLMRanker,
     "ranker_gbm": BoostedRanker,
     "naive_kde": NaiveKDETieBreak,
+    "eb_crime": CrimeShrinkage,
 }
 
 
