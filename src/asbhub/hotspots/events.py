@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 from sqlalchemy import Engine, select
 
@@ -111,7 +112,7 @@ def load_public_records(engine: Engine, force: str) -> Events:
     return Events(frame=frame, months=avail, source="public_records", context=context)
 
 
-def _context(month: Sequence[int], x: Sequence[float], y: Sequence[float]) -> pd.DataFrame:
+def _context(month: npt.ArrayLike, x: npt.ArrayLike, y: npt.ArrayLike) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "month": np.asarray(month, dtype=np.int64),
