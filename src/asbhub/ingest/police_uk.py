@@ -15,10 +15,13 @@ import csv
 import datetime as dt
 import hashlib
 import io
+import itertools
+import multiprocessing as mp
 import re
 import threading
+from collections import deque
 from collections.abc import Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -40,6 +43,7 @@ from asbhub.ingest.schemas import FileResult, FileStatus, IngestReport, Problem,
 from asbhub.ingest.sources import Source, SourceFailure, decode, discover, failed_result
 from asbhub.ingest.writer import (
     BlankIsNull,
+    Coded,
     Constant,
     bulk_insert,
     deferred_indexes,
@@ -122,17 +126,13 @@ class Column:
     def longer_than(self, limit: int) -> npt.NDArray[np.bool_]:
         return self._per_value(pc.greater(pc.utf8_length(self.dictionary), limit))[self.codes]
 
-    def take(
-        self, rows: npt.NDArray[np.intp], *, blank_is_null: bool
-    ) -> list[Any] | Constant | BlankIsNull:
+    def take(self, rows: npt.NDArray[np.intp], *, blank_is_null: bool) -> Coded | Constant:
         """The texts of ``rows``, or a Constant if all are equal; blanks stand for NULL if asked."""
         codes = self.codes[rows]
         if len(codes) and (codes == codes[0]).all():
             value = self.values[int(codes[0])]
             return Constant(None if blank_is_null and not value else value)
-        vals = np.asarray(self.dictionary.to_numpy(zero_copy_only=False), dtype=object)
-        texts = cast(list[Any], vals[codes].tolist())
-        return BlankIsNull(texts) if blank_is_null else texts
+        return Coded(codes.astype(np.int32), self.values, blank_is_null)
 
     def row_text(self, i: int) -> str:
         return str(self.dictionary[int(self.codes[i])].as_py())
@@ -331,17 +331,19 @@ _PREPARE_LOCK = threading.Lock()
 
 def _locate(
     force_code: str, lon: npt.NDArray[np.float64], lat: npt.NDArray[np.float64]
-) -> tuple[npt.NDArray[np.object_], npt.NDArray[np.object_]]:
-    """Local authority code and policing district of each point ("" outside the force).
+) -> tuple[npt.NDArray[np.intp], list[str], list[str]]:
+    """Local authority code and policing district of each point.
 
-    Same answer as ``geography(force).locate`` for these two fields, but it skips the LSOA
-    lookup (data.police.uk rows carry their own LSOA) and tests points against prepared
-    polygons, which is several times faster on boundaries with thousands of vertices.
+    Returns, per point, an index into the two lists of codes and districts, whose last entry
+    ("") stands for "outside the force". Same answer as ``geography(force).locate`` for these
+    two fields, but it skips the LSOA lookup (data.police.uk rows carry their own LSOA) and
+    tests points against prepared polygons, which is several times faster on boundaries with
+    thousands of vertices.
     """
     geo = geography(force_code)
     with _PREPARE_LOCK:
         shapely.prepare(geo.la_geoms)
-    found = np.full(len(lon), -1, dtype=np.intp)
+    found = np.full(len(lon), len(geo.la_geoms), dtype=np.intp)
     # A handful of polygons: a bounding-box test in numpy picks the candidates for each.
     # Highest index first so that, on a shared edge, the first polygon wins as in locate().
     for j in range(len(geo.la_geoms) - 1, -1, -1):
@@ -350,11 +352,9 @@ def _locate(
         if len(cand):
             hit = shapely.intersects_xy(geo.la_geoms[j], lon[cand], lat[cand])
             found[cand[hit]] = j
-    la_codes = np.array([*geo.la_codes, ""], dtype=object)  # index -1 -> ""
-    districts = np.array(
-        [geo.district_of_la.get(c) or "" for c in geo.la_codes] + [""], dtype=object
-    )
-    return la_codes[found], districts[found]
+    la_codes = [*geo.la_codes, ""]
+    districts = [geo.district_of_la.get(c) or "" for c in geo.la_codes] + [""]
+    return found, la_codes, districts
 
 
 def _file_identity(
@@ -486,9 +486,8 @@ def _check(prep: Prepared, parsed: _Parsed) -> None:
     mapped_rows = good[~g_unmapped]
     x = np.full(len(good), np.nan)
     y = np.full(len(good), np.nan)
-    # '' for "no district": bound as text and made NULL in SQL (see writer.BlankIsNull).
-    district: list[str] | Constant = Constant(None)
-    la: list[str] | Constant = Constant(None)
+    district: Coded | Constant = Constant(None)
+    la: Coded | Constant = Constant(None)
     if len(mapped_rows):
         # data.police.uk snaps points to a fixed set, so project and locate each point once.
         width = max(len(lat_v), 1)
@@ -500,18 +499,17 @@ def _check(prep: Prepared, parsed: _Parsed) -> None:
         x[pos] = ux[inverse]
         y[pos] = uy[inverse]
         if force_code in SHIPPED_FORCES:
-            ula, udist = _locate(force_code, ulon, ulat)
-            la_arr = np.full(len(good), "", dtype=object)
-            dist_arr = np.full(len(good), "", dtype=object)
-            la_arr[pos] = ula[inverse]
-            dist_arr[pos] = udist[inverse]
-            la, district = la_arr.tolist(), dist_arr.tolist()
+            found, la_codes, districts = _locate(force_code, ulon, ulat)
+            area = np.full(len(good), len(la_codes) - 1, dtype=np.int32)  # last: none
+            area[pos] = found[inverse]
+            la = Coded(area, la_codes, blank_is_null=True)
+            district = Coded(area, districts, blank_is_null=True)
 
     crime_ids = parsed.crime_id.to_numpy(zero_copy_only=False)[good] if n else np.zeros(0)
     lon_g = np.where(g_unmapped, np.nan, lon[good])
     lat_g = np.where(g_unmapped, np.nan, lat[good])
 
-    def texts(key: str, *, blank_is_null: bool) -> list[Any] | Constant | BlankIsNull:
+    def texts(key: str, *, blank_is_null: bool) -> Coded | Constant:
         return cols[key].take(good, blank_is_null=blank_is_null)
 
     prep.columns = {
@@ -531,8 +529,8 @@ def _check(prep: Prepared, parsed: _Parsed) -> None:
         "crime_type": texts("crime_type", blank_is_null=False),
         "last_outcome": texts("last_outcome", blank_is_null=True),
         "context": texts("context", blank_is_null=True),
-        "district": BlankIsNull(district) if isinstance(district, list) else district,
-        "local_authority_code": BlankIsNull(la) if isinstance(la, list) else la,
+        "district": district,
+        "local_authority_code": la,
         "source_file": Constant(source.name),
         "source_line": parsed.lines[good].tolist(),
     }
@@ -630,11 +628,16 @@ BULK_MIN_ROWS = 100_000
 BYTES_PER_ROW = 200
 
 
+def _incoming(sources: Sequence[Source]) -> int:
+    """Rough number of rows in ``sources``, from their sizes."""
+    return sum(s.size() for s in sources) // BYTES_PER_ROW
+
+
 def _bulk(conn: Connection, sources: Sequence[Source]) -> bool:
     if conn.dialect.name != "sqlite":
         # On PostgreSQL dropping an index takes a lock that blocks readers; COPY keeps up anyway.
         return False
-    incoming = sum(s.size() for s in sources) // BYTES_PER_ROW
+    incoming = _incoming(sources)
     if incoming < BULK_MIN_ROWS:
         return False
     with conn.begin():
@@ -648,6 +651,7 @@ def ingest_police_uk(
     *,
     progress: Progress | None = None,
     bulk: bool | None = None,
+    parallel: bool | None = None,
 ) -> IngestReport:
     """Load data.police.uk street-level CSVs from files, folders and monthly archive zips.
 
@@ -660,6 +664,10 @@ def ingest_police_uk(
     ``bulk`` rebuilds the table's indexes after the load instead of updating them row by row;
     by default (None) it is used on SQLite when the run brings at least ``BULK_MIN_ROWS`` rows
     and at least as many as are stored already.
+
+    ``parallel`` parses files in a second process while the first writes; by default (None)
+    on runs of more than one file bringing at least ``BULK_MIN_ROWS`` rows, where it pays for
+    the process start.
     """
     report = IngestReport()
     items = discover(paths)
@@ -678,21 +686,43 @@ def ingest_police_uk(
         ensure_indexes(conn, table)  # in case an earlier bulk load was killed mid-way
         if bulk is None:
             bulk = _bulk(conn, sources)
+        if parallel is None:
+            parallel = len(sources) > 1 and _incoming(sources) >= BULK_MIN_ROWS
         with deferred_indexes(conn, table) if bulk and sources else nullcontext():
-            _load_all(conn, sources, report, progress)
+            _load_all(conn, sources, report, progress, parallel=parallel)
     return report
 
 
 def _load_all(
-    conn: Connection, sources: list[Source], report: IngestReport, progress: Progress | None
+    conn: Connection,
+    sources: list[Source],
+    report: IngestReport,
+    progress: Progress | None,
+    *,
+    parallel: bool,
 ) -> None:
-    # Parse the next file on a worker thread while this one is written: pyarrow, zlib, hashlib
-    # and the database drivers release the GIL for most of their work.
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        pending: Future[Prepared] | None = None
-        for i, source in enumerate(sources):
-            prep = pending.result() if pending is not None else prepare(source)
-            pending = pool.submit(prepare, sources[i + 1]) if i + 1 < len(sources) else None
+    # Parse the next files while this one is written. On a large run that happens in a second
+    # process: on a thread, the GIL taken back after every row's sqlite3_step serialised the two
+    # (no overlap was measured). A Prepared holds numpy arrays and codes into small value lists,
+    # so it pickles cheaply. The process is forked: it starts at once with everything imported,
+    # and unlike spawn it does not re-run the caller's __main__. The child only parses; it never
+    # touches the parent's database connection or output.
+    pool: Executor
+    if parallel and "fork" in mp.get_all_start_methods():
+        pool = ProcessPoolExecutor(max_workers=1, mp_context=mp.get_context("fork"))
+    else:
+        pool = ThreadPoolExecutor(max_workers=1)
+    with pool:
+        pending: deque[Future[Prepared]] = deque()
+        ahead = 2 if parallel else 1  # files parsed ahead of the writer (bounds memory)
+        todo = iter(sources)
+        for source in itertools.islice(todo, ahead):
+            pending.append(pool.submit(prepare, source))
+        while pending:
+            prep = pending.popleft().result()
+            nxt = next(todo, None)
+            if nxt is not None:
+                pending.append(pool.submit(prepare, nxt))
             _write(conn, prep)
             report.results.append(prep.result)
             if progress is not None:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 import numpy as np
+import numpy.typing as npt
 from sqlalchemy import Connection, Index, Table, insert
 
 from asbhub.ingest.schemas import Problem
@@ -40,7 +41,25 @@ class BlankIsNull:
     values: Sequence[str]
 
 
-ColumnData = Sequence[Any] | Constant | BlankIsNull
+@dataclass(frozen=True)
+class Coded:
+    """Texts as codes into their distinct values: compact to build, and to pass between processes.
+
+    With ``blank_is_null`` an empty value stands for NULL, as in :class:`BlankIsNull`.
+    """
+
+    codes: npt.NDArray[np.integer[Any]]
+    values: Sequence[Any]
+    blank_is_null: bool = False
+
+    def texts(self, *, blank: Any = "") -> list[Any]:
+        values = [blank if self.blank_is_null and not v else v for v in self.values]
+        table = np.empty(len(values), dtype=object)
+        table[:] = values
+        return cast(list[Any], table[self.codes].tolist())
+
+
+ColumnData = Sequence[Any] | Constant | BlankIsNull | Coded
 
 
 def _postgres_stream(col: ColumnData) -> Iterable[Any]:
@@ -48,6 +67,8 @@ def _postgres_stream(col: ColumnData) -> Iterable[Any]:
         return itertools.repeat(col.value)
     if isinstance(col, BlankIsNull):
         return [v if v else None for v in col.values]
+    if isinstance(col, Coded):
+        return col.texts(blank=None)
     if isinstance(col, np.ndarray):
         if col.dtype.kind == "f":
             obj = col.astype(object)
@@ -62,6 +83,8 @@ def _sqlite_stream(col: ColumnData) -> Iterable[Any]:
         return itertools.repeat(col.value)
     if isinstance(col, BlankIsNull):
         return col.values
+    if isinstance(col, Coded):
+        return col.texts()
     if isinstance(col, np.ndarray):
         # SQLite stores a bound NaN as NULL; booleans go as 0/1 ints, which bind fastest.
         if col.dtype.kind == "b":
@@ -111,7 +134,10 @@ def bulk_insert(conn: Connection, table: str, columns: Mapping[str, ColumnData])
             if literal is not None:
                 values.append(literal)
             else:
-                values.append("NULLIF(?, '')" if isinstance(col, BlankIsNull) else "?")
+                nullif = isinstance(col, BlankIsNull) or (
+                    isinstance(col, Coded) and col.blank_is_null
+                )
+                values.append("NULLIF(?, '')" if nullif else "?")
                 bound.append(_sqlite_stream(col))
         sql = f"INSERT INTO {table} ({', '.join(names)}) VALUES ({', '.join(values)})"
         cur = dbapi.cursor()

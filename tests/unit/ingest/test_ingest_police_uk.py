@@ -328,3 +328,37 @@ def test_cli_summary_and_problems_without_json(db_url: str, write_csv: WriteCsv)
     assert f"{path}:3: non-numeric coordinates: longitude '0.470000', latitude 'north'" in (
         result.stderr
     )
+
+
+def _stored(engine: Engine) -> list[tuple[object, ...]]:
+    columns = [c for c in PublicRecord.__table__.columns if c.name != "id"]
+    with engine.connect() as conn:
+        rows = conn.execute(select(*columns).order_by(PublicRecord.source_file, "source_line"))
+        return [tuple(r) for r in rows]
+
+
+def test_parsing_in_a_second_process_stores_the_same_as_in_one(
+    engine: Engine, write_csv: WriteCsv
+) -> None:
+    rows = [
+        police_row(),
+        police_row(lon="", lat="", location="No Location", lsoa="", lsoa_name=""),
+        police_row(crime_id="cd" * 32, crime_type="Burglary", outcome="Under investigation"),
+        police_row(lon="east", lat="51.7"),  # quarantined
+        police_row(lon="1.2", lat="51.1", force="Kent Police"),
+    ]
+    paths = [
+        write_csv("2025-01-essex-street.csv", rows),
+        write_csv("2025-02-essex-street.csv", [r.replace("2025-01", "2025-02") for r in rows[:3]]),
+        write_csv("2025-01-kent-street.csv", [police_row(force="Kent Police", lon="0.9")]),
+    ]
+    stored = []
+    for parallel in (True, False):
+        report = ingest_police_uk(engine, paths, parallel=parallel)
+        assert (report.files, report.inserted, report.quarantined) == (3, 8, 1)
+        stored.append((_stored(engine), _quarantine(engine)))
+        with engine.begin() as conn:
+            for table in ("public_records", "source_loads", "quarantine"):
+                conn.execute(text(f"DELETE FROM {table}"))
+    assert stored[0] == stored[1]
+    assert len(stored[0][0]) == 8 and stored[0][0][0][2] is None  # blank crime ID is NULL
