@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from concurrent.futures import ThreadPoolExecutor
 
 from asbhub.contact.hub import ChatHub
 
@@ -23,4 +24,7 @@ def test_publish_reaches_every_subscriber_of_that_chat_only() -> None:
             assert await asyncio.wait_for(other.get(), timeout=5) == {"n": 2}
         assert hub.watchers(1) == 0 and hub.publish(1, {"n": 3}) == 0
 
-    asyncio.run(scenario())
+    # Playwright's sync API keeps an event loop running on the main thread for the whole
+    # session when browser tests run first, so the scenario gets a thread of its own.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(asyncio.run, scenario()).result(timeout=30)
