@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -220,43 +221,30 @@ def load_reference(session: Session, force_code: str = "essex") -> int:
             added += 1
     session.add_all(lsoas.values())
     session.flush()
+    # Each population file names its areas by a different key; LSOA figures are 2011 vintage.
+    sources: list[tuple[str, Callable[[dict[str, str]], Area | None]]] = [
+        ("local_authority_population.csv", lambda r: las.get(r["local_authority_code"])),
+        (
+            "force_population.csv",
+            lambda r: force if r["force_code"] == geo.force_area_code else None,
+        ),
+        ("lsoa_population_essex.csv", lambda r: lsoas.get((r["lsoa_code"], 2011))),
+    ]
     pop_dir = resources.files("asbhub") / "data" / "population"
     pops: list[AreaPopulation] = []
-    with (pop_dir / "local_authority_population.csv").open("r", encoding="utf-8") as fh:
-        for row in csv.DictReader(fh):
-            la_area = las.get(row["local_authority_code"])
-            if la_area is not None:
-                pops.append(
-                    AreaPopulation(
-                        force_code=force_code,
-                        area_id=la_area.id,
-                        year=int(row["year"]),
-                        population=int(row["population"]),
+    for filename, area_of in sources:
+        with (pop_dir / filename).open("r", encoding="utf-8") as fh:
+            for row in csv.DictReader(fh):
+                area = area_of(row)
+                if area is not None:
+                    pops.append(
+                        AreaPopulation(
+                            force_code=force_code,
+                            area_id=area.id,
+                            year=int(row["year"]),
+                            population=int(row["population"]),
+                        )
                     )
-                )
-    with (pop_dir / "force_population.csv").open("r", encoding="utf-8") as fh:
-        for row in csv.DictReader(fh):
-            if row["force_code"] == geo.force_area_code:
-                pops.append(
-                    AreaPopulation(
-                        force_code=force_code,
-                        area_id=force.id,
-                        year=int(row["year"]),
-                        population=int(row["population"]),
-                    )
-                )
-    with (pop_dir / "lsoa_population_essex.csv").open("r", encoding="utf-8") as fh:
-        for row in csv.DictReader(fh):
-            lsoa_area = lsoas.get((row["lsoa_code"], 2011))
-            if lsoa_area is not None:
-                pops.append(
-                    AreaPopulation(
-                        force_code=force_code,
-                        area_id=lsoa_area.id,
-                        year=int(row["year"]),
-                        population=int(row["population"]),
-                    )
-                )
     session.add_all(pops)
     session.flush()
     return added
