@@ -235,12 +235,12 @@ def load_reference(session: Session, force_code: str = "essex") -> int:
     for filename, area_of in sources:
         with (pop_dir / filename).open("r", encoding="utf-8") as fh:
             for row in csv.DictReader(fh):
-                area = area_of(row)
-                if area is not None:
+                found = area_of(row)
+                if found is not None:
                     pops.append(
                         AreaPopulation(
                             force_code=force_code,
-                            area_id=area.id,
+                            area_id=found.id,
                             year=int(row["year"]),
                             population=int(row["population"]),
                         )
