@@ -5,9 +5,9 @@ What each count means:
 * **online reports** — incidents whose channel is ``online`` (reports made on the force's web
   form, whether stored by ``/report`` or imported or generated), by the day they were received.
 * **chats** — live chat conversations by the day they started: every row of ``chats`` (taken or
-  not, and whether or not it became an incident), plus incidents with channel ``live_chat``
-  that no chat row points at (history that was imported or generated without transcripts).
-  A chat turned into an incident is therefore counted once.
+  not, and whether or not it became an incident; the generator writes its whole chat history
+  there), plus incidents with channel ``live_chat`` that no chat row points at (history
+  imported without chat records). A chat turned into an incident is therefore counted once.
 * **per day** — a period's count divided by the days from the first day the channel had any
   contact in the period to the end of the period, as the 2021 deep dive counts "since launch".
 * **quarters** are financial: Q1 April–June, Q2 July–September, Q3 October–December,
@@ -37,7 +37,7 @@ DEFINITIONS: dict[str, str] = {
     "online_reports": "Incidents received through the online report form (channel online), "
     "by the day received.",
     "chats": "Live chat conversations by the day they started: every chat, taken or not, plus "
-    "live_chat incidents not linked to a chat (history without transcripts).",
+    "live_chat incidents not linked to a chat (history imported without chat records).",
     "per_day": "Count divided by the days from the channel's first contact in the period to "
     "the period's end.",
     "quarter": "Financial quarters: Q1 Apr-Jun, Q2 Jul-Sep, Q3 Oct-Dec, Q4 Jan-Mar.",

@@ -37,7 +37,9 @@ def generate_cmd(
     seed: Annotated[int, typer.Option("--seed", help="Random seed; same seed, same data.")],
     replace: Annotated[
         bool,
-        typer.Option("--replace", help="Delete generated incidents of the period first."),
+        typer.Option(
+            "--replace", help="Delete generated incidents and live chats of the period first."
+        ),
     ] = False,
     db: DbOption = None,
     json_output: JsonOption = False,
@@ -53,8 +55,8 @@ def generate_cmd(
         final = last - dt.timedelta(days=1)
         years = financial_year(final.year, final.month) - financial_year(first.year, first.month)
         with _progress(json_output) as bar:
-            # one step per financial year built, then one per table written
-            task = bar.add_task("generating", total=years + 1 + 4)
+            # one step per financial year built, then one per table written (chats count once)
+            task = bar.add_task("generating", total=years + 1 + 5)
 
             def step(what: str) -> None:
                 bar.update(task, advance=1, description=what)
@@ -73,8 +75,8 @@ def generate_cmd(
         return
     console.print(
         f"generated {report['incidents']:,} {force} incidents, {report['people']:,} people, "
-        f"{report['links']:,} links and {report['locations']:,} locations "
-        f"in {report['seconds']} s"
+        f"{report['links']:,} links, {report['locations']:,} locations and "
+        f"{report['chats']:,} live chats in {report['seconds']} s"
         + (f" (replaced {report['replaced']:,})" if report["replaced"] else "")
     )
     for period_end, counts in report["per_year"].items():

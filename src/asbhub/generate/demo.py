@@ -1,7 +1,7 @@
 """The demo database: Essex reference areas, six generated years and the shipped 2025 slice.
 
 ``make run`` builds it every time it starts, so a database that is already complete is
-recognised with two counts and left alone.
+recognised with three counts and left alone.
 """
 
 from __future__ import annotations
@@ -17,7 +17,8 @@ from sqlalchemy import Engine, func, select
 from asbhub.auth.models import User
 from asbhub.auth.service import add_user
 from asbhub.config import get_settings
-from asbhub.generate.calibration import year_targets
+from asbhub.contact.models import Chat
+from asbhub.generate.calibration import chat_windows, year_targets
 from asbhub.generate.places import SLICE
 from asbhub.generate.service import REFERENCE_PREFIX, generate
 from asbhub.geography.service import load_reference
@@ -65,8 +66,9 @@ def _demo_accounts(engine: Engine) -> list[str]:
     return created
 
 
-def _state(engine: Engine) -> tuple[int, int]:
-    """(generated incidents in the demo period, 2025 force-months of public records loaded)."""
+def _state(engine: Engine) -> tuple[int, int, int]:
+    """(generated incidents and chats in the demo period, 2025 force-months of public records
+    loaded)."""
     with engine.connect() as conn:
         generated = conn.scalar(
             select(func.count(Incident.id)).where(
@@ -76,6 +78,14 @@ def _state(engine: Engine) -> tuple[int, int]:
                 Incident.received_at < dt.datetime(2021, 4, 1),
             )
         )
+        chats = conn.scalar(
+            select(func.count(Chat.id)).where(
+                Chat.force_code == DEMO_FORCE,
+                Chat.token_hash.like(f"{REFERENCE_PREFIX}%"),
+                Chat.started_at >= dt.datetime(2015, 4, 1),
+                Chat.started_at < dt.datetime(2021, 4, 1),
+            )
+        )
         months = conn.scalar(
             select(func.count(SourceLoad.id)).where(
                 SourceLoad.force_code == DEMO_FORCE,
@@ -83,7 +93,7 @@ def _state(engine: Engine) -> tuple[int, int]:
                 SourceLoad.month < SLICE_MONTHS[1],
             )
         )
-    return int(generated or 0), int(months or 0)
+    return int(generated or 0), int(chats or 0), int(months or 0)
 
 
 def build_demo(engine: Engine, progress: Callable[[str], Any] | None = None) -> dict[str, Any]:
@@ -94,7 +104,10 @@ def build_demo(engine: Engine, progress: Callable[[str], Any] | None = None) -> 
     with session_scope(engine) as session:
         areas = load_reference(session, DEMO_FORCE)
     expected = sum(t.incidents for t in year_targets().values())
-    generated, months = _state(engine)
+    expected_chats = sum(w.count for w in chat_windows())
+    generated, chats, months = _state(engine)
+    # A database generated before chat history was added is regenerated to gain it.
+    complete = generated == expected and chats == expected_chats
     report: dict[str, Any] = {"reference_areas_added": areas}
     accounts = _demo_accounts(engine)
     report["accounts_created"] = accounts
@@ -104,15 +117,16 @@ def build_demo(engine: Engine, progress: Callable[[str], Any] | None = None) -> 
             + ", ".join(u for u, _, _ in DEMO_ACCOUNTS)
             + f"; password {DEMO_PASSWORD!r}"
         )
-    if generated == expected and months == 12:
+    if complete and months == 12:
         say(
-            f"demo database already built: {generated:,} generated incidents and the 12 months "
+            f"demo database already built: {generated:,} generated incidents, {chats:,} chats "
+            "and the 12 months "
             "of 2025 public records are in place"
         )
         report.update(already_built=True, seconds=round(time.perf_counter() - t0, 2))
         return report
     report["already_built"] = False
-    if generated != expected:
+    if not complete:
         # A partial or differently-sized run (an interrupted demo, a test period) is redone.
         say(f"generating {DEMO_FROM}..{DEMO_TO} (seed {DEMO_SEED})")
         gen = generate(
@@ -121,10 +135,12 @@ def build_demo(engine: Engine, progress: Callable[[str], Any] | None = None) -> 
             start=DEMO_FROM,
             end=DEMO_TO,
             seed=DEMO_SEED,
-            replace=generated > 0,
+            replace=generated > 0 or chats > 0,
         )
         say(f"  {gen['incidents']:,} incidents, {gen['people']:,} people in {gen['seconds']} s")
-        report["generated"] = {k: gen[k] for k in ("incidents", "people", "links", "locations")}
+        report["generated"] = {
+            k: gen[k] for k in ("incidents", "people", "links", "locations", "chats")
+        }
     if months < 12:
         from asbhub.ingest.police_uk import ingest_police_uk
 

@@ -34,6 +34,7 @@ from asbhub.generate.calibration import (
     period,
     year_targets,
 )
+from asbhub.generate.chats import ChatData, build_chats, handler_roster
 from asbhub.generate.people import People, build_people, concat
 from asbhub.generate.places import Places, build_places
 
@@ -227,10 +228,12 @@ class YearData:
     link_incident: np.ndarray  # row index into this year's arrays
     link_person: np.ndarray
     link_role: np.ndarray
+    chats: ChatData  # every live chat of the year, linked to the live_chat incidents
 
-    def take(self, keep: np.ndarray) -> YearData:
-        """The incidents where ``keep`` is true, with their links renumbered."""
-        new_index = np.cumsum(keep) - 1
+    def take(self, keep: np.ndarray, keep_chats: np.ndarray) -> YearData:
+        """The incidents where ``keep`` and the chats where ``keep_chats`` are true, with their
+        links renumbered."""
+        new_index = np.where(keep, np.cumsum(keep) - 1, -1)
         lk = keep[self.link_incident]
         return YearData(
             fy=self.fy,
@@ -248,6 +251,7 @@ class YearData:
             link_incident=new_index[self.link_incident[lk]],
             link_person=self.link_person[lk],
             link_role=self.link_role[lk],
+            chats=self.chats.take(keep_chats, new_index),
         )
 
 
@@ -443,6 +447,16 @@ def build_year(t: YearTarget, pools: Pools, seed: int) -> YearData:
         link_incident=np.concatenate(link_incident),
         link_person=np.concatenate(link_person),
         link_role=np.concatenate(link_role),
+        # Its own stream, so the chats leave every incident draw above as it was.
+        chats=build_chats(
+            np.random.default_rng([seed, t.fy, 1]),
+            fy=t.fy,
+            received=received,
+            channel=channel,
+            closing=closing,
+            public_forenames=pools.people.forename[pools.general],
+            roster=handler_roster(seed),
+        ),
     )
 
 
@@ -459,6 +473,10 @@ class Generated:
     @property
     def incidents(self) -> int:
         return sum(len(y.received) for y in self.years)
+
+    @property
+    def chats(self) -> int:
+        return sum(len(y.chats) for y in self.years)
 
 
 def build(
@@ -488,8 +506,10 @@ def build(
             continue
         year = build_year(targets[fy], pools, seed)
         keep = (year.received >= lo) & (year.received < hi)
-        if keep.any():
-            out.years.append(year if keep.all() else year.take(keep))
+        keep_chats = (year.chats.started >= lo) & (year.chats.started < hi)
+        if keep.any() or keep_chats.any():
+            whole = keep.all() and keep_chats.all()
+            out.years.append(year if whole else year.take(keep, keep_chats))
         if progress:
             progress(f"FY{fy - 1}/{fy % 100:02d}")
     return out

@@ -41,7 +41,15 @@ COLUMNS: dict[str, list[str]] = {
         "lsoa_code district local_authority_code attended attended_at narrative status"
     ),
     "incident_people": ["id", "force_code", "incident_id", "person_id", "role"],
+    "chats": _words(
+        "id force_code token_hash status display_name topic started_at taken_at closed_at "
+        "waiting_seconds handling_seconds handler_name incident_id"
+    ),
+    "chat_messages": ["id", "force_code", "chat_id", "sent_at", "sender", "body"],
 }
+# A generated chat's token_hash is ``SYN-<id>``: never a SHA-256 digest, so no token opens it,
+# and the prefix marks it as generated (like incident references) for --replace.
+CHAT_MARK = f"{REFERENCE_PREFIX}%"
 
 
 class _Db:
@@ -117,7 +125,7 @@ class _Db:
             self.sql("BEGIN IMMEDIATE")
         else:
             self.sql(
-                "LOCK TABLE locations, people, incidents, incident_people "
+                "LOCK TABLE locations, people, incidents, incident_people, chats, chat_messages "
                 "IN SHARE ROW EXCLUSIVE MODE"
             )
 
@@ -148,9 +156,26 @@ def _period_clause() -> str:
     return "force_code = ? AND reference LIKE ? AND received_at >= ? AND received_at < ?"
 
 
-def existing(db: _Db, g: Generated) -> int:
+_CHAT_CLAUSE = "force_code = ? AND token_hash LIKE ? AND started_at >= ? AND started_at < ?"
+
+
+def existing(db: _Db, g: Generated) -> tuple[int, int]:
+    """(generated incidents, generated chats) of the force already in the period."""
     params = (g.force_code, f"{REFERENCE_PREFIX}%", db.stamp(g.first), db.stamp(g.last))
-    return int(db.scalar(f"SELECT COUNT(*) FROM incidents WHERE {_period_clause()}", params))
+    incidents = int(db.scalar(f"SELECT COUNT(*) FROM incidents WHERE {_period_clause()}", params))
+    chat_params = (g.force_code, CHAT_MARK, db.stamp(g.first), db.stamp(g.last))
+    chats = int(db.scalar(f"SELECT COUNT(*) FROM chats WHERE {_CHAT_CLAUSE}", chat_params))
+    return incidents, chats
+
+
+def delete_generated_chats(db: _Db, g: Generated) -> int:
+    """Delete the period's generated chats and their transcripts."""
+    params = (g.force_code, CHAT_MARK, db.stamp(g.first), db.stamp(g.last))
+    db.sql(
+        f"DELETE FROM chat_messages WHERE chat_id IN (SELECT id FROM chats WHERE {_CHAT_CLAUSE})",
+        params,
+    )
+    return int(db.sql(f"DELETE FROM chats WHERE {_CHAT_CLAUSE}", params).rowcount)
 
 
 def delete_generated(db: _Db, g: Generated) -> int:
@@ -196,14 +221,17 @@ def write(
     db = _Db(engine)
     try:
         db.begin()
-        replaced = 0
-        found = existing(db, g)
-        if found and not replace:
+        replaced = replaced_chats = 0
+        found, found_chats = existing(db, g)
+        if (found or found_chats) and not replace:
             raise Conflict(
                 f"the database already holds {found:,} generated {g.force_code} incidents "
-                f"from {g.first:%Y-%m} to before {g.last:%Y-%m}; pass --replace to delete "
-                "and regenerate them"
+                f"and {found_chats:,} generated chats from {g.first:%Y-%m} to before "
+                f"{g.last:%Y-%m}; pass --replace to delete and regenerate them"
             )
+        if found_chats:
+            # Before the incidents, so no chat is left pointing at a deleted incident.
+            replaced_chats = delete_generated_chats(db, g)
         if found:
             replaced = delete_generated(db, g)
         counts = _write_rows(db, g, step)
@@ -216,7 +244,7 @@ def write(
         if db.sqlite and db.cache_size is not None:
             db.sql(f"PRAGMA cache_size={int(db.cache_size)}")
         db.raw.close()
-    return {**counts, "replaced": replaced}
+    return {**counts, "replaced": replaced, "replaced_chats": replaced_chats}
 
 
 def _write_rows(db: _Db, g: Generated, step: Callable[[str], None]) -> dict[str, int]:
@@ -342,10 +370,103 @@ def _write_rows(db: _Db, g: Generated, step: Callable[[str], None]) -> dict[str,
         ],
     )
     step("links")
+    n_chats, n_lines = _write_chats(db, g, first_id, offsets, reference)
+    step("chats")
     del pools
     return {
         "incidents": n,
         "people": len(used_people),
         "links": m,
         "locations": len(used_places),
+        "chats": n_chats,
+        "chat_messages": n_lines,
     }
+
+
+def _write_chats(
+    db: _Db, g: Generated, first_incident_id: int, offsets: np.ndarray, reference: list[str]
+) -> tuple[int, int]:
+    """Write the chats and a short transcript for each: the public's first line, the handler
+    joining and replying, the incident it was recorded as, and the end."""
+    years = [y for y in g.years if len(y.chats)]
+    if not years:
+        return 0, 0
+    sq, force = db.sqlite, g.force_code
+
+    def cat(name: str) -> np.ndarray:
+        return np.concatenate([getattr(y.chats, name) for y in years])
+
+    started, taken, closed = cat("started"), cat("taken"), cat("closed")
+    incident = np.concatenate(
+        [
+            np.where(y.chats.incident >= 0, y.chats.incident + off, -1)
+            for y, off in zip(g.years, offsets, strict=False)
+            if len(y.chats)
+        ]
+    )
+    n = len(started)
+    ids = db.next_id("chats") + np.arange(n)
+    was_taken = ~np.isnat(taken)
+    waiting = np.where(was_taken, (taken - started).astype("int64"), -1)
+    handling = np.where(was_taken, (closed - taken).astype("int64"), -1)
+    linked = incident >= 0
+    incident_id = np.where(linked, first_incident_id + incident, -1)
+    handler = cat("handler")
+    db.insert(
+        "chats",
+        [
+            ids.tolist(),
+            [force] * n,
+            [f"{REFERENCE_PREFIX}{i}" for i in ids.tolist()],
+            ["closed"] * n,
+            cat("display_name").tolist(),
+            cat("topic").tolist(),
+            _stamps(started, sq),
+            _stamps(taken, sq),
+            _stamps(closed, sq),
+            [None if w < 0 else float(w) for w in waiting.tolist()],
+            [None if h < 0 else float(h) for h in handling.tolist()],
+            handler.tolist(),
+            [None if i < 0 else i for i in incident_id.tolist()],
+        ],
+    )
+
+    # Transcript lines, in order within each chat (ids follow the order of the lines).
+    chat_col: list[int] = []
+    sent: list[np.datetime64] = []
+    sender: list[str] = []
+    body: list[str] = []
+    topics, replies = cat("topic").tolist(), cat("reply").tolist()
+    for k in range(n):
+        cid = int(ids[k])
+        lines = [(started[k], "public", topics[k])]
+        if was_taken[k]:
+            lines.append((taken[k], "system", f"{handler[k]} has joined the chat"))
+            # The handler's first reply comes within the first minute (or the chat's length).
+            reply_at = taken[k] + np.timedelta64(min(45, int(handling[k]) // 2), "s")
+            lines.append((reply_at, "handler", replies[k]))
+            if linked[k]:
+                lines.append(
+                    (closed[k], "system", f"Recorded as incident {reference[incident[k]]}")
+                )
+            lines.append((closed[k], "system", "The call handler ended the chat"))
+        else:
+            lines.append((closed[k], "system", "The member of the public ended the chat"))
+        for at, who, text in lines:
+            chat_col.append(cid)
+            sent.append(at)
+            sender.append(who)
+            body.append(text)
+    m = len(chat_col)
+    db.insert(
+        "chat_messages",
+        [
+            (db.next_id("chat_messages") + np.arange(m)).tolist(),
+            [force] * m,
+            chat_col,
+            _stamps(np.array(sent, dtype="datetime64[s]"), sq),
+            sender,
+            body,
+        ],
+    )
+    return n, m
