@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,7 @@ from typer.testing import CliRunner
 
 from asbhub.cli import app
 from asbhub.geography.service import from_bng
+from asbhub.hotspots.patrol import district_names
 from asbhub.store.models import PublicRecord
 
 # Hand-made, plainly fictitious ASB reports at four town-centre points (BNG metres).
@@ -140,3 +142,29 @@ def test_predict_geojson_and_csv(engine: Engine, db_url: str, tmp_path: Path) ->
     assert result.exit_code == 0, result.output
     lines = csv.read_text().splitlines()
     assert len(lines) == 6 and lines[0].startswith("rank,")
+
+
+def _pages(pdf: bytes) -> int:
+    # Page objects, not the /Pages tree node; matplotlib writes object dictionaries uncompressed.
+    return len(re.findall(rb"/Type\s*/Page(?![s\w])", pdf))
+
+
+def test_patrol_writes_one_single_page_pdf_per_district(
+    engine: Engine, db_url: str, tmp_path: Path
+) -> None:
+    seed(engine)
+    base = ["hotspots", "patrol", "--force", "essex", "--month", "2025-10", "--db", db_url]
+    result = CliRunner().invoke(app, [*base, "--out", str(tmp_path / "plans"), "--json"])
+    assert result.exit_code == 0, result.output
+    files = [Path(p) for p in json.loads(result.stdout)["files"]]
+    names = district_names("essex")
+    assert len(files) == len(names) == len(set(files)) >= 10
+    for f in files:
+        pdf = f.read_bytes()
+        assert pdf.startswith(b"%PDF") and _pages(pdf) == 1, f
+    one = tmp_path / "colchester.pdf"
+    result = CliRunner().invoke(app, [*base, "--district", "Colchester", "--out", str(one)])
+    assert result.exit_code == 0, result.output
+    assert _pages(one.read_bytes()) == 1
+    result = CliRunner().invoke(app, [*base, "--district", "Atlantis", "--out", str(one)])
+    assert result.exit_code != 0 and "Atlantis" in result.output

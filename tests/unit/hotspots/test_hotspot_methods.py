@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -188,3 +190,24 @@ def test_eb_crime_lifts_cells_with_crime_by_the_posterior_mean() -> None:
     assert s[0, 0] > s[2, 2] > s[4, 4] > s[3, 3] >= s[0, 4] >= 0  # the KDE orders the rest
     with pytest.raises(NotFitted):
         CrimeShrinkage().score(history([(0, 1, 1)]))  # a source without other crime
+
+
+@pytest.mark.slow
+def test_boosted_ranker_predictions_stay_bounded_on_sparse_150m_cells() -> None:
+    """Unregularised Poisson boosting predicted ~8,700 reports for one cell here (a tuning
+    month, 150 m, k = 3) because leaves of near-empty cells have almost no hessian."""
+    from asbhub.hotspots.events import month_index, read_police_uk
+    from asbhub.hotspots.grid import force_grid
+
+    root = Path(__file__).resolve().parents[3]
+    police_uk = next(
+        p / "data" / "police-uk" for p in (root.parent / "shared", root.parent.parent / "shared")
+        if p.exists()
+    )  # fmt: skip
+    data = GridEvents(read_police_uk(police_uk, "essex"), force_grid("essex", 150))
+    h = data.history(month_index("2025-06"), 3)
+    s = BoostedRanker().score(h)
+    assert np.isfinite(s[h.grid.mask]).all()
+    assert s[h.grid.mask].max() <= 3 * h.counts.max()
+    raw = BoostedRanker(l2_regularization=0.0).score(h)
+    assert raw[h.grid.mask].max() > 100 * h.counts.max()  # the failure this guards against
