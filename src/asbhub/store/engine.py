@@ -15,6 +15,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur = dbapi_conn.cursor()
+    # Only takes effect on a new, empty file. 16 KiB pages write the WAL and checkpoints in a
+    # quarter of the system calls: a police-uk ingest spends ~15% less CPU (docs/benchmarks.md).
+    cur.execute("PRAGMA page_size=16384")
     # WAL lets the web app read while an ingest writes; NORMAL sync is safe with WAL.
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA synchronous=NORMAL")
