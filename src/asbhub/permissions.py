@@ -74,6 +74,10 @@ class Action(enum.StrEnum):
     CONTACT_CHAT_HANDLE = ("contact:chat:handle", "Take, answer and close live chats")
     CONTACT_CHAT_CONVERT = ("contact:chat:convert", "Record a live chat as an incident")
     CHANNELS_VIEW = ("analytics:channels:view", "See counts of online reports and live chats")
+    HOTSPOT_MAP_VIEW = (
+        "hotspots:map:view",
+        "See the predicted ASB hotspot map and print district patrol plans",
+    )
 
 
 _READ_INCIDENTS = {
@@ -89,15 +93,24 @@ _PERSONAL = {Action.PERSON_SEARCH, Action.PERSONAL_DATA_VIEW, Action.PERSON_VIEW
 PUBLIC_ACTIONS = frozenset({Action.PUBLIC_REPORT_CREATE})
 _CONTACT = {Action.CONTACT_QUEUE_VIEW, Action.CONTACT_CHAT_HANDLE, Action.CONTACT_CHAT_CONVERT}
 
+# The hotspot map and patrol plans show aggregate cell counts of data.police.uk records, which
+# are public and hold no personal data, so partners (councils, the fire service) who plan joint
+# patrols and diversionary work with the force may see them too.
+_HOTSPOTS = {Action.HOTSPOT_MAP_VIEW}
+
 GRANTS: dict[Role, frozenset[Action]] = {
     Role.CALL_HANDLER: frozenset(_READ_INCIDENTS | _PERSONAL | _CONTACT),
-    Role.OFFICER: frozenset(_READ_INCIDENTS | _PERSONAL),
-    Role.ASB_OFFICER: frozenset(_READ_INCIDENTS | _PERSONAL),
-    Role.ANALYST: frozenset(_READ_INCIDENTS | {Action.CHANNELS_VIEW}),
+    Role.OFFICER: frozenset(_READ_INCIDENTS | _PERSONAL | _HOTSPOTS),
+    Role.ASB_OFFICER: frozenset(_READ_INCIDENTS | _PERSONAL | _HOTSPOTS),
+    Role.ANALYST: frozenset(_READ_INCIDENTS | _HOTSPOTS | {Action.CHANNELS_VIEW}),
     Role.SUPERVISOR: frozenset(
-        _READ_INCIDENTS | _PERSONAL | _CONTACT | {Action.AUDIT_VIEW, Action.CHANNELS_VIEW}
+        _READ_INCIDENTS
+        | _PERSONAL
+        | _CONTACT
+        | _HOTSPOTS
+        | {Action.AUDIT_VIEW, Action.CHANNELS_VIEW}
     ),
-    Role.PARTNER: frozenset(_READ_INCIDENTS),
+    Role.PARTNER: frozenset(_READ_INCIDENTS | _HOTSPOTS),
     Role.ADMIN: frozenset(
         {Action.DASHBOARD_VIEW, Action.USER_MANAGE, Action.AUDIT_VIEW, Action.CHANNELS_VIEW}
     ),

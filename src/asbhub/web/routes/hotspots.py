@@ -21,8 +21,8 @@ Month = Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}$")]
 District = Annotated[str | None, Query(max_length=80)]
 Cells = Annotated[int, Query(ge=1, le=60)]
 
-# Recorded ASB from data.police.uk is public data; anyone who may list incidents may see it.
-VIEW = Action.INCIDENT_LIST
+# Aggregate cells of public data.police.uk records; who may see them is set in permissions.py.
+VIEW = Action.HOTSPOT_MAP_VIEW
 
 
 def _district(force: str, district: str | None) -> str | None:
