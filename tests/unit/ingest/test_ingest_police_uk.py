@@ -362,3 +362,20 @@ def test_parsing_in_a_second_process_stores_the_same_as_in_one(
                 conn.execute(text(f"DELETE FROM {table}"))
     assert stored[0] == stored[1]
     assert len(stored[0][0]) == 8 and stored[0][0][0][2] is None  # blank crime ID is NULL
+
+
+def test_rows_written_many_to_a_statement_keep_their_values_and_lines(
+    engine: Engine, write_csv: WriteCsv
+) -> None:
+    # 70 rows: two statements of 32 rows, then 6 written one by one.
+    rows = [
+        police_row(location=f"On or near Street {i}", outcome="" if i % 3 else "Court result")
+        for i in range(70)
+    ]
+    path = write_csv("2025-03-essex-street.csv", [r.replace("2025-01", "2025-03") for r in rows])
+    report = ingest_police_uk(engine, [path])
+    assert report.inserted == 70
+    got = [(r.source_line, r.location, r.last_outcome) for r in _records(engine)]
+    assert got == [
+        (i + 2, f"On or near Street {i}", None if i % 3 else "Court result") for i in range(70)
+    ]
