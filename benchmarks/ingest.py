@@ -140,7 +140,12 @@ def main() -> None:
     rows = ours[0]
     ratio_csv, ratio_zip = rate(ours) / rate(duck), rate(ours_zip) / rate(duck_zip)
     cpu_csv, cpu_zip = duck[2] / ours[2], duck_zip[2] / ours_zip[2]
-    verdict = "meets" if min(ratio_csv, ratio_zip) >= GOAL else "misses"
+    met = [name for name, r in (("plain CSVs", ratio_csv), ("as shipped", ratio_zip)) if r >= GOAL]
+    verdict = {
+        2: "meets on both comparisons",
+        1: f"meets only {' and '.join(met)}",
+        0: "misses on both comparisons",
+    }[len(met)]
     print(f"rows: {rows:,} in {len(files)} files")
     print(
         f"plain CSVs: duckdb {rate(duck):,.0f} rows/s, ingest {rate(ours):,.0f} rows/s: "
@@ -150,7 +155,7 @@ def main() -> None:
         f"as shipped: duckdb+unzip {rate(duck_zip):,.0f} rows/s, ingest {rate(ours_zip):,.0f} "
         f"rows/s: {ratio_zip:.1%} (CPU {cpu_zip:.1%})"
     )
-    print(f"{verdict} the {GOAL:.0%} goal on both")
+    print(f"the {GOAL:.0%} goal: {verdict}")
 
     def row(label: str, t: Timing) -> str:
         return f"| {label} | {t[1]:.2f} | {rate(t):,.0f} | {t[2]:.2f} |"
@@ -170,8 +175,8 @@ DuckDB cannot read zip archives, so the two are compared on equal input both way
 {row("`ingest_police_uk`, the folder as shipped (reads the zips)", ours_zip)}
 
 Ratio of rates, plain CSVs: **{ratio_csv:.1%}**; as shipped: **{ratio_zip:.1%}**. The goal is
-{GOAL:.0%}, which this run {verdict} on both. By CPU time (all threads and processes; steadier
-when other work shares the machine) the ratios are {cpu_csv:.1%} and {cpu_zip:.1%}.
+{GOAL:.0%}; this run {verdict}. By CPU time (all threads and processes; steadier when other
+work shares the machine) the ratios are {cpu_csv:.1%} and {cpu_zip:.1%}.
 Load average when the run started: {load_before:.1f} on {cores} cores (wall-clock figures are
 only as steady as the machine was quiet).
 
@@ -179,12 +184,19 @@ The ingest figure is end to end: read (and unzip), decode, SHA-256 of each file,
 BNG projection, district lookup, the insert (one transaction per file) and the rebuild of the
 table's index at the end (a load this size runs in bulk mode, see docs/formats.md). Files are
 parsed in a second process while the first writes, so the ingest uses both cores, as DuckDB
-does. The writing process is the bottleneck: in CPU seconds, SQLite `executemany` about 1.3
-(about half of it binding values from Python), commits and WAL checkpoints about 0.3, the index
-rebuild about 0.5; the parsing process needs about 1.5. SQLite alone needs about 1 s of CPU
-to copy these rows from one table into another, so the writer is within a factor of about two
-of SQLite's own floor; the remaining gap to DuckDB is that DuckDB only counts rows, while the
-ingest writes them, with 20 columns and an index, to a row store.""",
+does. The writing process is the bottleneck, at about 2.3 CPU seconds: SQLite inserts about
+1.0-1.3 (32 rows per statement), commits and WAL checkpoints about 0.4, the index rebuild about
+0.5; the parsing process needs about 1.2-1.5 and runs alongside. SQLite alone needs about 1 s
+of CPU to copy these rows from one table into another, so the writer is close to SQLite's own
+floor for 20 columns (about 380 bytes a row) in a row store.
+
+Why the plain-CSV ratio stays short of 25%: DuckDB's `count(*)` splits lines on two threads
+without converting or storing any value, at about 2.3 million rows/s on a quiet machine; 25% of
+that leaves 1.4 s for writing 300 MB of rows and an index through SQLite, which needs more than
+that on one core whatever the parser does. Measured and not kept: updating the index row by row
+(with or without rows sorted by crime type; no faster than the rebuild), checkpointing only at
+the end (no gain). Not done: per-row `source_file` (70 bytes of a 380-byte row) moved to
+`source_loads`, which would save about 0.2 s but changes a column other modules write.""",
         )
 
 
