@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -43,7 +44,7 @@ def direct_kde(history: History, bandwidth: float = 200.0) -> np.ndarray:
     return out
 
 
-def timed(fn, *args) -> float:  # type: ignore[no-untyped-def]
+def timed(fn: Callable[..., object], *args: object) -> float:
     t0 = time.perf_counter()
     fn(*args)
     return time.perf_counter() - t0

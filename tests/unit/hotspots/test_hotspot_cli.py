@@ -53,7 +53,7 @@ def _row(month: dt.date, place: str, x: float, y: float, line: int) -> dict[str,
 
 
 def seed(engine: Engine) -> None:
-    rows = []
+    rows: list[dict[str, object]] = []
     for m in range(1, 10):
         month = dt.date(2025, m, 1)
         for i, (place, (x, y)) in enumerate(PLACES.items()):
