@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
+import socket
 import subprocess
 import sys
+import time
 from collections.abc import Callable
+from pathlib import Path
 
+import httpx
 import pytest
 from fastapi import FastAPI
 from sqlalchemy import Engine, select
@@ -168,6 +174,47 @@ def test_serve_refuses_default_secret_in_a_real_process(tmp_path: object) -> Non
     )
     assert proc.returncode == 2
     assert "ASBHUB_SECRET_KEY must be set" in proc.stderr
+
+
+def test_serve_serves_pages_in_a_real_process(tmp_path: Path, _sqlite_template: Path) -> None:
+    """What `make run` ends with: `asbhub serve` answering on a local port."""
+    db = tmp_path / "serve.db"
+    shutil.copyfile(_sqlite_template, db)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {**os.environ, "ASBHUB_MODE": "development"}
+    env.pop("ASBHUB_SECRET_KEY", None)
+    cmd = [sys.executable, "-m", "asbhub.cli", "serve", "--db", f"sqlite:///{db}"]
+    proc = subprocess.Popen(
+        [*cmd, "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    assert proc.stderr is not None
+    try:
+        base = f"http://127.0.0.1:{port}"
+        for _ in range(300):  # up to about 30 s for the process to start listening
+            if proc.poll() is not None:
+                pytest.fail(f"asbhub serve exited: {proc.stderr.read().decode()[-2000:]}")
+            try:
+                login = httpx.get(f"{base}/login")
+                break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        else:
+            pytest.fail("asbhub serve did not start listening")
+        assert login.status_code == 200 and "Sign in" in login.text
+        assert "script-src 'self'" in login.headers["content-security-policy"]
+        report = httpx.get(f"{base}/report")
+        assert report.status_code == 200 and "Report anti-social behaviour" in report.text
+        home = httpx.get(f"{base}/", follow_redirects=False)
+        assert home.status_code == 303 and home.headers["location"].startswith("/login")
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+        proc.stderr.close()
 
 
 def test_users_cli(db_url: str) -> None:
