@@ -88,5 +88,9 @@ def test_hotspot_map_and_patrol_plan(
     sign_in_as(plan, "officer")
     plan.goto(page.get_by_test_id("patrol-svg").get_attribute("href"))
     assert "ASB patrol plan" in plan.content() and "Colchester" in plan.content()
+    # The figure's background is white only if Chromium applied the SVG's inline styles (a
+    # page-wide style-src 'self' once made every shape fall back to a black fill).
+    fill = plan.evaluate("getComputedStyle(document.querySelector('#patch_1 path')).fill")
+    assert fill == "rgb(255, 255, 255)"
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     plan.screenshot(path=str(SCREENSHOTS / "test_hotspots_patrol_plan.png"))

@@ -75,6 +75,13 @@ def _plan(request: Request, actor: Actor, district: str, month: str | None, cell
     media = "application/pdf" if fmt == "pdf" else "image/svg+xml"
     name = f"patrol-{month_label(m.prediction.month)}-{chosen}.{fmt}".replace(" ", "_")
     headers = {"content-disposition": f'inline; filename="{name}"'}
+    if fmt == "svg":
+        # matplotlib styles every SVG shape with inline style attributes; under the app's
+        # style-src 'self' Chromium drops them and paints the whole plan black. This document
+        # is our own drawing with no script, so allow inline style and nothing else.
+        headers["content-security-policy"] = (
+            "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'"
+        )
     return Response(body, media_type=media, headers=headers)
 
 
