@@ -39,6 +39,15 @@ def test_security_headers_on_every_kind_of_response(client: TestClient) -> None:
         assert r.headers["referrer-policy"] == "same-origin"
 
 
+def test_no_page_loads_from_a_cdn(client: TestClient) -> None:
+    # FastAPI's default Swagger UI pages fetch scripts from a CDN and run an inline one.
+    for path in ["/api/docs", "/docs", "/redoc"]:
+        r = client.get(path)
+        assert r.status_code == 404, path
+        assert "cdn.jsdelivr.net" not in r.text
+    assert client.get("/openapi.json").json()["openapi"].startswith("3.")
+
+
 def test_session_cookie_is_signed_httponly_and_samesite(client: TestClient) -> None:
     r = client.get("/login")
     cookie = r.headers["set-cookie"]
