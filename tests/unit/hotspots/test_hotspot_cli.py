@@ -168,3 +168,34 @@ def test_patrol_writes_one_single_page_pdf_per_district(
     assert _pages(one.read_bytes()) == 1
     result = CliRunner().invoke(app, [*base, "--district", "Atlantis", "--out", str(one)])
     assert result.exit_code != 0 and "Atlantis" in result.output
+
+
+def test_predict_from_the_forces_own_incidents(engine: Engine, db_url: str) -> None:
+    """``--source incidents`` reads exact-time incidents and counts them by month."""
+    from asbhub.store.models import Channel, Incident, IncidentType
+
+    seed(engine)  # public records elsewhere, which this source must not read
+    place, (x, y) = NEW_PLACE
+    rows = [
+        {
+            "force_code": "essex",
+            "reference": f"TEST-{m}-{d}",
+            "received_at": dt.datetime(2025, m, d, 22, 15),
+            "channel": Channel.NON_EMERGENCY,
+            "opening_code": IncidentType.FIREWORKS,
+            "location_text": place,
+            "x_bng": x,
+            "y_bng": y,
+        }
+        for m in range(4, 10)
+        for d in (3, 17)
+    ]
+    with engine.begin() as conn:
+        conn.execute(insert(Incident), rows)
+    args = ["hotspots", "predict", "--month", "2025-10", "--cells", "1", "--source",
+            "incidents", "--json", "--db", db_url]  # fmt: skip
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    (top,) = json.loads(result.stdout)["top"]
+    assert top["location"] == place and top["score"] == 12  # 2 a month over 6 months
+    assert top["last_3"] == [2, 2, 2]
