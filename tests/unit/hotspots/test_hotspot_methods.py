@@ -211,3 +211,17 @@ def test_boosted_ranker_predictions_stay_bounded_on_sparse_150m_cells() -> None:
     assert s[h.grid.mask].max() <= 3 * h.counts.max()
     raw = BoostedRanker(l2_regularization=0.0).score(h)
     assert raw[h.grid.mask].max() > 100 * h.counts.max()  # the failure this guards against
+
+
+def test_naive_kde_breaks_count_ties_by_nearby_reports_only() -> None:
+    from asbhub.hotspots.methods.blend import NaiveKDETieBreak
+    from asbhub.hotspots.metrics import ranking
+
+    # A (0, 0) has 3 reports; C (0, 4) one alone; B (2, 2) and D (2, 3) one each, side by side.
+    h = history([(0, 0, 0)] * 3 + [(1, 0, 4), (2, 2, 2), (2, 2, 3)])
+    s = NaiveKDETieBreak().score(h)
+    naive_top = ranking(Naive().score(h).ravel())[:4].tolist()
+    assert naive_top == [0, 4, 12, 13]  # ties by index: the lone C first
+    assert ranking(s.ravel())[:4].tolist() == [0, 12, 13, 4]  # B and D back each other up
+    assert s[0, 4] > s[1, 2] > s[4, 0] == 0.0  # a count always outranks any KDE term
+    assert s[0, 0] - 3 < 0.5 and s[2, 2] - 1 < 0.5
