@@ -61,6 +61,18 @@ def queue(session: Session, *, actor: Actor, limit: int = 50) -> Queue:
             .limit(limit)
         )
     )
+    named = [c.id for c in waiting if c.display_name]
+    if named:
+        # The queue shows the names chatters gave; seeing them is a view of personal data.
+        record(
+            session,
+            actor=actor,
+            event="contact:queue:view",
+            action=AuditAction.VIEW,
+            object_type="chat_queue",
+            result_count=len(named),
+            fields={"chats_named": named},
+        )
     return Queue(incidents, int(total), waiting, active)
 
 

@@ -303,3 +303,22 @@ def test_a_socket_cannot_flood_the_chat(
     with session_scope(engine) as s:
         chat = s.get_one(Chat, chat_id_of(engine))
         assert [m.body for m in chat.messages] == [f"line {n}" for n in range(20)]
+
+
+def test_queue_showing_a_chatters_name_is_audited(
+    clients: Callable[[str | None], TestClient], engine: Engine
+) -> None:
+    public = clients(None)
+    handler = clients("handler1")
+    events = "SELECT COUNT(*) FROM audit_events WHERE event = 'contact:queue:view'"
+    with engine.connect() as conn:
+        before = conn.exec_driver_sql(events).scalar_one()
+    # An empty queue names nobody, so nothing is recorded.
+    assert handler.get("/contact/queue").status_code == 200
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql(events).scalar_one() == before
+    start_chat(public)
+    queue = handler.get("/contact/queue")
+    assert queue.status_code == 200 and "Sam" in queue.text
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql(events).scalar_one() == before + 1
