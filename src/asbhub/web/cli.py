@@ -2,14 +2,26 @@
 
 from __future__ import annotations
 
+import ipaddress
 import sys
 
 import typer
 import uvicorn
 
 from asbhub.clikit import DbOption, JsonOption, console, database_url, domain_errors, print_json
+from asbhub.config import DEFAULT_SECRET
+from asbhub.errors import InvalidInput
 
 users_app = typer.Typer(help="Local accounts: add and list users.", no_args_is_help=True)
+
+
+def _loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def register(root: typer.Typer) -> None:
@@ -24,6 +36,12 @@ def register(root: typer.Typer) -> None:
 
         with domain_errors():
             settings = load_settings()
+            if settings.secret_key == DEFAULT_SECRET and not _loopback(host):
+                # Development mode's known secret (and the demo sign-ins) must not face a network.
+                raise InvalidInput(
+                    f"refusing to serve on {host} with the default secret key",
+                    {"ASBHUB_SECRET_KEY": "set a secret, or serve on 127.0.0.1 / ::1"},
+                )
             app = create_app(database_url(db), settings=settings)
         uvicorn.run(app, host=host, port=port, proxy_headers=False)
 

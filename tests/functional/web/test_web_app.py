@@ -172,6 +172,14 @@ def test_default_secret_refused_outside_development(monkeypatch: pytest.MonkeyPa
     assert "ASBHUB_SECRET_KEY" in result.output
 
 
+def test_development_secret_is_served_on_loopback_only() -> None:
+    """In development mode the known secret and demo sign-ins never face a network."""
+    result = CliRunner().invoke(cli, ["serve", "--db", "sqlite://", "--host", "0.0.0.0"])
+    assert result.exit_code == 2
+    assert "refusing to serve on 0.0.0.0" in result.output
+    assert "ASBHUB_SECRET_KEY" in result.output
+
+
 def test_serve_refuses_default_secret_in_a_real_process(tmp_path: object) -> None:
     env = {"ASBHUB_MODE": "production", "PATH": "/usr/bin:/bin"}
     proc = subprocess.run(
