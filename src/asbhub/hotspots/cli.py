@@ -30,7 +30,7 @@ from asbhub.hotspots.events import (
     month_range,
 )
 from asbhub.hotspots.grid import force_grid
-from asbhub.hotspots.methods import REGISTRY, make_methods
+from asbhub.hotspots.methods import REGISTRY, Method, make_methods
 
 app = typer.Typer(help="Hotspot prediction: rank map cells by expected ASB next month.")
 
@@ -156,6 +156,16 @@ def table(
             typer.echo(to_markdown(out))
 
 
+def _method_and_events(
+    month: str, method: str, db: str | None, force: str, source: Source, cell: int
+) -> tuple[Method, GridEvents]:
+    """What ``predict`` and ``patrol`` both need: the chosen method and the gridded events."""
+    if not month:
+        raise InvalidInput("give --month YYYY-MM")
+    (meth,) = [m for m in make_methods([method]) if m.name == method]
+    return meth, GridEvents(load_events(db, force, source), force_grid(force, cell))
+
+
 @app.command()
 def predict(
     force: ForceOption = "essex",
@@ -182,12 +192,9 @@ def predict(
     from asbhub.hotspots.predict import write_prediction
 
     with domain_errors():
-        if not month:
-            raise InvalidInput("give --month YYYY-MM")
         if out is not None and out.suffix.lower() not in (".geojson", ".csv", ".json"):
             raise InvalidInput("--out must end in .geojson or .csv", {"--out": str(out)})
-        (meth,) = [m for m in make_methods([method]) if m.name == method]
-        data = GridEvents(load_events(db, force, source), force_grid(force, cell))
+        meth, data = _method_and_events(month, method, db, force, source, cell)
         pred = run_predict(
             data,
             meth,
@@ -240,10 +247,7 @@ def patrol(
     from asbhub.hotspots.patrol import write_patrol_plans
 
     with domain_errors():
-        if not month:
-            raise InvalidInput("give --month YYYY-MM")
-        (meth,) = [m for m in make_methods([method]) if m.name == method]
-        data = GridEvents(load_events(db, force, source), force_grid(force, cell))
+        meth, data = _method_and_events(month, method, db, force, source, cell)
         written = write_patrol_plans(
             data,
             meth,
