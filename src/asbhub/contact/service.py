@@ -339,6 +339,20 @@ def post_message(
     return msg
 
 
+def _system_line(session: Session, chat: Chat, now: dt.datetime, body: str) -> None:
+    """A line the service itself adds to the transcript (joined, ended, recorded)."""
+    session.add(
+        ChatMessage(
+            force_code=chat.force_code,
+            chat_id=chat.id,
+            sent_at=now,
+            sender=ChatSender.SYSTEM,
+            body=body,
+        )
+    )
+    session.flush()
+
+
 def take_chat(
     session: Session,
     *,
@@ -361,16 +375,7 @@ def take_chat(
     chat.waiting_seconds = (now - chat.started_at).total_seconds()
     chat.handler_id = actor.user_id
     chat.handler_name = actor.display_name
-    session.add(
-        ChatMessage(
-            force_code=chat.force_code,
-            chat_id=chat.id,
-            sent_at=now,
-            sender=ChatSender.SYSTEM,
-            body=f"{actor.display_name} has joined the chat",
-        )
-    )
-    session.flush()
+    _system_line(session, chat, now, f"{actor.display_name} has joined the chat")
     _audit(session, actor, "contact:chat:take", AuditAction.UPDATE, chat)
     return chat
 
@@ -399,16 +404,7 @@ def close_chat(
     chat.status = ChatStatus.CLOSED
     chat.closed_at = now
     who = "The member of the public" if by == ChatSender.PUBLIC else "The call handler"
-    session.add(
-        ChatMessage(
-            force_code=chat.force_code,
-            chat_id=chat.id,
-            sent_at=now,
-            sender=ChatSender.SYSTEM,
-            body=f"{who} ended the chat",
-        )
-    )
-    session.flush()
+    _system_line(session, chat, now, f"{who} ended the chat")
     if actor is not None:
         _audit(session, actor, "contact:chat:close", AuditAction.UPDATE, chat)
     return chat
@@ -450,16 +446,7 @@ def chat_to_incident(
     session.add(incident)
     session.flush()
     chat.incident_id = incident.id
-    session.add(
-        ChatMessage(
-            force_code=chat.force_code,
-            chat_id=chat.id,
-            sent_at=now,
-            sender=ChatSender.SYSTEM,
-            body=f"Recorded as incident {incident.reference}",
-        )
-    )
-    session.flush()
+    _system_line(session, chat, now, f"Recorded as incident {incident.reference}")
     record(
         session,
         actor=actor,
