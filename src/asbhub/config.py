@@ -34,7 +34,9 @@ class Settings(BaseSettings):
     )
     login_lockout_minutes: int = Field(15, description="How long a locked account stays locked.")
     public_report_rate_limit: int = Field(
-        10, description="Public reports accepted per client per minute."
+        10,
+        description="Public reports accepted per client per minute; live chat starts are "
+        "limited to the same number (counted separately).",
     )
 
     @model_validator(mode="after")

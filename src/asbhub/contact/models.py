@@ -93,6 +93,7 @@ class Chat(Base):
     __table_args__ = (
         Index("ix_chats_force_status_started", "force_code", "status", "started_at"),
         Index("ix_chats_force_started", "force_code", "started_at"),
+        Index("ix_chats_client_started", "client_key", "started_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -105,6 +106,9 @@ class Chat(Base):
     display_name: Mapped[str | None] = mapped_column(String(80))
     topic: Mapped[str | None] = mapped_column(String(500))
     started_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    # The starter's keyed client hash, as on public submissions, to rate-limit chat starts.
+    # NULL where no public client started the chat (generated chats).
+    client_key: Mapped[str | None] = mapped_column(String(64))
     taken_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     closed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     # Stored rather than derived so the board's figures are plain column sums.

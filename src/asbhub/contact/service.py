@@ -11,7 +11,7 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
-from typing import cast
+from typing import Literal, cast
 
 from sqlalchemy import Table, func, insert, select
 from sqlalchemy.orm import Session
@@ -37,11 +37,13 @@ CHAT_MESSAGE_MAX = 2000
 
 
 class RateLimited(AsbhubError):
-    """The client has sent more reports in the last minute than the force accepts."""
+    """The client has sent more reports (or started more chats) in the last minute than the
+    force accepts; ``what`` says which."""
 
-    def __init__(self, limit: int) -> None:
-        super().__init__(f"more than {limit} reports a minute from one client")
+    def __init__(self, limit: int, what: Literal["reports", "chats"] = "reports") -> None:
+        super().__init__(f"more than {limit} {what} a minute from one client")
         self.limit = limit
+        self.what = what
 
 
 def utcnow() -> dt.datetime:
@@ -81,33 +83,49 @@ def _place_fields(force_code: str, lon: float | None, lat: float | None) -> dict
 
 
 _SUBMISSIONS = cast(Table, PublicSubmission.__table__)
+_CHATS = cast(Table, Chat.__table__)
 _INCIDENTS = cast(Table, Incident.__table__)
 _PEOPLE = cast(Table, Person.__table__)
 _INCIDENT_PEOPLE = cast(Table, IncidentPerson.__table__)
 
 
-def check_rate_limit(
-    session: Session, *, key: str, limit: int, now: dt.datetime, window_seconds: int = 60
-) -> None:
-    """Raise :class:`RateLimited` if ``key`` already has ``limit`` reports stored in the window.
+# What is counted for each rate limit: (table, client key column, time column), each pair
+# indexed together.
+_RATE_LIMITED = {
+    "reports": (_SUBMISSIONS, "client_key", "submitted_at"),
+    "chats": (_CHATS, "client_key", "started_at"),
+}
 
-    Counting stored reports (not an in-process counter) keeps the limit right across worker
-    processes and restarts; the index on (client_key, submitted_at) makes it one short range
-    scan of at most ``limit`` entries.
+
+def check_rate_limit(
+    session: Session,
+    *,
+    key: str,
+    limit: int,
+    now: dt.datetime,
+    window_seconds: int = 60,
+    what: Literal["reports", "chats"] = "reports",
+) -> None:
+    """Raise :class:`RateLimited` if ``key`` already has ``limit`` reports (or chat starts)
+    stored in the window.
+
+    Counting stored rows (not an in-process counter) keeps the limit right across worker
+    processes and restarts; the index on (client_key, time) makes it one short range scan of
+    at most ``limit`` entries.
     """
     since = now - dt.timedelta(seconds=window_seconds)
-    c = _SUBMISSIONS.c
+    table, key_column, time_column = _RATE_LIMITED[what]
     # Counting stops at ``limit`` rows: the answer is only "limit reached or not", so the
     # cost stays a few index entries however busy the client (or a benchmark) has been.
     recent = (
-        select(c.id)
-        .where(c.client_key == key, c.submitted_at > since)
+        select(table.c.id)
+        .where(table.c[key_column] == key, table.c[time_column] > since)
         .limit(max(limit, 0))
         .subquery()
     )
     n = session.connection().scalar(select(func.count()).select_from(recent))
     if (n or 0) >= limit:
-        raise RateLimited(limit)
+        raise RateLimited(limit, what)
 
 
 @dataclass(frozen=True)
@@ -236,10 +254,19 @@ def start_chat(
     force_code: str,
     display_name: str | None,
     topic: str | None,
+    client: str | None = None,
+    rate_limit: int | None = None,
     now: dt.datetime | None = None,
 ) -> tuple[Chat, str]:
-    """Open a waiting chat; returns it with the token that the public side must present."""
+    """Open a waiting chat; returns it with the token that the public side must present.
+
+    The public route passes ``client`` (the keyed hash from :func:`client_key`), stored with
+    the chat, and ``rate_limit``: more than that many starts from one client in a minute
+    raise :class:`RateLimited` before anything is written.
+    """
     now = now or utcnow()
+    if client is not None and rate_limit is not None:
+        check_rate_limit(session, key=client, limit=rate_limit, now=now, what="chats")
     display_name = (display_name or "").strip()[:80] or None
     topic = (topic or "").strip()
     if len(topic) > 500:
@@ -255,6 +282,7 @@ def start_chat(
         display_name=display_name,
         topic=topic or None,
         started_at=now,
+        client_key=client,
     )
     session.add(chat)
     session.flush()

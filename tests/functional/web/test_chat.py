@@ -322,3 +322,30 @@ def test_queue_showing_a_chatters_name_is_audited(
     assert queue.status_code == 200 and "Sam" in queue.text
     with engine.connect() as conn:
         assert conn.exec_driver_sql(events).scalar_one() == before + 1
+
+
+def test_chat_starts_over_the_limit_get_a_readable_429_and_store_nothing(
+    monkeypatch: pytest.MonkeyPatch, db_url: str, engine: Engine
+) -> None:
+    monkeypatch.setenv("ASBHUB_PUBLIC_REPORT_RATE_LIMIT", "2")
+    stored = "SELECT (SELECT COUNT(*) FROM chats), (SELECT COUNT(*) FROM chat_messages)"
+    with TestClient(create_app(db_url)) as public:
+        for _ in range(2):
+            start_chat(public)
+        with engine.connect() as conn:
+            before = tuple(conn.exec_driver_sql(stored).one())
+        assert before == (2, 2)
+        r = public.post(
+            "/chat",
+            data={"topic": "Bikes again", "csrf_token": csrf_of(public, "/chat")},
+            follow_redirects=False,
+        )
+        assert r.status_code == 429
+        assert "Too many chats" in r.text and "up to 2 chats a minute" in r.text
+        assert 'href="/chat"' in r.text
+        assert r.headers["retry-after"] == "60"
+        with engine.connect() as conn:
+            assert tuple(conn.exec_driver_sql(stored).one()) == before
+            keys = conn.exec_driver_sql("SELECT DISTINCT client_key FROM chats").scalars().all()
+    # One keyed hash for the one client, never its address.
+    assert len(keys) == 1 and keys[0] and len(keys[0]) == 64 and "testclient" not in keys[0]

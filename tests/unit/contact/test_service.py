@@ -161,6 +161,40 @@ def test_rate_limit_counts_reports_in_the_last_minute_per_client(engine: Engine)
     assert count(engine, Incident) == 4
 
 
+def test_chat_starts_are_limited_per_client_apart_from_reports(engine: Engine) -> None:
+    def start(client: str | None, seconds: int) -> Chat:
+        with session_scope(engine) as s:
+            chat, _ = start_chat(
+                s,
+                force_code="essex",
+                display_name=None,
+                topic="Bikes",
+                client=client,
+                rate_limit=None if client is None else 2,
+                now=NOW + dt.timedelta(seconds=seconds),
+            )
+            return chat
+
+    with session_scope(engine) as s:  # a report from the client does not use up its chats
+        create_online_report(
+            s,
+            report=validate_report(form(), now=NOW),
+            force_code="essex",
+            client="a",
+            rate_limit=2,
+            now=NOW,
+        )
+    start(None, 0)  # chats without a client (generated) are never counted
+    assert start("a", 1).client_key == "a"
+    start("a", 2)
+    with pytest.raises(RateLimited, match="2 chats a minute") as refused:
+        start("a", 30)
+    assert refused.value.what == "chats"
+    start("b", 30)  # another client is not held back
+    start("a", 62)  # a minute on, the first client may start a chat again
+    assert count(engine, Chat) == 5
+
+
 def _handler(engine: Engine, username: str = "handler.a") -> Actor:
     with session_scope(engine) as s:
         user = User(

@@ -98,6 +98,23 @@ def _report_page(
     )
 
 
+def _client_key(request: Request) -> str:
+    address = request.client.host if request.client else "unknown"
+    return service.client_key(address, request.app.state.settings.secret_key)
+
+
+def _rate_limited(request: Request, exc: service.RateLimited) -> Response:
+    """The readable 429 page for a refused report or chat start."""
+    response = render(
+        request,
+        "public/rate_limited.html",
+        {"limit": exc.limit, "what": exc.what},
+        status_code=429,
+    )
+    response.headers["retry-after"] = "60"
+    return response
+
+
 @router.get("/report")
 def report_form(request: Request) -> Response:
     return _report_page(request, {}, {})
@@ -117,8 +134,7 @@ async def report_submit(request: Request) -> Response:
         log.info("public.report.honeypot")
         request.session["report_ref"] = service.new_reference("WEB", now)
         return RedirectResponse("/report/sent", status_code=303)
-    address = request.client.host if request.client else "unknown"
-    key = service.client_key(address, settings.secret_key)
+    key = _client_key(request)
 
     def store(session: Session) -> str:
         incident = service.create_online_report(
@@ -134,11 +150,7 @@ async def report_submit(request: Request) -> Response:
     try:
         reference = await _in_session(request, store)
     except service.RateLimited as exc:
-        response = render(
-            request, "public/rate_limited.html", {"limit": exc.limit}, status_code=429
-        )
-        response.headers["retry-after"] = "60"
-        return response
+        return _rate_limited(request, exc)
     except InvalidInput as exc:
         return _report_page(request, form, exc.fields, status=422)
     request.session["report_ref"] = reference
@@ -194,6 +206,7 @@ def chat_start_page(request: Request) -> Response:
 async def chat_start(request: Request) -> Response:
     form = _form_dict(await request.form())
     settings = request.app.state.settings
+    key = _client_key(request)
 
     def start(session: Session) -> str:
         _, token = service.start_chat(
@@ -201,11 +214,15 @@ async def chat_start(request: Request) -> Response:
             force_code=settings.default_force,
             display_name=str(form.get("display_name", "")),
             topic=str(form.get("topic", "")),
+            client=key,
+            rate_limit=settings.public_report_rate_limit,
         )
         return token
 
     try:
         token = await _in_session(request, start)
+    except service.RateLimited as exc:
+        return _rate_limited(request, exc)
     except InvalidInput as exc:
         return render(
             request,
