@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 
 .DEFAULT_GOAL := check
-.PHONY: help check run test lint typecheck format demo bench clean
+.PHONY: help check run test lint typecheck format demo bench docs clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "%-10s %s\n", $$1, $$2}'
@@ -52,6 +52,9 @@ format: $(VENV)/.dev-installed ## apply ruff's formatting and fixes
 
 bench: $(VENV)/.dev-installed ## run every benchmark and rewrite docs/benchmarks.md figures
 	for b in benchmarks/*.py; do $(BIN)/python $$b || exit 1; done
+
+docs: $(VENV)/.dev-installed ## regenerate docs/cli.md from the Typer app
+	$(BIN)/typer asbhub.cli utils docs --name asbhub --output docs/cli.md
 
 clean: ## remove the venv and the demo database
 	rm -rf $(VENV) asbhub.db asbhub.db-wal asbhub.db-shm
