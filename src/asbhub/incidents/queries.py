@@ -5,11 +5,19 @@ from __future__ import annotations
 import base64
 import datetime as dt
 
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 
 from asbhub.errors import InvalidInput
 from asbhub.incidents.schemas import IncidentFilters
 from asbhub.store.models import Incident
+
+
+def current_type() -> ColumnElement[str]:
+    """The incident's classification now: the closing code once given, else the opening code.
+
+    NSIR returns and the qualifier follow the closing code, so the type filter must too.
+    """
+    return func.coalesce(Incident.closing_code, Incident.opening_code)
 
 
 def apply_filters(stmt: Select, f: IncidentFilters) -> Select:
@@ -25,7 +33,7 @@ def apply_filters(stmt: Select, f: IncidentFilters) -> Select:
     if f.qualifier is not None:
         stmt = stmt.where(Incident.qualifier == f.qualifier)
     if f.type is not None:
-        stmt = stmt.where(Incident.opening_code == f.type)
+        stmt = stmt.where(current_type() == f.type)
     if f.channel is not None:
         stmt = stmt.where(Incident.channel == f.channel)
     if f.covid is not None:

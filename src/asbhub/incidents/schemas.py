@@ -36,7 +36,9 @@ class IncidentFilters(BaseModel):
         None, max_length=12, pattern=PRINTABLE, description="Local authority code"
     )
     qualifier: Qualifier | None = None
-    type: IncidentType | None = Field(None, description="Opening code (NSIR incident type)")
+    type: IncidentType | None = Field(
+        None, description="Incident type: the closing code once given, else the opening code"
+    )
     channel: Channel | None = None
     covid: bool | None = Field(None, description="Flagged as a COVID-19 breach")
     attended: bool | None = Field(None, description="Police attended")
@@ -52,7 +54,7 @@ class IncidentRow(BaseModel):
     reference: str
     received_at: UtcDateTime
     channel: Channel
-    type: IncidentType
+    type: IncidentType = Field(description="The closing code once given, else the opening code")
     type_label: str
     qualifier: Qualifier | None
     covid_breach: bool
@@ -88,6 +90,7 @@ class TimelineEntry(BaseModel):
 
 
 class IncidentDetail(IncidentRow):
+    opening_code: IncidentType
     closing_code: IncidentType | None
     hate_motivated: bool
     attended_at: UtcDateTime | None

@@ -66,8 +66,8 @@ def _row(i: Incident, personal: bool) -> IncidentRow:
         reference=i.reference,
         received_at=i.received_at,
         channel=i.channel,
-        type=i.opening_code,
-        type_label=INCIDENT_TYPE_LABELS[i.opening_code],
+        type=i.closing_code or i.opening_code,
+        type_label=INCIDENT_TYPE_LABELS[i.closing_code or i.opening_code],
         qualifier=i.qualifier,
         covid_breach=i.covid_breach,
         attended=i.attended,
@@ -213,6 +213,7 @@ def get_incident(session: Session, *, actor: Actor, incident_id: int) -> Inciden
     base = _row(i, personal).model_dump()
     return IncidentDetail(
         **base,
+        opening_code=i.opening_code,
         closing_code=i.closing_code,
         hate_motivated=i.hate_motivated,
         attended_at=i.attended_at,

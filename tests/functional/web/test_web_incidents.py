@@ -6,7 +6,7 @@ import math
 from collections.abc import Callable
 
 import pytest
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Engine, select, text, update
 from starlette.testclient import TestClient
 from webseed import CANARY_PEOPLE, PLACES, Seeded, csrf_of
 
@@ -225,3 +225,30 @@ def test_dashboard_counts_by_month_and_district(client_as: Client, seeded: Seede
     assert partner["districts"] == ["Basildon"]
     admin = client_as("admin").get("/").text
     assert "does not include incident figures" in admin
+
+
+def test_type_follows_the_closing_code(client_as: Client, seeded: Seeded, engine: Engine) -> None:
+    """NSIR returns and the qualifier use the closing code, so the type filter does too."""
+    c = client_as("officer")
+    target = seeded.incident_ids[0]
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "UPDATE incidents SET opening_code = 'hoax_call', "
+                "closing_code = 'malicious_communications' WHERE id = :id"
+            ),
+            {"id": target},
+        )
+    closed_as = c.get("/api/v1/incidents?type=malicious_communications&limit=200").json()
+    assert target in [i["id"] for i in closed_as["items"]]
+    assert all(i["type"] == "malicious_communications" for i in closed_as["items"])
+    opened_as = c.get("/api/v1/incidents?type=hoax_call&limit=200").json()
+    assert target not in [i["id"] for i in opened_as["items"]]
+    detail = c.get(f"/api/v1/incidents/{target}").json()
+    assert (detail["type"], detail["opening_code"], detail["closing_code"]) == (
+        "malicious_communications",
+        "hoax_call",
+        "malicious_communications",
+    )
+    page = c.get(f"/incidents/{target}").text
+    assert "(opened as hoax call)" in page
