@@ -21,10 +21,10 @@ from asbhub.audit.service import AuditAction, record
 from asbhub.contact.models import Chat, ChatMessage, ChatSender, ChatStatus, PublicSubmission
 from asbhub.contact.schemas import ChatToIncident, OnlineReport
 from asbhub.errors import AsbhubError, Conflict, InvalidInput, NotFound, NotPermitted
+from asbhub.incidents.models import Channel, Incident, PersonRole
 from asbhub.incidents.schemas import NewIncident
 from asbhub.incidents.service import record_incident
 from asbhub.permissions import Action, Actor, allowed, require
-from asbhub.store.models import Channel, Incident, PersonRole
 
 CHAT_MESSAGE_MAX = 2000
 

@@ -23,9 +23,7 @@ from sqlalchemy import Connection, func, select, tuple_
 
 from asbhub.errors import InvalidInput
 from asbhub.geography.service import UK_LAT, UK_LON, floats, place_points
-from asbhub.incidents.schemas import NewIncident, NewPerson
-from asbhub.store.bulk import Constant, Timestamps, insert_with_ids
-from asbhub.store.models import (
+from asbhub.incidents.models import (
     Channel,
     IncidentStatus,
     IncidentType,
@@ -35,6 +33,8 @@ from asbhub.store.models import (
     PremisesType,
     Qualifier,
 )
+from asbhub.incidents.schemas import NewIncident, NewPerson
+from asbhub.store.bulk import Constant, Timestamps, insert_with_ids
 
 IntArray = npt.NDArray[np.int64]
 

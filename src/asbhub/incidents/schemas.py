@@ -16,7 +16,7 @@ from pydantic import (
 )
 
 from asbhub.geography.service import UK_LAT, UK_LON, from_bng
-from asbhub.store.models import (
+from asbhub.incidents.models import (
     Channel,
     IncidentStatus,
     IncidentType,

@@ -29,6 +29,7 @@ from asbhub.audit.service import AuditAction, record
 from asbhub.errors import InvalidInput, NotFound
 from asbhub.geography.service import from_bng, geography, to_bng
 from asbhub.incidents import bulk, events, queries
+from asbhub.incidents.models import INCIDENT_TYPE_LABELS, Incident, IncidentPerson, Location, Person
 from asbhub.incidents.schemas import (
     COUNT_CAP,
     PAGE_SIZE,
@@ -57,13 +58,6 @@ from asbhub.permissions import (
     restrict_incidents,
     scoped_local_authorities,
     sees_personal_data,
-)
-from asbhub.store.models import (
-    INCIDENT_TYPE_LABELS,
-    Incident,
-    IncidentPerson,
-    Location,
-    Person,
 )
 
 # Crockford's base32 without I, L, O, U: read aloud over the phone without confusion.

@@ -22,12 +22,12 @@ from sqlalchemy import Connection, Engine, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from asbhub.incidents import bulk
+from asbhub.incidents.models import Incident
 from asbhub.incidents.schemas import NewIncident, NewPerson, Text40
 from asbhub.incidents.service import record_incidents
 from asbhub.ingest.schemas import FileResult, FileStatus, IngestReport, Problem, Progress
 from asbhub.ingest.sources import SourceFailure, decode
 from asbhub.ingest.writer import quarantine
-from asbhub.store.models import Incident
 
 
 class IncidentRecord(NewIncident):

@@ -46,6 +46,7 @@ from asbhub.geography.service import (
     geography,
     to_bng,
 )
+from asbhub.ingest.models import PublicRecord, SourceLoad
 from asbhub.ingest.schemas import FileResult, FileStatus, IngestReport, Problem, Progress
 from asbhub.ingest.sources import Source, SourceFailure, decode, discover, failed_result
 from asbhub.ingest.writer import quarantine
@@ -58,7 +59,6 @@ from asbhub.store.bulk import (
     ensure_indexes,
     tuned_for_load,
 )
-from asbhub.store.models import PublicRecord, SourceLoad
 
 ASB = "Anti-social behaviour"
 

@@ -6,8 +6,8 @@ from collections.abc import Sequence
 
 from sqlalchemy import Connection, insert
 
+from asbhub.ingest.models import QuarantinedRow
 from asbhub.ingest.schemas import Problem
-from asbhub.store.models import QuarantinedRow
 
 
 def quarantine(conn: Connection, force_code: str | None, problems: Sequence[Problem]) -> int:

@@ -23,12 +23,12 @@ from asbhub.contact.service import (
 )
 from asbhub.errors import InvalidInput, NotPermitted
 from asbhub.incidents import events
+from asbhub.incidents.models import Channel, Incident, IncidentPerson, Location, Person
 from asbhub.incidents.schemas import NewIncident
 from asbhub.incidents.service import record_incident
 from asbhub.ingest.incidents import ingest_incidents
 from asbhub.permissions import Action, Actor, Role
 from asbhub.store.engine import session_scope
-from asbhub.store.models import Channel, Incident, IncidentPerson, Location, Person
 
 T = dt.datetime(2025, 3, 14, 18, 0)
 PLACE = "12 Fictional Way, Basildon"
