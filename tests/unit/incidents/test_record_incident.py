@@ -82,6 +82,7 @@ def _chat(engine: Engine) -> int:
             "qualifier": "nuisance",
             "place": PLACE,
             "summary": SUMMARY,
+            "area": "E07000070",
             **CALLER,
         }
     )

@@ -38,6 +38,7 @@ from asbhub.store.engine import session_scope
 from asbhub.web.deps import DbSession, require_action
 from asbhub.web.routes.api import ERRORS
 from asbhub.web.templating import render
+from asbhub.web.views import area_options
 
 router = APIRouter(include_in_schema=False)
 api = APIRouter(prefix="/api/v1", tags=["channels"], responses=ERRORS)
@@ -226,6 +227,7 @@ def _chat_context(
         "incident": incident,
         "errors": errors or {},
         "type_options": [(t.value, INCIDENT_TYPE_LABELS[t]) for t in IncidentType],
+        "area_options": area_options(actor.force_code),
         "qualifiers": [q.value for q in Qualifier],
         "mine": chat.handler_id == actor.user_id,
         "can_convert": allowed(actor, Action.CONTACT_CHAT_CONVERT),
@@ -296,7 +298,7 @@ async def chat_incident(
     form = await request.form()
     values = {k: v for k, v in form.items() if isinstance(v, str)}
     try:
-        details = validate_chat_incident(values)
+        details = validate_chat_incident(values, force_code=actor.force_code)
     except InvalidInput as exc:
         fields = exc.fields
 
