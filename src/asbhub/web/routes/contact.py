@@ -21,7 +21,6 @@ from urllib.parse import urlsplit
 
 from fastapi import APIRouter, FastAPI, Query, Request, WebSocket, WebSocketDisconnect
 from fastapi.responses import RedirectResponse, Response
-from pydantic import BaseModel, Field
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
@@ -30,9 +29,9 @@ from asbhub.auth.service import actor_for, get_user
 from asbhub.contact import counts, queries, service
 from asbhub.contact.hub import ChatHub, Event
 from asbhub.contact.models import Chat, ChatMessage, ChatSender
-from asbhub.contact.schemas import validate_chat_incident
+from asbhub.contact.schemas import ChannelCounts, validate_chat_incident
 from asbhub.errors import AsbhubError, InvalidInput
-from asbhub.incidents.models import INCIDENT_TYPE_LABELS, Channel, Incident, IncidentType, Qualifier
+from asbhub.incidents.models import INCIDENT_TYPE_LABELS, Incident, IncidentType, Qualifier
 from asbhub.permissions import Action, Actor, allowed
 from asbhub.store.engine import session_scope
 from asbhub.web.deps import DbSession, require_action
@@ -247,7 +246,7 @@ async def chat_take(
     request: Request, chat_id: int, actor: Actor = require_action(Action.CONTACT_CHAT_HANDLE)
 ) -> Response:
     def take(session: Session) -> list[Event]:
-        chat = service.get_chat(session, chat_id=chat_id, force_code=actor.force_code)
+        chat = service.get_chat(session, actor=actor, chat_id=chat_id)
         before = _last_id(session, chat.id)
         service.take_chat(session, actor=actor, chat=chat)
         return _changes(session, chat, before)
@@ -261,7 +260,7 @@ async def chat_close(
     request: Request, chat_id: int, actor: Actor = require_action(Action.CONTACT_CHAT_HANDLE)
 ) -> Response:
     def close(session: Session) -> list[Event]:
-        chat = service.get_chat(session, chat_id=chat_id, force_code=actor.force_code)
+        chat = service.get_chat(session, actor=actor, chat_id=chat_id)
         before = _last_id(session, chat.id)
         service.close_chat(session, chat=chat, by=ChatSender.HANDLER, actor=actor)
         return _changes(session, chat, before)
@@ -278,7 +277,7 @@ async def chat_message(
     body = str((await request.form()).get("body", ""))
 
     def post(session: Session) -> list[Event]:
-        chat = service.get_chat(session, chat_id=chat_id, force_code=actor.force_code)
+        chat = service.get_chat(session, actor=actor, chat_id=chat_id)
         msg = service.post_message(
             session, chat=chat, sender=ChatSender.HANDLER, body=body, actor=actor
         )
@@ -307,7 +306,7 @@ async def chat_incident(
         return render(request, "contact/chat.html", ctx, status_code=422)
 
     def convert(session: Session) -> list[Event]:
-        chat = service.get_chat(session, chat_id=chat_id, force_code=actor.force_code)
+        chat = service.get_chat(session, actor=actor, chat_id=chat_id)
         before = _last_id(session, chat.id)
         service.chat_to_incident(session, actor=actor, chat=chat, details=details)
         return _changes(session, chat, before)
@@ -345,7 +344,7 @@ async def chat_socket(websocket: WebSocket, chat_id: int) -> None:
     def exists() -> bool:
         with session_scope(websocket.app.state.engine) as session:
             try:
-                service.get_chat(session, chat_id=chat_id, force_code=actor.force_code)
+                service.get_chat(session, actor=actor, chat_id=chat_id)
             except AsbhubError:
                 return False
             return True
@@ -355,7 +354,7 @@ async def chat_socket(websocket: WebSocket, chat_id: int) -> None:
         return
 
     def store(session: Session, body: str) -> Event:
-        chat = service.get_chat(session, chat_id=chat_id, force_code=actor.force_code)
+        chat = service.get_chat(session, actor=actor, chat_id=chat_id)
         msg = service.post_message(
             session, chat=chat, sender=ChatSender.HANDLER, body=body, actor=actor
         )
@@ -365,75 +364,6 @@ async def chat_socket(websocket: WebSocket, chat_id: int) -> None:
 
 
 # --- channel counts ------------------------------------------------------------------------------
-
-
-def _default_period(session: Session, force_code: str) -> tuple[dt.date, dt.date]:
-    """The financial year of the latest contact through these channels, and the one before."""
-    latest_incident = session.scalar(
-        select(func.max(Incident.received_at)).where(
-            Incident.force_code == force_code,
-            Incident.channel.in_([Channel.ONLINE, Channel.LIVE_CHAT]),
-        )
-    )
-    latest_chat = session.scalar(
-        select(func.max(Chat.started_at)).where(Chat.force_code == force_code)
-    )
-    latest = max(
-        (d for d in (latest_incident, latest_chat) if d is not None),
-        default=service.utcnow(),
-    )
-    end = latest.date()
-    fy_start = end.year if end.month >= 4 else end.year - 1
-    return dt.date(fy_start - 1, 4, 1), end
-
-
-class ChannelTotal(BaseModel):
-    count: int
-    first_day: dt.date | None
-    days: int
-    per_day: float
-
-
-class QuarterCounts(BaseModel):
-    quarter: str = Field(description="Financial quarter, e.g. 2020-21 Q3 (Oct-Dec 2020)")
-    start: dt.date
-    end: dt.date
-    partial: bool = Field(description="The period covers only part of the quarter")
-    online_reports: int
-    chats: int
-    online_reports_change: int | None = Field(description="Change on the previous quarter")
-    chats_change: int | None
-
-
-class DayCounts(BaseModel):
-    day: dt.date
-    online_reports: int
-    chats: int
-
-
-class ChannelCounts(BaseModel):
-    force: str
-    start: dt.date
-    end: dt.date
-    totals: dict[str, ChannelTotal]
-    quarters: list[QuarterCounts]
-    daily: list[DayCounts]
-    definitions: dict[str, str]
-
-
-def _counts(
-    session: Session, actor: Actor, start: dt.date | None, end: dt.date | None
-) -> dict[str, Any]:
-    default_start, default_end = _default_period(session, actor.force_code)
-    start, end = start or default_start, end or default_end
-    for name, day in (("start", start), ("end", end)):
-        if not 2000 <= day.year <= 2100:
-            raise InvalidInput("The period is not valid", {name: "must be in 2000-2100"})
-    if end < start:
-        raise InvalidInput("The period is not valid", {"end": "must not be before start"})
-    if (end - start).days > 366 * 20:
-        raise InvalidInput("The period is too long", {"start": "at most 20 years"})
-    return counts.channel_counts(session, actor=actor, start=start, end=end)
 
 
 @api.get("/channels/counts", response_model=ChannelCounts)
@@ -447,7 +377,7 @@ def channel_counts_api(
 
     Without dates: from 1 April of the financial year before the latest contact, to that day.
     """
-    return _counts(session, actor, start, end)
+    return counts.channel_counts(session, actor=actor, start=start, end=end)
 
 
 @router.get("/contact/channels")
@@ -458,7 +388,7 @@ def channel_counts_page(
     end: dt.date | None = None,
     actor: Actor = require_action(Action.CHANNELS_VIEW),
 ) -> Response:
-    data = _counts(session, actor, start, end)
+    data = counts.channel_counts(session, actor=actor, start=start, end=end)
     chart = {
         "labels": [q["quarter"] for q in data["quarters"]],
         "datasets": [

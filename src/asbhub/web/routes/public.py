@@ -104,18 +104,6 @@ def _client_key(request: Request) -> str:
     return service.client_key(address, request.app.state.settings.secret_key)
 
 
-def _rate_limited(request: Request, exc: service.RateLimited) -> Response:
-    """The readable 429 page for a refused report or chat start."""
-    response = render(
-        request,
-        "public/rate_limited.html",
-        {"limit": exc.limit, "what": exc.what},
-        status_code=429,
-    )
-    response.headers["retry-after"] = "60"
-    return response
-
-
 @router.get("/report")
 def report_form(request: Request) -> Response:
     return _report_page(request, {}, {})
@@ -150,8 +138,6 @@ async def report_submit(request: Request) -> Response:
 
     try:
         reference = await _in_session(request, store)
-    except service.RateLimited as exc:
-        return _rate_limited(request, exc)
     except InvalidInput as exc:
         return _report_page(request, form, exc.fields, status=422)
     request.session["report_ref"] = reference
@@ -222,8 +208,6 @@ async def chat_start(request: Request) -> Response:
 
     try:
         token = await _in_session(request, start)
-    except service.RateLimited as exc:
-        return _rate_limited(request, exc)
     except InvalidInput as exc:
         return render(
             request,
