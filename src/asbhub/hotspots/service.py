@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import shapely
+from cachetools import LRUCache
 from sqlalchemy import Engine
 
 from asbhub.errors import InvalidInput, NotFound
@@ -28,7 +29,10 @@ SHIPPED_METHOD = "naive"  # nothing beat it on the reported months (docs/hotspot
 SHIPPED_K = 6
 MAP_COVERAGE = 1.0
 
-_cache: dict[tuple[str, str, int, str, int], tuple[Prediction, GridEvents]] = {}
+# A prediction and its gridded events take tens of MB: keep the few most recently used.
+_cache: LRUCache[tuple[str, str, int, str, int], tuple[Prediction, GridEvents]] = LRUCache(
+    maxsize=8
+)
 _lock = threading.Lock()
 
 

@@ -16,11 +16,10 @@ import datetime as dt
 import math
 import secrets
 import threading
-import time
-from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
+from cachetools import TTLCache
 from sqlalchemy import ColumnElement, Connection, extract, func, or_, select
 from sqlalchemy.orm import Session
 
@@ -210,9 +209,8 @@ def _row(i: Incident, free_text: bool) -> IncidentRow:
     )
 
 
-_COUNT_TTL_S = 60.0
-_COUNT_CACHE_SIZE = 1024
-_count_cache: OrderedDict[tuple[str, ...], tuple[float, int]] = OrderedDict()
+# At most 1,024 answers, each for a minute; the lock because the web app counts from threads.
+_count_cache: TTLCache[tuple[str, ...], int] = TTLCache(maxsize=1024, ttl=60.0)
 _count_lock = threading.Lock()
 
 
@@ -234,18 +232,14 @@ def count_incidents(
         filters.model_dump_json(),
         str(COUNT_CAP),
     )
-    now = time.monotonic()
     with _count_lock:
         hit = _count_cache.get(key)
-        if hit and now - hit[0] < _COUNT_TTL_S:
-            return min(hit[1], COUNT_CAP), hit[1] > COUNT_CAP
+    if hit is not None:
+        return min(hit, COUNT_CAP), hit > COUNT_CAP
     base = queries.apply_filters(restrict(actor, select(Incident), Incident), filters)
     n = int(session.execute(queries.capped_count(base, COUNT_CAP)).scalar_one())
     with _count_lock:
-        _count_cache[key] = (now, n)
-        _count_cache.move_to_end(key)
-        while len(_count_cache) > _COUNT_CACHE_SIZE:
-            _count_cache.popitem(last=False)
+        _count_cache[key] = n
     return min(n, COUNT_CAP), n > COUNT_CAP
 
 
