@@ -70,6 +70,7 @@ class Action(enum.StrEnum):
     LOCATION_VIEW = ("incidents:location:view", "See all incidents within a radius of a place")
     USER_MANAGE = ("auth:user:manage", "Create accounts and change roles")
     AUDIT_VIEW = ("audit:event:view", "Read the audit log of access to personal data")
+    AUDIT_EXPORT = ("audit:event:export", "Export an audit log search as CSV")
     PUBLIC_REPORT_CREATE = ("public:report:create", "Report ASB online or start a live chat")
     CONTACT_QUEUE_VIEW = ("contact:queue:view", "See new reports from the public and waiting chats")
     CONTACT_CHAT_HANDLE = ("contact:chat:handle", "Take, answer and close live chats")
@@ -109,11 +110,17 @@ GRANTS: dict[Role, frozenset[Action]] = {
         | _PERSONAL
         | _CONTACT
         | _HOTSPOTS
-        | {Action.AUDIT_VIEW, Action.CHANNELS_VIEW}
+        | {Action.AUDIT_VIEW, Action.AUDIT_EXPORT, Action.CHANNELS_VIEW}
     ),
     Role.PARTNER: frozenset(_READ_INCIDENTS | _HOTSPOTS),
     Role.ADMIN: frozenset(
-        {Action.DASHBOARD_VIEW, Action.USER_MANAGE, Action.AUDIT_VIEW, Action.CHANNELS_VIEW}
+        {
+            Action.DASHBOARD_VIEW,
+            Action.USER_MANAGE,
+            Action.AUDIT_VIEW,
+            Action.AUDIT_EXPORT,
+            Action.CHANNELS_VIEW,
+        }
     ),
 }
 
@@ -175,7 +182,7 @@ class Actor:
     def organisation(self) -> str:
         if self.agency_code:
             return agency(self.agency_code, self.force_code).name
-        return f"{self.force_code} police"
+        return f"{self.force_code.replace('_', ' ').title()} Police"
 
 
 def allowed(actor: Actor | None, action: Action) -> bool:

@@ -72,6 +72,12 @@ STAFF_PAGES = [
     ("analyst", "/"),
     ("analyst", "/contact/channels"),
     ("admin", "/"),
+    ("admin", "/admin/users"),
+    ("admin", "/admin/users/new"),
+    ("admin", "/admin/users/1"),
+    ("admin", "/audit"),
+    ("supervisor", "/audit?what=login"),
+    ("supervisor", "/audit?date_from=2026-03-01&date_to=2026-02-01"),
     ("call_handler", "/contact/queue"),
 ]
 

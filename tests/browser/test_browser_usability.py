@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -135,3 +136,41 @@ def test_no_sideways_scroll_at_390px(
             assert box <= 390
     finally:
         context.close()
+
+
+def test_admin_adds_a_user_and_finds_it_in_the_audit_log(
+    page: Any, live_server: LiveServer
+) -> None:
+    sign_in(page, live_server.seeded.users["admin"])
+    page.get_by_role("link", name="Accounts").click()
+    page.get_by_role("button", name="Add an account").click()
+    page.get_by_role("button", name="Add account").click()  # nothing filled in
+    summary = page.locator(".govuk-error-summary")
+    expect(summary).to_be_focused()
+    expect(summary).to_contain_text("Select a role")
+    assert_axe_clean(page, "add account, with errors")
+    page.console_errors.clear()  # the refused form is a 422 document
+    page.get_by_label("User name").fill("fiona.fictional")
+    page.get_by_label("Full name").fill("Fiona Fictional")
+    page.get_by_label("First password").fill("a-fictitious-password")
+    page.get_by_label("Partner", exact=True).check()
+    page.get_by_label("Partner agency").select_option(label="Thurrock Council")
+    page.get_by_role("button", name="Add account").click()
+    expect(page.get_by_test_id("done")).to_have_text("Account added.")
+    expect(page.get_by_test_id("account")).to_contain_text("Thurrock Council")
+    assert_axe_clean(page, "account added")
+
+    page.get_by_role("link", name="Audit log").click()
+    page.get_by_label("What").fill("user:create")
+    page.get_by_label("Who").fill("Test Admin")
+    page.get_by_role("button", name="Search the log").click()
+    rows = page.get_by_test_id("audit-table").locator("tbody tr")
+    expect(rows.first).to_contain_text("auth:user:create")
+    expect(rows.first).to_contain_text("Test Admin")
+    expect(page.get_by_test_id("audit-count")).to_contain_text("1 event")
+    assert_axe_clean(page, "audit search results")
+    with page.expect_download() as download:
+        page.get_by_test_id("audit-csv").click()
+    text = Path(download.value.path()).read_text()
+    assert "auth:user:create" in text and text.count("\n") == 2  # header and the one event
+    assert page.console_errors == []

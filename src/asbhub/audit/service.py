@@ -7,9 +7,11 @@ transaction-scoped advisory lock; SQLite takes the database write lock up front
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import enum
 import hashlib
+import io
 import json
 import uuid
 from collections.abc import Iterable, Mapping
@@ -19,7 +21,9 @@ from typing import Any, cast
 from sqlalchemy import Table, func, insert, select, text
 from sqlalchemy.orm import Session
 
+from asbhub.audit import queries
 from asbhub.audit.models import AuditEvent
+from asbhub.audit.schemas import EXPORT_MAX, PAGE_SIZE, AuditFilters, AuditPage, AuditRow
 from asbhub.permissions import Action, Actor, require
 
 GENESIS = "0" * 64
@@ -229,3 +233,74 @@ def recent(session: Session, *, actor: Actor, limit: int = 100) -> list[AuditEve
 
 def count(session: Session) -> int:
     return int(session.execute(select(func.count()).select_from(AuditEvent)).scalar_one())
+
+
+def search(
+    session: Session,
+    *,
+    actor: Actor,
+    filters: AuditFilters,
+    before: int | None = None,
+    limit: int = PAGE_SIZE,
+) -> AuditPage:
+    """One page of the events matching ``filters``, newest first, with the total count.
+
+    ``before`` is the ``seq`` the previous page ended at. The search is itself audited with
+    its filters, so who looked at the log is in the log.
+    """
+    require(actor, Action.AUDIT_VIEW)
+    stmt = queries.filtered(filters, actor.force_code)
+    total = int(session.scalar(select(func.count()).select_from(stmt.subquery())) or 0)
+    if before is not None:
+        stmt = stmt.where(AuditEvent.seq < before)
+    rows = list(session.execute(stmt.limit(limit + 1)).scalars())
+    more = len(rows) > limit
+    rows = rows[:limit]
+    record(
+        session,
+        actor=actor,
+        event="audit:event:search",
+        action=AuditAction.SEARCH,
+        object_type="audit_log",
+        query=json.dumps(filters.active(), sort_keys=True),
+        result_count=total,
+    )
+    return AuditPage(
+        items=[AuditRow.model_validate(r, from_attributes=True) for r in rows],
+        total=total,
+        next_before=rows[-1].seq if more and rows else None,
+    )
+
+
+EXPORT_COLUMNS = (
+    "seq", "occurred_at", "event", "action", "actor_name", "actor_role", "actor_organisation",
+    "object_type", "object_id", "data_subjects", "result_count", "purpose", "purpose_text",
+    "channel", "outcome",
+)  # fmt: skip
+
+
+def export_csv(session: Session, *, actor: Actor, filters: AuditFilters) -> str:
+    """The matching events as CSV (at most ``EXPORT_MAX`` rows); the export is audited."""
+    require(actor, Action.AUDIT_EXPORT)
+    stmt = queries.filtered(filters, actor.force_code).limit(EXPORT_MAX)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(EXPORT_COLUMNS)
+    n = 0
+    for row in session.execute(stmt).scalars():
+        n += 1
+        values = [getattr(row, c) for c in EXPORT_COLUMNS]
+        writer.writerow(
+            [" ".join(map(str, v)) if isinstance(v, list) else ("" if v is None else v)
+             for v in values]
+        )  # fmt: skip
+    record(
+        session,
+        actor=actor,
+        event="audit:event:export",
+        action=AuditAction.EXPORT,
+        object_type="audit_log",
+        query=json.dumps(filters.active(), sort_keys=True),
+        result_count=n,
+    )
+    return out.getvalue()

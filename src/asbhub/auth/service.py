@@ -46,8 +46,12 @@ def add_user(
     display_name: str | None = None,
     agency_code: str | None = None,
     force_code: str = "essex",
+    actor: Actor | None = None,
 ) -> User:
-    """Create a local account. Partners must name their agency; other roles must not."""
+    """Create a local account. Partners must name their agency; other roles must not.
+
+    ``actor`` is the administrator adding it on screen; the command line passes none.
+    """
     problems: dict[str, str] = {}
     try:
         role_ = Role(role)
@@ -86,7 +90,7 @@ def add_user(
     session.flush()
     record(
         session,
-        actor=None,
+        actor=actor,
         event="auth:user:create",
         action=AuditAction.CREATE,
         object_type="user",
@@ -198,6 +202,14 @@ def authenticate(
         outcome="success" if ok else "denied",
     )
     return user if ok else None
+
+
+def hash_password(password: str) -> str:
+    """The stored form of a new password (argon2id); refuses one that is too short."""
+    if len(password) < MIN_PASSWORD:
+        problem = {"password": f"at least {MIN_PASSWORD} characters"}
+        raise InvalidInput("the password is too short", problem)
+    return _hasher.hash(password)
 
 
 def password_matches(user: User, password: str) -> bool:

@@ -11,7 +11,7 @@ from asbhub.audit.service import AuditAction, record
 from asbhub.contact.models import Chat, ChatMessage, ChatStatus
 from asbhub.errors import NotFound
 from asbhub.incidents.models import Channel, Incident, IncidentStatus
-from asbhub.permissions import Action, Actor, require, restrict
+from asbhub.permissions import Action, Actor, allowed, require, restrict
 
 PUBLIC_CHANNELS = (Channel.ONLINE, Channel.LIVE_CHAT)
 
@@ -104,3 +104,13 @@ def transcript(session: Session, *, chat_id: int, after_id: int = 0) -> list[Cha
             .order_by(ChatMessage.id)
         )
     )
+
+
+def chat_of_incident(session: Session, *, actor: Actor, incident_id: int) -> int | None:
+    """The chat an incident was recorded from, for those who may open chats; else ``None``."""
+    if not allowed(actor, Action.CONTACT_CHAT_HANDLE):
+        return None
+    chat_id = session.scalar(
+        select(Chat.id).where(Chat.incident_id == incident_id, Chat.force_code == actor.force_code)
+    )
+    return int(chat_id) if chat_id is not None else None

@@ -153,6 +153,26 @@ class ForceGeography:
 
 
 @lru_cache(maxsize=8)
+def towns(force_code: str) -> dict[str, str]:
+    """Main towns of the force area (lower-case name -> local authority code), for search."""
+    with (data_dir(force_code) / "towns.csv").open("r", encoding="utf-8") as fh:
+        return {r["town"].lower(): r["local_authority_code"] for r in csv.DictReader(fh)}
+
+
+def areas_named(force_code: str, text: str) -> frozenset[str]:
+    """Local authority codes whose council, policing district or a town in it contains
+    ``text`` ("Chelmsford" -> Chelmsford; "Grays" -> Thurrock; "maldon" -> Maldon)."""
+    t = text.strip().lower()
+    found = {
+        d.local_authority_code
+        for d in council_areas(force_code)
+        if t in d.local_authority_name.lower() or t in d.policing_district.lower()
+    }
+    found |= {code for town, code in towns(force_code).items() if t in town}
+    return frozenset(found)
+
+
+@lru_cache(maxsize=8)
 def council_areas(force_code: str) -> tuple[District, ...]:
     """The force's council areas (local authorities) with their policing districts, by name;
     read without the boundaries, for choices such as "which area is it in?"."""

@@ -158,6 +158,13 @@ class IncidentFilters(BaseModel):
     covid: bool | None = Field(None, description="Flagged as a COVID-19 breach")
     attended: bool | None = Field(None, description="Police attended")
 
+    @model_validator(mode="after")
+    def _range(self) -> IncidentFilters:
+        # A reversed range matches nothing; say so rather than answer "0 incidents".
+        if self.date_from and self.date_to and self.date_to < self.date_from:
+            raise ValueError("date_to: the end date must be the same as or after the start date")
+        return self
+
     def active(self) -> dict[str, str]:
         """The filters that are set, as query-string values (``true``, ``2021-03-01``)."""
         data = self.model_dump(mode="json", exclude_none=True)
@@ -267,6 +274,9 @@ class SearchResults(BaseModel):
     kind: Literal["reference", "place", "person", "all"]
     incidents: list[IncidentRow]
     people: list[PersonSummary]
+    total: int | None = Field(None, description="Matching incidents, counted up to `count_cap`")
+    total_capped: bool = False
+    next_cursor: str | None = Field(None, description="Pass as `after` for the next page")
 
 
 class MonthlyCounts(BaseModel):

@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 from asbhub.audit.models import AuditEvent
 from asbhub.audit.service import AuditAction, record
 from asbhub.errors import InvalidInput, NotFound
-from asbhub.geography.service import council_areas, from_bng, geography, to_bng
+from asbhub.geography.service import areas_named, council_areas, from_bng, geography, to_bng
 from asbhub.incidents import bulk, events, queries
 from asbhub.incidents.models import INCIDENT_TYPE_LABELS, Incident, IncidentPerson, Location, Person
 from asbhub.incidents.schemas import (
@@ -47,6 +47,7 @@ from asbhub.incidents.schemas import (
     SearchResults,
     TimelineEntry,
 )
+from asbhub.labels import event_label, label
 from asbhub.permissions import (
     Action,
     Actor,
@@ -309,7 +310,7 @@ def _load_incident(session: Session, actor: Actor, incident_id: int) -> Incident
 
 
 def _timeline(session: Session, i: Incident) -> list[TimelineEntry]:
-    entries = [TimelineEntry(at=i.received_at, what=f"Received by {i.channel.value}")]
+    entries = [TimelineEntry(at=i.received_at, what=f"Received: {label(i.channel).lower()}")]
     if i.created_at:
         entries.append(TimelineEntry(at=i.created_at, what="Recorded in asbhub"))
     if i.attended_at:
@@ -324,7 +325,7 @@ def _timeline(session: Session, i: Incident) -> list[TimelineEntry]:
         .order_by(AuditEvent.seq)
     ).all()
     for at, event, who in changes:
-        entries.append(TimelineEntry(at=at, what=f"{event} by {who or 'the system'}"))
+        entries.append(TimelineEntry(at=at, what=f"{event_label(event)} by {who or 'the system'}"))
     return sorted(entries, key=lambda e: e.at)
 
 
@@ -498,12 +499,23 @@ def incidents_near(
     )
 
 
-def search(session: Session, *, actor: Actor, q: str) -> SearchResults:
-    """Find incidents by reference or place and, for entitled roles, people by name."""
+SEARCH_MIN = 2
+
+
+def search(session: Session, *, actor: Actor, q: str, after: str | None = None) -> SearchResults:
+    """Find incidents by reference or place and, for entitled roles, people by name.
+
+    A place is a policing district, a council area or one of its towns (``towns.csv``), and
+    for roles that see addresses also the typed place. Incidents come a page at a time
+    (``after`` is the previous page's ``next_cursor``) with their capped total.
+    """
     require(actor, Action.INCIDENT_SEARCH)
     q = q.strip()
-    if not 2 <= len(q) <= 100:
-        raise InvalidInput("search for 2 to 100 characters", {"q": "2 to 100 characters"})
+    if not SEARCH_MIN <= len(q) <= 100:
+        raise InvalidInput(
+            "search for 2 to 100 characters",
+            {"q": f"Enter at least {SEARCH_MIN} characters: one letter matches too much to list"},
+        )
     personal = field_rule(actor).free_text
     ref_stmt = restrict(
         actor,
@@ -514,23 +526,25 @@ def search(session: Session, *, actor: Actor, q: str) -> SearchResults:
     if by_ref:
         rows = [_row(i, personal) for i in by_ref]
         return SearchResults(query=q, kind="reference", incidents=rows, people=[])
-    incidents: list[IncidentRow] = []
+    areas = areas_named(actor.force_code, q)
+    where: list[ColumnElement[bool]] = [func.lower(Incident.district) == q.lower()]
+    if areas:
+        where.append(Incident.local_authority_code.in_(sorted(areas)))
     if personal:
         # Free-text places can name a home, so only roles that see personal data match them.
         like = f"%{q.lower()}%"
-        place_stmt = restrict(
-            actor,
-            select(Incident).where(func.lower(Incident.location_text).like(like, escape="\\")),
-            Incident,
-        )
-        found = session.execute(queries.after(place_stmt, None).limit(SEARCH_LIMIT)).scalars()
-        incidents = [_row(i, True) for i in found]
-    else:
-        district = restrict(
-            actor, select(Incident).where(func.lower(Incident.district) == q.lower()), Incident
-        )
-        found = session.execute(queries.after(district, None).limit(SEARCH_LIMIT)).scalars()
-        incidents = [_row(i, False) for i in found]
+        where.append(func.lower(Incident.location_text).like(like, escape="\\"))
+    place_stmt = restrict(actor, select(Incident).where(or_(*where)), Incident)
+    found = list(
+        session.execute(queries.after(place_stmt, after).limit(SEARCH_LIMIT + 1)).scalars()
+    )
+    more = len(found) > SEARCH_LIMIT
+    found = found[:SEARCH_LIMIT]
+    incidents = [_row(i, personal) for i in found]
+    total = int(session.execute(queries.capped_count(place_stmt, COUNT_CAP)).scalar_one())
+    next_cursor = (
+        queries.encode_cursor(found[-1].received_at, found[-1].id) if more and found else None
+    )
     people: list[PersonSummary] = []
     if allowed(actor, Action.PERSON_SEARCH):
         people = _people_named(session, actor, q)
@@ -545,7 +559,15 @@ def search(session: Session, *, actor: Actor, q: str) -> SearchResults:
             data_subjects=[p.id for p in people],
         )
     kind = "person" if people and not incidents else ("place" if incidents else "all")
-    return SearchResults(query=q, kind=kind, incidents=incidents, people=people)
+    return SearchResults(
+        query=q,
+        kind=kind,
+        incidents=incidents,
+        people=people,
+        total=min(total, COUNT_CAP),
+        total_capped=total > COUNT_CAP,
+        next_cursor=next_cursor,
+    )
 
 
 def _people_named(session: Session, actor: Actor, q: str) -> list[PersonSummary]:

@@ -26,6 +26,7 @@ from asbhub.errors import (
     RateLimited,
 )
 from asbhub.store.engine import session_scope
+from asbhub.web.labels import plain_errors
 from asbhub.web.security import CsrfFailed, redact_path
 from asbhub.web.templating import render
 
@@ -184,9 +185,12 @@ def _place(loc: tuple[Any, ...] | list[Any]) -> str:
 
 async def handle_validation(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
-    fields: dict[str, str] = {}
-    for err in exc.errors():
-        fields.setdefault(_place(err.get("loc", ())), str(err.get("msg", "invalid")))
+    if wants_json(request):
+        fields: dict[str, str] = {}
+        for err in exc.errors():
+            fields.setdefault(_place(err.get("loc", ())), str(err.get("msg", "invalid")))
+    else:
+        fields = plain_errors(exc.errors())
     return error_response(request, 422, "Some of the values sent are not valid.", fields)
 
 

@@ -9,6 +9,7 @@ from pydantic import BaseModel, ValidationError
 
 from asbhub.errors import InvalidInput
 from asbhub.incidents.schemas import IncidentFilters
+from asbhub.web.labels import plain_errors
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -23,8 +24,7 @@ def parse_query(request: Request, model: type[M]) -> M:
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        fields = {".".join(map(str, e["loc"])): e["msg"] for e in exc.errors()}
-        raise InvalidInput("Some filters are not valid.", fields) from None
+        raise InvalidInput("Some filters are not valid.", plain_errors(exc.errors())) from None
 
 
 def incident_filters(request: Request) -> IncidentFilters:

@@ -12,6 +12,7 @@ from fastapi.templating import Jinja2Templates
 from markupsafe import Markup, escape
 
 from asbhub.audit.service import PURPOSES
+from asbhub.labels import label, plural
 from asbhub.permissions import Action, allowed
 from asbhub.web.security import CSRF_FIELD, csrf_token
 
@@ -42,6 +43,8 @@ def make_templates() -> Jinja2Templates:
         qs=_qs,
     )
     env.filters["thousands"] = lambda n: f"{n:,}" if isinstance(n, int) else n
+    env.filters["label"] = label
+    env.filters["plural"] = plural
     env.filters["when"] = lambda d: d.strftime("%d %b %Y %H:%M") if d else ""
     env.filters["day"] = lambda d: d.strftime("%d %b %Y") if d else ""
     return templates

@@ -288,7 +288,7 @@ def test_online_report_appears_in_the_handlers_queue(
     queue = handler.get("/contact/queue")
     row = queue.text[queue.text.index(m.group(1)) :]
     row = row[: row.index("</tr>")]
-    assert "Online" in row and "Noise" in row and "personal" in row and "Hate" in row
+    assert "Online report" in row and "Noise" in row and "Personal" in row and "Hate" in row
     # htmx refreshes only the queue fragment.
     partial = handler.get("/contact/queue", headers={"HX-Request": "true"})
     assert m.group(1) in partial.text and "<html" not in partial.text

@@ -113,7 +113,7 @@ def test_incident_page_links_and_timeline(client_as: Client, seeded: Seeded) -> 
     first = seeded.incident_ids[0]  # attended, at a stored location, victim linked
     html = c.get(f"/incidents/{first}").text
     assert seeded.references[0] in html
-    assert "Received by" in html and "Police attended" in html
+    assert "Received: 101 call" in html and "Police attended" in html
     assert f'href="/people/{seeded.person_ids[0]}"' in html
     assert f'href="/locations/{seeded.location_ids[0]}"' in html
     assert 'data-testid="nearby"' in html
@@ -251,4 +251,4 @@ def test_type_follows_the_closing_code(client_as: Client, seeded: Seeded, engine
         "malicious_communications",
     )
     page = c.get(f"/incidents/{target}").text
-    assert "(opened as hoax call)" in page
+    assert "(opened as Hoax call to emergency services)" in page

@@ -80,6 +80,9 @@ class PolicyApp:
             "incident_id": self.seeded.incident_ids[0],
             "person_id": self.seeded.person_ids[0],
             "location_id": self.seeded.location_ids[0],
+            # No such account: the admin routes would otherwise disable or reset the password
+            # of a seeded account that later tests sign in with.
+            "user_id": 2**31 - 1,
         }
         for name in re.findall(r"{(\w+)}", path):
             path = path.replace("{" + name + "}", str(values.get(name, 1)))

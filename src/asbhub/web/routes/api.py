@@ -105,10 +105,12 @@ def get_incident(
 def search(
     session: DbSession,
     q: Annotated[str, Query(min_length=2, max_length=100, pattern=PRINTABLE)],
+    after: Annotated[str | None, Query(max_length=200, pattern=PRINTABLE)] = None,
     actor: Actor = require_action(Action.INCIDENT_SEARCH),
 ) -> SearchResults:
-    """Search by incident reference, place or (for entitled roles) a person's name."""
-    return service.search(session, actor=actor, q=q)
+    """Search by incident reference, place (town, council area, district) or, for entitled
+    roles, a person's name; incidents a page at a time (pass `next_cursor` as `after`)."""
+    return service.search(session, actor=actor, q=q, after=after)
 
 
 @router.get("/people/{person_id}", response_model=PersonDetail)

@@ -7,9 +7,12 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
+from asbhub.contact.queries import chat_of_incident
+from asbhub.errors import InvalidInput
 from asbhub.incidents import service
 from asbhub.incidents.models import INCIDENT_TYPE_LABELS, Channel, Qualifier
 from asbhub.incidents.schemas import MAX_ID, PRINTABLE, IncidentFilters, Nearby
+from asbhub.labels import choices
 from asbhub.permissions import Action, Actor
 from asbhub.web.deps import DbSession, require_action
 from asbhub.web.forms import incident_filters
@@ -46,8 +49,8 @@ def incident_list(
         "active": filters.active(),
         "options": filter_options(actor),
         "type_choices": [(t.value, label) for t, label in INCIDENT_TYPE_LABELS.items()],
-        "channel_choices": [(c.value, c.value.replace("_", " ")) for c in Channel],
-        "qualifier_choices": [(q.value, q.value.title()) for q in Qualifier],
+        "channel_choices": choices(Channel),
+        "qualifier_choices": choices(Qualifier),
     }
     return render(request, "incidents/list.html", ctx, partial="incidents/_table.html")
 
@@ -73,7 +76,8 @@ def incident_page(
     actor: Actor = require_action(Action.INCIDENT_VIEW),
 ) -> Response:
     incident = service.get_incident(session, actor=actor, incident_id=incident_id)
-    return render(request, "incidents/incident.html", {"i": incident})
+    chat_id = chat_of_incident(session, actor=actor, incident_id=incident_id)
+    return render(request, "incidents/incident.html", {"i": incident, "chat_id": chat_id})
 
 
 @router.get("/search")
@@ -81,11 +85,16 @@ def search_page(
     request: Request,
     session: DbSession,
     q: Annotated[str, Query(max_length=100, pattern=PRINTABLE)] = "",
+    after: Annotated[str | None, Query(max_length=200, pattern=PRINTABLE)] = None,
     actor: Actor = require_action(Action.INCIDENT_SEARCH),
 ) -> Response:
     if not q.strip():
         return render(request, "incidents/search.html", {"results": None, "q": ""})
-    results = service.search(session, actor=actor, q=q)
+    try:
+        results = service.search(session, actor=actor, q=q, after=after or None)
+    except InvalidInput as exc:
+        ctx = {"results": None, "q": q, "errors": exc.fields}
+        return render(request, "incidents/search.html", ctx, status_code=422)
     if results.kind == "reference" and len(results.incidents) == 1:
         return RedirectResponse(f"/incidents/{results.incidents[0].id}", status_code=303)
     return render(request, "incidents/search.html", {"results": results, "q": q})
