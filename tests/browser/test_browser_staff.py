@@ -90,7 +90,7 @@ def test_open_a_person_page(page: Any, live_server: LiveServer, sign_in_as: Sign
     rows = page.locator("[data-testid=person-incidents] tbody tr")
     assert rows.count() == len(live_server.seeded.incident_ids) // 3
     roles = set(rows.locator("td:nth-child(3)").all_inner_texts())
-    assert roles == {"victim", "suspect", "caller"}
+    assert roles == {"Victim", "Suspect", "Caller"}
     # From the person to one of their incidents and back through its link.
     rows.first.get_by_role("link").click()
     page.wait_for_url(re.compile(r"/incidents/\d+$"))
