@@ -45,6 +45,7 @@ def _online(engine: Engine) -> int:
         "what": "noise",
         "description": SUMMARY,
         "place": PLACE,
+        "area": "E07000066",  # Basildon
         "when-day": "14",
         "when-month": "3",
         "when-year": "2025",
@@ -72,6 +73,7 @@ def _chat(engine: Engine) -> int:
             "qualifier": "nuisance",
             "place": PLACE,
             "summary": SUMMARY,
+            "area": "E07000066",
             **CALLER,
         }
     )
@@ -129,6 +131,9 @@ def test_form_chat_and_import_store_identical_rows(engine: Engine, tmp_path: Pat
     with events.subscribed(lambda _conn, event: seen.append(event)):
         online, chat, imported = _online(engine), _chat(engine), _imported(engine, tmp_path)
     rows = [_stored(engine, i) for i in (online, chat, imported)]
+    # The form and the chat name their council area (no point); the export row names none.
+    areas = [(r.pop("district"), r.pop("local_authority_code")) for r in rows]
+    assert areas == [("Basildon", "E07000066")] * 2 + [(None, None)]
     assert rows[0] == rows[1] == rows[2]
     assert len(rows[0]["people"]) == 1
     assert rows[0]["location"] == (PLACE, "other", None, None, None)
