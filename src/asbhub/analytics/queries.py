@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from asbhub.analytics.areas import Area, Level
 from asbhub.permissions import Actor, restrict_incidents
-from asbhub.store.models import Incident
+from asbhub.incidents.models import Incident
 
 FACT_COLUMNS = ("day", "qualifier", "covid_breach", "attended", "n")
 CHANNEL_COLUMNS = ("day", "channel", "n")
