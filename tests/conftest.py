@@ -127,3 +127,9 @@ def deep_dive_db(tmp_path_factory: pytest.TempPathFactory, _sqlite_template: Pat
     generate(engine, force_code="essex", start="2015-04", end="2021-03", seed=2021)
     engine.dispose()
     return url
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    """``../shared/data``: the real data.police.uk files, the deep dive's tables, populations."""
+    return SHARED / "data"

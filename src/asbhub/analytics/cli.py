@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -100,4 +101,57 @@ def register(root: typer.Typer) -> None:
             table.add_column(label, justify="right")
         for y in report["years"]:
             table.add_row(*(_fmt(y[k], s) for k, _, s in cols))
+        console.print(table)
+
+    @root.command("msg")
+    def msg(
+        month_from: Annotated[str, typer.Option("--from", help="First month, YYYY-MM.")],
+        month_to: Annotated[str, typer.Option("--to", help="Last month, YYYY-MM (included).")],
+        force: ForceOption = "essex",
+        source: Annotated[
+            list[Path] | None,
+            typer.Option(
+                "--source",
+                help="data.police.uk files, month folders or zips to read instead of the store.",
+            ),
+        ] = None,
+        db: DbOption = None,
+        as_json: JsonOption = False,
+    ) -> None:
+        """ASB per 1,000 residents for the force and its most similar group; rank 1 = lowest."""
+        from asbhub.analytics.service import msg_report
+
+        with domain_errors():
+            engine = None if source else engine_for(db)
+            try:
+                if engine is None:
+                    report = msg_report(
+                        None, actor=cli_actor(force), start=month_from, end=month_to, paths=source
+                    )
+                else:
+                    with session_scope(engine) as session:
+                        report = msg_report(
+                            session, actor=cli_actor(force), start=month_from, end=month_to
+                        )
+            finally:
+                if engine is not None:
+                    engine.dispose()
+        if as_json:
+            print_json(report)
+            return
+        table = Table(
+            title=f"ASB per 1,000 residents, {report['from']} to {report['to']} "
+            f"(most similar group of {force}, version {report['group_version']})"
+        )
+        for label in ("Rank", "Force", "ASB", "Population", "Per 1,000", "Missing months"):
+            table.add_column(label, justify="left" if label == "Force" else "right")
+        for f in report["forces"]:
+            table.add_row(
+                _fmt(f["rank"]),
+                f["name"],
+                _fmt(f["asb_count"]),
+                f"{f['population']:,} ({f['population_year']})",
+                _fmt(f["rate_per_1000"]),
+                ", ".join(f["months_missing"]),
+            )
         console.print(table)

@@ -16,8 +16,8 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from asbhub.analytics.areas import Area, Level
-from asbhub.permissions import Actor, restrict_incidents
 from asbhub.incidents.models import Incident
+from asbhub.permissions import Actor, restrict_incidents
 
 FACT_COLUMNS = ("day", "qualifier", "covid_breach", "attended", "n")
 CHANNEL_COLUMNS = ("day", "channel", "n")

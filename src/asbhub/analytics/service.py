@@ -4,11 +4,13 @@ returns JSON-ready results with the definitions and where each figure came from.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy.orm import Session
 
-from asbhub.analytics import kpis, queries
+from asbhub.analytics import kpis, msg, queries
 from asbhub.analytics.areas import Area, Level, area, mid_year, population
 from asbhub.errors import InvalidInput
 from asbhub.permissions import Action, Actor, require, scoped_local_authorities
@@ -85,6 +87,33 @@ def kpi_report(
             "population": "data/population/local_authority_population.csv (ONS MYE4)",
         },
     }
+
+
+def msg_report(
+    session: Session | None,
+    *,
+    actor: Actor,
+    start: str,
+    end: str,
+    paths: Sequence[Path | str] | None = None,
+) -> dict[str, Any]:
+    """The actor's force and its most similar group over the months ``start``..``end``,
+    from data.police.uk files (``paths``) or from the records ingested into the store."""
+    require(actor, Action.ANALYTICS_VIEW)
+    months = msg.months_between(start, end)
+    g = msg.group(actor.force_code)
+    forces = {m.force for m in g.members}
+    if paths:
+        counts = msg.counts_from_files(paths, forces, months)
+        source = "data.police.uk files: " + ", ".join(str(p) for p in paths)
+    else:
+        if session is None:
+            raise InvalidInput("no source of records", {"source": "give files or a database"})
+        counts = msg.counts_from_store(session, forces, months)
+        source = "public_records (ingested data.police.uk files), months from source_loads"
+    out = msg.compare(counts, g, months)
+    out["source"] = source
+    return out
 
 
 def _filters(actor: Actor, a: Area) -> str:

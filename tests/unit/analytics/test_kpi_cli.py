@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import csv
 import json
+from collections.abc import Callable
 from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,14 +15,18 @@ from typer.testing import CliRunner
 
 from asbhub.cli import app
 from asbhub.store.engine import make_engine
-from conftest import DEEP_DIVE
 
 runner = CliRunner()
+Published = Callable[[str], dict[str, dict[str, str]]]
 
 
-def _published(name: str) -> dict[str, dict[str, str]]:
-    with (DEEP_DIVE / name).open(encoding="utf-8") as fh:
-        return {r["period_end"]: r for r in csv.DictReader(fh)}
+@pytest.fixture(scope="module")
+def published(shared_data: Path) -> Callable[[str], dict[str, dict[str, str]]]:
+    def read(name: str) -> dict[str, dict[str, str]]:
+        with (shared_data / "deep-dive-2021" / name).open(encoding="utf-8") as fh:
+            return {r["period_end"]: r for r in csv.DictReader(fh)}
+
+    return read
 
 
 def _printed(x: float) -> int:
@@ -56,10 +62,10 @@ def test_years_are_the_six_periods_oldest_first(kpi: dict[str, Any]) -> None:
             assert key in y
 
 
-def test_year_on_year_equals_reported_yoy(kpi: dict[str, Any]) -> None:
-    published = _published("reported_yoy.csv")
+def test_year_on_year_equals_reported_yoy(kpi: dict[str, Any], published: Published) -> None:
+    table = published("reported_yoy.csv")
     for y in kpi["years"]:
-        row = published[y["period_end"]]
+        row = table[y["period_end"]]
         assert y["incidents"] == int(row["incidents"])
         if row["diff"]:
             assert y["diff"] == int(row["diff"])
@@ -68,19 +74,19 @@ def test_year_on_year_equals_reported_yoy(kpi: dict[str, Any]) -> None:
             assert y["diff"] is None and y["pct_diff"] is None
 
 
-def test_attendance_equals_reported_attendance(kpi: dict[str, Any]) -> None:
-    published = _published("reported_attendance.csv")
+def test_attendance_equals_reported_attendance(kpi: dict[str, Any], published: Published) -> None:
+    table = published("reported_attendance.csv")
     for y in kpi["years"]:
-        row = published[y["period_end"]]
+        row = table[y["period_end"]]
         assert (y["incidents"], y["attended"]) == (int(row["incidents"]), int(row["attended"]))
         assert _printed(y["pct_attended"]) == int(row["pct_attended"])
 
 
-def test_category_mix_within_a_tenth_of_a_point(kpi: dict[str, Any]) -> None:
-    published = _published("category_mix.csv")
-    rounded = _published("category_mix_rounded.csv")
+def test_category_mix_within_a_tenth_of_a_point(kpi: dict[str, Any], published: Published) -> None:
+    table = published("category_mix.csv")
+    rounded = published("category_mix_rounded.csv")
     by_end = {y["period_end"]: y for y in kpi["years"]}
-    for end, row in published.items():
+    for end, row in table.items():
         for q in ("personal_pct", "nuisance_pct", "environmental_pct"):
             assert abs(by_end[end][q] - float(row[q])) <= 0.1 + 1e-9, (end, q)
     # The whole-% table is rounded from the counts, not from the one-decimal shares (16.46%
