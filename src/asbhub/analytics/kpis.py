@@ -36,6 +36,21 @@ DEFINITIONS: dict[str, str] = {
     "monthly": "Incidents received in each calendar month.",
 }
 
+# Short names of the figures, for tables and for the report's provenance notes.
+DEFINITIONS_LABELS: dict[str, str] = {
+    "incidents": "Incidents",
+    "excluding_covid": "Incidents excluding COVID-19 breaches",
+    "covid_breaches": "COVID-19 breaches",
+    "attended": "Attended",
+    "pct_attended": "% attended",
+    "diff": "Difference on the year before",
+    "pct_diff": "% difference on the year before",
+    "personal_pct": "Personal %",
+    "nuisance_pct": "Nuisance %",
+    "environmental_pct": "Environmental %",
+    "per_1000": "Incidents per 1,000 residents",
+}
+
 QUALIFIERS = ("personal", "nuisance", "environmental")
 
 
