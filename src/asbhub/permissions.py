@@ -111,7 +111,7 @@ _FIGURES = {Action.ANALYTICS_VIEW}
 _BOARD = {Action.BOARD_REPORT_CREATE}
 
 GRANTS: dict[Role, frozenset[Action]] = {
-    Role.CALL_HANDLER: frozenset(_READ_INCIDENTS | _PERSONAL | _CONTACT),
+    Role.CALL_HANDLER: frozenset(_READ_INCIDENTS | _PERSONAL | _CONTACT | _FIGURES),
     Role.OFFICER: frozenset(_READ_INCIDENTS | _PERSONAL | _HOTSPOTS | _FIGURES),
     Role.ASB_OFFICER: frozenset(_READ_INCIDENTS | _PERSONAL | _HOTSPOTS | _FIGURES),
     Role.ANALYST: frozenset(

@@ -129,12 +129,18 @@ def backtest(series: pd.Series, seed: int = 2021) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["model", "origin", "mape", "mase"])
 
 
-def forecast_years(series: pd.Series, seed: int = 2021) -> dict[str, object]:
+MIN_MONTHS = 4 * SEASON
+
+
+def forecast_years(series: pd.Series, seed: int = 2021) -> dict[str, object] | None:
     """Backtest, choose, and forecast the next ``HORIZON_YEARS`` twelve-month totals.
 
     ``series`` is monthly counts indexed by month (a ``PeriodIndex``), ending at the last month
-    of a 12-month period.
+    of a 12-month period. ``None`` when it is shorter than ``MIN_MONTHS`` (three years to fit
+    on and one to test), or all zero: no backtest could choose a model.
     """
+    if len(series) < MIN_MONTHS or not series.to_numpy().any():
+        return None
     bt = backtest(series, seed)
     summary = bt.groupby("model")[["mape", "mase"]].mean()
     chosen = str(summary["mase"].idxmin())

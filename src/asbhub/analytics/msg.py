@@ -224,3 +224,14 @@ def _versus(rate: float | None, mean: float | None) -> str | None:
     if abs(rate - mean) < 0.05:
         return "same"
     return "better" if rate < mean else "worse"
+
+
+def latest_months(session: Session, force_code: str, n: int = 6) -> tuple[str, str] | None:
+    """The last ``n`` months loaded for the force (from ``source_loads``), or ``None``."""
+    last = session.scalar(
+        select(func.max(SourceLoad.month)).where(SourceLoad.force_code == force_code)
+    )
+    if last is None:
+        return None
+    end = pd.Period(str(last)[:7], "M")
+    return str(end - (n - 1)), str(end)

@@ -12,7 +12,7 @@ import datetime as dt
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, extract, func, select
 from sqlalchemy.orm import Session
 
 from asbhub.analytics.areas import Area, Level
@@ -29,11 +29,15 @@ def _bounds(start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetime]:
     )
 
 
-def _scoped(actor: Actor, stmt: Select[Any], area: Area, start: dt.date, end: dt.date) -> Select:
+def _scoped(actor: Actor, stmt: Select, area: Area, start: dt.date, end: dt.date) -> Select:
     lo, hi = _bounds(start, end)
     stmt = restrict_incidents(actor, stmt).where(
         Incident.received_at >= lo, Incident.received_at < hi
     )
+    return _in_area(stmt, area)
+
+
+def _in_area(stmt: Select, area: Area) -> Select:
     if area.level is Level.DISTRICT:
         return stmt.where(Incident.district == area.code)
     if area.level is not Level.FORCE:
@@ -97,3 +101,28 @@ def data_span(session: Session, *, actor: Actor) -> tuple[dt.date, dt.date] | No
     if lo is None:
         return None
     return lo.date(), hi.date()
+
+
+def months_with_data(session: Session, *, actor: Actor, area: Area) -> list[str]:
+    """The months (YYYY-MM) in which the area has any incident the actor may see."""
+    year, month = extract("year", Incident.received_at), extract("month", Incident.received_at)
+    stmt = restrict_incidents(actor, select(year, month).group_by(year, month))
+    stmt = _in_area(stmt, area)
+    return sorted(f"{int(y):04d}-{int(m):02d}" for y, m in session.execute(stmt))
+
+
+def by_month_and_district(
+    session: Session, *, actor: Actor, area: Area, start: dt.date, end: dt.date
+) -> pd.DataFrame:
+    """Incidents per calendar month and policing district (``Unknown`` where none)."""
+    year, month = extract("year", Incident.received_at), extract("month", Incident.received_at)
+    district = func.coalesce(Incident.district, "Unknown")
+    stmt = _scoped(
+        actor,
+        select(year, month, district, func.count()).group_by(year, month, district),
+        area,
+        start,
+        end,
+    )
+    rows = [(f"{int(y):04d}-{int(m):02d}", d, int(n)) for y, m, d, n in session.execute(stmt)]
+    return pd.DataFrame(rows, columns=["month", "district", "n"])

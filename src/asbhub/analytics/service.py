@@ -8,12 +8,13 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 from sqlalchemy.orm import Session
 
-from asbhub.analytics import kpis, msg, queries
-from asbhub.analytics.areas import Area, Level, area, mid_year, population
+from asbhub.analytics import kpis, msg, periods, queries
+from asbhub.analytics.areas import Area, Level, area, areas, mid_year, population
 from asbhub.errors import InvalidInput
-from asbhub.permissions import Action, Actor, require, scoped_local_authorities
+from asbhub.permissions import Action, Actor, allowed, require, scoped_local_authorities
 
 MAX_YEARS = 20
 
@@ -126,3 +127,140 @@ def _filters(actor: Actor, a: Area) -> str:
     if scope is not None:
         parts.append(f"scope: {actor.organisation}")
     return "; ".join(parts)
+
+
+def area_choices(actor: Actor) -> list[dict[str, str]]:
+    """The areas the actor may ask for, as ``level:code`` values with labels."""
+    scope = scoped_local_authorities(actor)
+    out = []
+    for (lv, code), a in areas(actor.force_code).items():
+        if scope is None or a.local_authority_codes <= scope:
+            out.append({"value": f"{lv.value}:{code}", "label": a.label, "level": lv.value})
+    order = list(Level)
+    return sorted(out, key=lambda c: (order.index(Level(c["level"])), c["label"]))
+
+
+def parse_area(actor: Actor, value: str | None) -> Area:
+    """``level:code`` from a form, or the actor's default area."""
+    if not value:
+        return default_area(actor)
+    level, _, code = value.partition(":")
+    try:
+        lv = Level(level)
+    except ValueError:
+        raise InvalidInput("unknown area", {"area": "choose an area from the list"}) from None
+    return _area_for(actor, lv, code or None)
+
+
+def monthly_by_district(
+    session: Session, *, actor: Actor, area: Area, start: dt.date, end: dt.date
+) -> dict[str, Any]:
+    """Incidents per month and policing district over ``start``..``end``: months oldest first."""
+    frame = queries.by_month_and_district(session, actor=actor, area=area, start=start, end=end)
+    months = [str(m) for m in pd.period_range(start, end, freq="M")]
+    table = frame.pivot_table(index="district", columns="month", values="n", aggfunc="sum")
+    table = table.reindex(columns=months, fill_value=0).fillna(0).astype("int64")
+    counts = {str(d): [int(v) for v in row] for d, row in table.iterrows()}
+    return {
+        "months": months,
+        "districts": sorted(counts),
+        "counts": dict(sorted(counts.items())),
+        "total": int(frame["n"].sum()) if len(frame) else 0,
+    }
+
+
+def dashboard(
+    session: Session, *, actor: Actor, period: str | None = None, area_value: str | None = None
+) -> dict[str, Any]:
+    """The dashboard for the chosen 12 months (default: from the data, see ``periods``)."""
+    require(actor, Action.DASHBOARD_VIEW)
+    if not allowed(actor, Action.ANALYTICS_VIEW):
+        return {"figures": False}
+    if period is not None and not periods.MONTH.fullmatch(period):
+        raise InvalidInput("the period is not valid", {"period": "choose a period from the list"})
+    a = parse_area(actor, area_value)
+    have = queries.months_with_data(session, actor=actor, area=a)
+    chosen = periods.choose(have, period)
+    base: dict[str, Any] = {
+        "figures": True,
+        "area": {"value": f"{a.level.value}:{a.code}", "label": a.label},
+        "areas": area_choices(actor),
+        "presets": [{"key": p.key, "label": p.label} for p in periods.presets(have)],
+        "first_month": have[0] if have else None,
+        "last_month": have[-1] if have else None,
+    }
+    if chosen is None:
+        return {**base, "period": None}
+    k = kpi_report(
+        session,
+        actor=actor,
+        period_end=chosen.end,
+        level=a.level,
+        code=a.code,
+        years=DASHBOARD_YEARS,
+    )
+    return {
+        **base,
+        "period": {
+            "key": chosen.key,
+            "label": chosen.label,
+            "start": chosen.start.isoformat(),
+            "end": chosen.end.isoformat(),
+        },
+        "kpi": k,
+        "latest": k["years"][-1],
+        "monthly": monthly_by_district(
+            session, actor=actor, area=a, start=chosen.start, end=chosen.end
+        ),
+    }
+
+
+DASHBOARD_YEARS = 6
+
+
+def table_rows(data: dict[str, Any], table: str) -> tuple[list[str], list[list[Any]]]:
+    """One dashboard table as a header and rows, for a CSV download."""
+    if not data.get("period"):
+        raise InvalidInput("no figures for this period", {"period": "choose another"})
+    if table == "years":
+        keys = [
+            "period_start",
+            "period_end",
+            "incidents",
+            "diff",
+            "pct_diff",
+            "excluding_covid",
+            "covid_breaches",
+            "attended",
+            "pct_attended",
+            "personal_pct",
+            "nuisance_pct",
+            "environmental_pct",
+            "population",
+            "per_1000",
+        ]
+        return keys, [[y[k] for k in keys] for y in data["kpi"]["years"]]
+    if table == "monthly":
+        m = data["monthly"]
+        return ["district", *m["months"]], [[d, *m["counts"][d]] for d in m["districts"]]
+    if table == "channels":
+        ch = data["kpi"]["channels"]
+        return ["channel", "incidents", "share_pct", "per_day"], [
+            [c["channel"], c["incidents"], c["share_pct"], c["per_day"]] for c in ch["channels"]
+        ]
+    raise InvalidInput(f"unknown table {table!r}", {"table": "years, monthly or channels"})
+
+
+def monthly_counts(session: Session, *, actor: Actor, months: int = 12) -> dict[str, Any]:
+    """Incidents per month and district over the latest ``months`` months with data."""
+    require(actor, Action.DASHBOARD_VIEW)
+    empty: dict[str, Any] = {"months": [], "districts": [], "counts": {}, "total": 0}
+    if not allowed(actor, Action.ANALYTICS_VIEW):
+        return empty
+    a = default_area(actor)
+    have = queries.months_with_data(session, actor=actor, area=a)
+    if not have:
+        return empty
+    last = pd.Period(have[-1], "M")
+    start, end = (last - (months - 1)).start_time.date(), last.end_time.date()
+    return monthly_by_district(session, actor=actor, area=a, start=start, end=end)

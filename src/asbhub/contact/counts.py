@@ -24,7 +24,7 @@ import datetime as dt
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, extract, func, select
 from sqlalchemy.orm import Session
 
 from asbhub.contact.models import Chat
@@ -102,6 +102,25 @@ def daily_counts(
     return frame_from_series(
         start, end, online_reports=online, chats=chats.add(chat_incidents, fill_value=0)
     )
+
+
+def months_with_contact(session: Session, *, force_code: str) -> list[str]:
+    """The months (YYYY-MM) with any chat or online / live chat incident."""
+    out: set[str] = set()
+    for col, stmt in (
+        (
+            Incident.received_at,
+            select(Incident.received_at).where(
+                Incident.force_code == force_code,
+                Incident.channel.in_([Channel.ONLINE, Channel.LIVE_CHAT]),
+            ),
+        ),
+        (Chat.started_at, select(Chat.started_at).where(Chat.force_code == force_code)),
+    ):
+        year, month = extract("year", col), extract("month", col)
+        grouped = stmt.with_only_columns(year, month).group_by(year, month)
+        out.update(f"{int(y):04d}-{int(m):02d}" for y, m in session.execute(grouped))
+    return sorted(out)
 
 
 def frame_from_series(start: dt.date, end: dt.date, **series: pd.Series) -> pd.DataFrame:

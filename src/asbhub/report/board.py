@@ -17,8 +17,9 @@ from typing import Any
 import pandas as pd
 from sqlalchemy.orm import Session
 
-from asbhub.analytics import forecast, kpis, surveys
-from asbhub.analytics.service import kpi_report, msg_report
+from asbhub.analytics import forecast, kpis, periods, queries, surveys
+from asbhub.analytics.msg import latest_months
+from asbhub.analytics.service import default_area, kpi_report, msg_report
 from asbhub.contact.counts import channel_counts
 from asbhub.errors import InvalidInput
 from asbhub.permissions import Action, Actor, require
@@ -56,6 +57,8 @@ def month_year(d: str) -> str:
 
 def change_words(new: float, old: float) -> str:
     """``a 21.7% decrease`` / ``a 46.0% increase`` / ``no change``."""
+    if not old:
+        return "with none recorded to compare against"
     p = kpis.pct(new - old, old)
     if p is None or p == 0:
         return "no change"
@@ -121,7 +124,7 @@ def build(
     step(STEPS[1])
     monthly = pd.DataFrame(k["monthly"])
     index = pd.PeriodIndex(monthly["month"], freq="M")
-    fc = {
+    fc: dict[str, dict[str, Any] | None] = {
         key: forecast.forecast_years(pd.Series(monthly[key].to_numpy(), index=index))
         for key in ("incidents", "excluding_covid")
     }
@@ -129,6 +132,10 @@ def build(
 
     step(STEPS[2])
     msg = None
+    if not (msg_from and msg_to) and not msg_paths:
+        # From the store: the last six months of data.police.uk records loaded for the force.
+        span = latest_months(session, actor.force_code)
+        msg_from, msg_to = span if span else (None, None)
     if msg_from and msg_to:
         msg = msg_report(session, actor=actor, start=msg_from, end=msg_to, paths=msg_paths)
         mprov = Provenance(
@@ -178,8 +185,11 @@ def build(
         "volumes": charts.volumes(years),
         "monthly": charts.monthly(k["monthly"]),
         "mix": charts.mix(years),
-        "forecast": charts.forecast(years, fc),
     }
+    if fc["incidents"] and fc["excluding_covid"]:
+        svg["forecast"] = charts.forecast(
+            years, {"incidents": fc["incidents"], "excluding_covid": fc["excluding_covid"]}
+        )
     if msg is not None:
         svg["msg"] = charts.msg_rates(msg["forces"], actor.force_code)
 
@@ -239,7 +249,10 @@ def _volume_tables(ledger: Ledger, years: list[dict[str, Any]], prov: Provenance
 
 
 def _forecast_table(
-    ledger: Ledger, latest: dict[str, Any], fc: dict[str, dict[str, Any]], prov: Provenance
+    ledger: Ledger,
+    latest: dict[str, Any],
+    fc: dict[str, dict[str, Any] | None],
+    prov: Provenance,
 ) -> dict[str, Any]:
     place = "Table 5 (forecast)"
     for key in ("incidents", "excluding_covid"):
@@ -250,7 +263,7 @@ def _forecast_table(
             label=f"{kpis.DEFINITIONS_LABELS[key]}, 12 months to {long_date(latest['period_end'])}",
             provenance=prov,
         )
-        for y in fc[key]["years"]:
+        for y in (fc[key] or {}).get("years", []):
             ledger.state(
                 f"forecast_{key}@{y['period_end']}",
                 y["forecast"],
@@ -261,26 +274,9 @@ def _forecast_table(
                     source="monthly incidents (Table 1's rows by month)",
                     period=prov.period,
                     filters=prov.filters,
-                    query=f"model {fc[key]['model']} chosen by rolling-origin backtest",
+                    query=f"model {(fc[key] or {}).get('model')} chosen by rolling-origin backtest",
                 ),
             )
-    for row in _reference_forecast():
-        if row["kind"] == "actual":
-            # The seed's own table gives actuals too: they are the same quantity as ours.
-            for key, col in (
-                ("incidents", "including_covid"),
-                ("excluding_covid", "excluding_covid"),
-            ):
-                ledger.state(
-                    f"{key}@{row['period_end']}",
-                    int(row[col]),
-                    place="Table 5 (forecast), the 2021 deep dive's reference column",
-                    label=f"{kpis.DEFINITIONS_LABELS[key]}, "
-                    f"12 months to {long_date(row['period_end'])}",
-                    provenance=Provenance(
-                        source="data/deep_dive_2021/forecast.csv", period=row["period_end"]
-                    ),
-                )
     return {"series": fc}
 
 
@@ -308,7 +304,7 @@ def _channel_table(ledger: Ledger, ch: dict[str, Any], prov: Provenance) -> dict
 def _sentences(
     ledger: Ledger,
     years: list[dict[str, Any]],
-    fc: dict[str, dict[str, Any]],
+    fc: dict[str, dict[str, Any] | None],
     msg: dict[str, Any] | None,
     ch: dict[str, Any],
     area: str,
@@ -319,6 +315,8 @@ def _sentences(
 
     def said(field_: str, y: dict[str, Any], n: int) -> str:
         when = f"12 months to {long_date(y['period_end'])}"
+        if y[field_] is None:
+            return "no figure"
         ledger.state(
             f"{field_}@{y['period_end']}",
             y[field_],
@@ -352,6 +350,8 @@ def _sentences(
     ]
     for key, words in (("incidents", "including"), ("excluding_covid", "excluding")):
         f = fc[key]
+        if f is None:
+            continue
         y = f["years"][0]
         ledger.state(
             f"forecast_{key}@{y['period_end']}",
@@ -394,3 +394,12 @@ def _sentences(
             provenance=cprov,
         )
     return out
+
+
+def default_period_end(session: Session, *, actor: Actor) -> dt.date:
+    """The end of the dashboard's default period for the actor (see ``analytics.periods``)."""
+    area = default_area(actor)
+    chosen = periods.default(queries.months_with_data(session, actor=actor, area=area))
+    if chosen is None:
+        raise InvalidInput("no incidents are held", {"period_end": "nothing to report on"})
+    return chosen.end

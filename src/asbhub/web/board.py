@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from asbhub.web.templating import make_templates
@@ -20,9 +19,6 @@ def render_html(report: dict[str, Any]) -> str:
     """The whole report as one HTML document (styles inline, charts inline SVG)."""
     env = make_templates().env
     env.filters.update(
-        longdate=lambda d: (
-            "" if not d else f"{(x := dt.date.fromisoformat(str(d)[:10])).day} {x:%B %Y}"
-        ),
         signed=lambda n: "" if n is None else f"{n:+,}",
         pct=lambda p: "" if p is None else f"{p:.1f}%",
         num=_num,

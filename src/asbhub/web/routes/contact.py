@@ -26,6 +26,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
+from asbhub.analytics import periods
 from asbhub.auth.service import actor_for, get_user
 from asbhub.contact import counts, queries, service
 from asbhub.contact.hub import ChatHub, Event
@@ -456,8 +457,19 @@ def channel_counts_page(
     session: DbSession,
     start: dt.date | None = None,
     end: dt.date | None = None,
+    period: Annotated[
+        str | None, Query(description="The month a 12-month period ends in, YYYY-MM")
+    ] = None,
     actor: Actor = require_action(Action.CHANNELS_VIEW),
 ) -> Response:
+    have = counts.months_with_contact(session, force_code=actor.force_code)
+    if period and not periods.MONTH.fullmatch(period):
+        raise InvalidInput("The period is not valid", {"period": "choose a period from the list"})
+    chosen = None
+    if start is None and end is None:
+        chosen = periods.choose(have, period or None)
+        if chosen is not None:
+            start, end = chosen.start, chosen.end
     data = _counts(session, actor, start, end)
     chart = {
         "labels": [q["quarter"] for q in data["quarters"]],
@@ -466,4 +478,13 @@ def channel_counts_page(
             {"label": "Chats", "data": [q["chats"] for q in data["quarters"]]},
         ],
     }
-    return render(request, "contact/channels.html", {"data": data, "chart": chart})
+    return render(
+        request,
+        "contact/channels.html",
+        {
+            "data": data,
+            "chart": chart,
+            "presets": [{"key": p.key, "label": p.label} for p in periods.presets(have)],
+            "chosen": chosen,
+        },
+    )
