@@ -98,18 +98,9 @@ def yearly(facts: pd.DataFrame, period_end: dt.date, years: int = 6) -> pd.DataF
     """One row per 12 months to ``period_end`` and each of the ``years - 1`` before it."""
     ends = period_ends(period_end, years)
     f = facts.assign(period=_bucket(facts["day"], ends))
-    f = f[f["period"] >= 0]
-    n = f["n"]
-    parts = pd.DataFrame(
-        {
-            "period": f["period"],
-            "incidents": n,
-            "attended": n.where(f["attended"], 0),
-            "covid_breaches": n.where(f["covid_breach"], 0),
-            **{q: n.where(f["qualifier"] == q, 0) for q in QUALIFIERS},
-        }
-    )
-    g = parts.groupby("period").sum().reindex(range(years), fill_value=0)
+    f = f[f["period"] >= 0].rename(columns={"n": "incidents"})
+    cols = ["incidents", "attended", "covid_breaches", *QUALIFIERS]
+    g = f.groupby("period")[cols].sum().reindex(range(years), fill_value=0)
     g["excluding_covid"] = g["incidents"] - g["covid_breaches"]
     g.insert(0, "period_end", ends)
     g.insert(1, "period_start", [period_start(e) for e in ends])
@@ -162,13 +153,12 @@ def monthly(facts: pd.DataFrame, start: dt.date, end: dt.date) -> pd.DataFrame:
         return pd.DataFrame(
             {"month": months, "incidents": zeros, "excluding_covid": zeros, "attended": zeros}
         )
-    n = facts["n"]
     parts = pd.DataFrame(
         {
             "month": facts["day"].dt.to_period("M"),
-            "incidents": n,
-            "excluding_covid": n.where(~facts["covid_breach"], 0),
-            "attended": n.where(facts["attended"], 0),
+            "incidents": facts["n"],
+            "excluding_covid": facts["n"] - facts["covid_breaches"],
+            "attended": facts["attended"],
         }
     )
     g = parts.groupby("month").sum().reindex(months, fill_value=0)

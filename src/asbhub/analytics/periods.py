@@ -7,12 +7,16 @@ the data rather than the clock.
 * **Last complete 12 months with data**: the 12 months to the end of the month before the
   latest month with data (that month may still be filling up), when such a month has data.
 * Then the 12 months to each of the latest ``MONTH_CHOICES`` months with data.
+
+Without a complete financial year the default is the 12 months holding the most incidents,
+so four new reports in a later month of their own do not empty the screen either.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import pandas as pd
@@ -82,26 +86,31 @@ def presets(months_with_data: list[str]) -> list[Period]:
 MONTH_CHOICES = 36
 
 
-def default(months_with_data: list[str]) -> Period | None:
-    """The latest complete financial year with data in every month; failing that the last
-    complete 12 months; failing that the 12 months to the latest month with data."""
-    options = presets(months_with_data)
+def default(counts: Mapping[str, int]) -> Period | None:
+    """The latest financial year with incidents in every month; failing that, the 12 months
+    to a month with data that hold the most incidents (the latest of equals).
+
+    ``counts`` maps each month with data (YYYY-MM) to its incidents.
+    """
+    options = presets(list(counts))
     fys = [p for p in options if p.label.startswith("Financial year")]
     if fys:
         return fys[0]
-    last12 = [p for p in options if p.label.startswith("Last complete")]
-    if last12:
-        return last12[0]
-    if months_with_data:
-        return twelve_months_to(max(months_with_data))
-    return None
+    if not counts:
+        return None
+    s = pd.Series(counts).sort_index()
+    index = pd.PeriodIndex(s.index, freq="M")
+    full = s.reindex([str(p) for p in pd.period_range(index.min(), index.max(), freq="M")])
+    window = full.fillna(0).rolling(12, min_periods=1).sum()[[str(m) for m in s.index]]
+    best = window[window == window.max()].index.max()
+    return next(p for p in options if p.key == best)
 
 
-def choose(months_with_data: list[str], requested: str | None) -> Period | None:
+def choose(counts: Mapping[str, int], requested: str | None) -> Period | None:
     """The requested period (a preset key or any YYYY-MM), else the default."""
     if requested:
-        for p in presets(months_with_data):
+        for p in presets(list(counts)):
             if p.key == requested:
                 return p
         return twelve_months_to(requested)
-    return default(months_with_data)
+    return default(counts)

@@ -185,9 +185,9 @@ def dashboard(
         "figures": True,
         "area": {"value": f"{a.level.value}:{a.code}", "label": a.label},
         "areas": area_choices(actor),
-        "presets": [{"key": p.key, "label": p.label} for p in periods.presets(have)],
-        "first_month": have[0] if have else None,
-        "last_month": have[-1] if have else None,
+        "presets": [{"key": p.key, "label": p.label} for p in periods.presets(list(have))],
+        "first_month": min(have) if have else None,
+        "last_month": max(have) if have else None,
     }
     if chosen is None:
         return {**base, "period": None}
@@ -261,6 +261,6 @@ def monthly_counts(session: Session, *, actor: Actor, months: int = 12) -> dict[
     have = queries.months_with_data(session, actor=actor, area=a)
     if not have:
         return empty
-    last = pd.Period(have[-1], "M")
+    last = pd.Period(max(have), "M")
     start, end = (last - (months - 1)).start_time.date(), last.end_time.date()
     return monthly_by_district(session, actor=actor, area=a, start=start, end=end)

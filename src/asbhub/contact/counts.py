@@ -104,9 +104,9 @@ def daily_counts(
     )
 
 
-def months_with_contact(session: Session, *, force_code: str) -> list[str]:
-    """The months (YYYY-MM) with any chat or online / live chat incident."""
-    out: set[str] = set()
+def months_with_contact(session: Session, *, force_code: str) -> dict[str, int]:
+    """Chats and online / live chat incidents per month (YYYY-MM), months with any only."""
+    out: dict[str, int] = {}
     for col, stmt in (
         (
             Incident.received_at,
@@ -118,9 +118,11 @@ def months_with_contact(session: Session, *, force_code: str) -> list[str]:
         (Chat.started_at, select(Chat.started_at).where(Chat.force_code == force_code)),
     ):
         year, month = extract("year", col), extract("month", col)
-        grouped = stmt.with_only_columns(year, month).group_by(year, month)
-        out.update(f"{int(y):04d}-{int(m):02d}" for y, m in session.execute(grouped))
-    return sorted(out)
+        grouped = stmt.with_only_columns(year, month, func.count()).group_by(year, month)
+        for y, m, n in session.execute(grouped):
+            key = f"{int(y):04d}-{int(m):02d}"
+            out[key] = out.get(key, 0) + int(n)
+    return dict(sorted(out.items()))
 
 
 def frame_from_series(start: dt.date, end: dt.date, **series: pd.Series) -> pd.DataFrame:

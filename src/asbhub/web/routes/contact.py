@@ -484,7 +484,7 @@ def channel_counts_page(
         {
             "data": data,
             "chart": chart,
-            "presets": [{"key": p.key, "label": p.label} for p in periods.presets(have)],
+            "presets": [{"key": p.key, "label": p.label} for p in periods.presets(list(have))],
             "chosen": chosen,
         },
     )
