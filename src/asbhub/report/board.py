@@ -226,10 +226,36 @@ def build(
     }
 
 
+def _state_year(
+    ledger: Ledger, field_: str, y: dict[str, Any], place: str, prov: Provenance
+) -> None:
+    """State one KPI of one 12-month period (``y`` is a row of ``kpi_report``'s years)."""
+    when = f"12 months to {long_date(y['period_end'])}"
+    ledger.state(
+        f"{field_}@{y['period_end']}",
+        y[field_],
+        place=place,
+        label=f"{kpis.DEFINITIONS_LABELS.get(field_, field_)}, {when}",
+        provenance=prov,
+    )
+
+
+def _state_forecast(
+    ledger: Ledger, key: str, y: dict[str, Any], place: str, prov: Provenance
+) -> None:
+    ledger.state(
+        f"forecast_{key}@{y['period_end']}",
+        y["forecast"],
+        place=place,
+        label=f"forecast {kpis.DEFINITIONS_LABELS[key].lower()}, "
+        f"12 months to {long_date(y['period_end'])}",
+        provenance=prov,
+    )
+
+
 def _volume_tables(ledger: Ledger, years: list[dict[str, Any]], prov: Provenance) -> dict[str, Any]:
     for y in years:
-        end = y["period_end"]
-        when = f"12 months to {long_date(end)}"
+        when = f"12 months to {long_date(y['period_end'])}"
         for table, fields in (
             ("Table 1 (volumes)", ("incidents", "excluding_covid", "attended")),
             ("Table 2 (year on year)", ("incidents", "diff", "pct_diff")),
@@ -238,13 +264,7 @@ def _volume_tables(ledger: Ledger, years: list[dict[str, Any]], prov: Provenance
         ):
             for f in fields:
                 if y[f] is not None:
-                    ledger.state(
-                        f"{f}@{end}",
-                        y[f],
-                        place=f"{table}, {when}",
-                        label=f"{kpis.DEFINITIONS_LABELS.get(f, f)}, {when}",
-                        provenance=prov,
-                    )
+                    _state_year(ledger, f, y, f"{table}, {when}", prov)
     return {"years": years}
 
 
@@ -256,27 +276,15 @@ def _forecast_table(
 ) -> dict[str, Any]:
     place = "Table 5 (forecast)"
     for key in ("incidents", "excluding_covid"):
-        ledger.state(
-            f"{key}@{latest['period_end']}",
-            latest[key],
-            place=f"{place}, actual",
-            label=f"{kpis.DEFINITIONS_LABELS[key]}, 12 months to {long_date(latest['period_end'])}",
-            provenance=prov,
+        _state_year(ledger, key, latest, f"{place}, actual", prov)
+        fprov = Provenance(
+            source="monthly incidents (Table 1's rows by month)",
+            period=prov.period,
+            filters=prov.filters,
+            query=f"model {(fc[key] or {}).get('model')} chosen by rolling-origin backtest",
         )
         for y in (fc[key] or {}).get("years", []):
-            ledger.state(
-                f"forecast_{key}@{y['period_end']}",
-                y["forecast"],
-                place=f"{place}, forecast",
-                label=f"forecast {kpis.DEFINITIONS_LABELS[key].lower()}, "
-                f"12 months to {long_date(y['period_end'])}",
-                provenance=Provenance(
-                    source="monthly incidents (Table 1's rows by month)",
-                    period=prov.period,
-                    filters=prov.filters,
-                    query=f"model {(fc[key] or {}).get('model')} chosen by rolling-origin backtest",
-                ),
-            )
+            _state_forecast(ledger, key, y, f"{place}, forecast", fprov)
     return {"series": fc}
 
 
@@ -314,16 +322,9 @@ def _sentences(
     first, before, last = years[0], years[-2], years[-1]
 
     def said(field_: str, y: dict[str, Any], n: int) -> str:
-        when = f"12 months to {long_date(y['period_end'])}"
         if y[field_] is None:
             return "no figure"
-        ledger.state(
-            f"{field_}@{y['period_end']}",
-            y[field_],
-            place=f"Summary, sentence {n}",
-            label=f"{kpis.DEFINITIONS_LABELS[field_]}, {when}",
-            provenance=kprov,
-        )
+        _state_year(ledger, field_, y, f"Summary, sentence {n}", kprov)
         v = y[field_]
         return f"{v:,}" if isinstance(v, int) else f"{v:.1f}%"
 
@@ -353,14 +354,7 @@ def _sentences(
         if f is None:
             continue
         y = f["years"][0]
-        ledger.state(
-            f"forecast_{key}@{y['period_end']}",
-            y["forecast"],
-            place="Summary, sentence 6",
-            label=f"forecast {kpis.DEFINITIONS_LABELS[key].lower()}, 12 months to "
-            f"{long_date(y['period_end'])}",
-            provenance=kprov,
-        )
+        _state_forecast(ledger, key, y, "Summary, sentence 6", kprov)
         out.append(
             f"The {f['model_label']} forecast, {words} COVID-19 breaches, is {y['forecast']:,} "
             f"incidents in the 12 months to {long_date(y['period_end'])} (80% interval "
