@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from asbhub.analytics.areas import Area, Level
 from asbhub.incidents.models import Incident, Qualifier
-from asbhub.permissions import Actor, restrict_incidents
+from asbhub.permissions import Actor, restrict
 
 FACT_COLUMNS = (
     "day",
@@ -39,7 +39,7 @@ def _bounds(start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetime]:
 
 def _scoped(actor: Actor, stmt: Select, area: Area, start: dt.date, end: dt.date) -> Select:
     lo, hi = _bounds(start, end)
-    stmt = restrict_incidents(actor, stmt).where(
+    stmt = restrict(actor, stmt, Incident).where(
         Incident.received_at >= lo, Incident.received_at < hi
     )
     return _in_area(stmt, area)
@@ -108,22 +108,10 @@ def channel_facts(
     return df
 
 
-def data_span(session: Session, *, actor: Actor) -> tuple[dt.date, dt.date] | None:
-    """First and last day with an incident in the actor's scope, or ``None``."""
-    lo, hi = session.execute(
-        restrict_incidents(
-            actor, select(func.min(Incident.received_at), func.max(Incident.received_at))
-        )
-    ).one()
-    if lo is None:
-        return None
-    return lo.date(), hi.date()
-
-
 def months_with_data(session: Session, *, actor: Actor, area: Area) -> dict[str, int]:
     """Incidents the actor may see in the area per month (YYYY-MM), months with any only."""
     month = _month()
-    stmt = _in_area(restrict_incidents(actor, select(month, func.count()).group_by(month)), area)
+    stmt = _in_area(restrict(actor, select(month, func.count()).group_by(month), Incident), area)
     return {str(m): int(n) for m, n in sorted(session.execute(stmt).all())}
 
 
