@@ -277,10 +277,3 @@ class SearchResults(BaseModel):
     total: int | None = Field(None, description="Matching incidents, counted up to `count_cap`")
     total_capped: bool = False
     next_cursor: str | None = Field(None, description="Pass as `after` for the next page")
-
-
-class MonthlyCounts(BaseModel):
-    months: list[str] = Field(description="YYYY-MM, oldest first")
-    districts: list[str]
-    counts: dict[str, list[int]] = Field(description="District -> count per month")
-    total: int

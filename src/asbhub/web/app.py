@@ -12,7 +12,17 @@ from asbhub.errors import InvalidInput
 from asbhub.store.engine import make_engine
 from asbhub.web import errors
 from asbhub.web.head import HeadAsGet
-from asbhub.web.routes import admin, api, auth, contact, home, hotspots, incidents, public
+from asbhub.web.routes import (
+    admin,
+    api,
+    auth,
+    contact,
+    home,
+    hotspots,
+    incidents,
+    public,
+    reports,
+)
 from asbhub.web.security import SecurityHeaders, verify_csrf
 from asbhub.web.templating import HERE, make_templates
 
@@ -69,5 +79,6 @@ def create_app(database_url: str | None = None, settings: Settings | None = None
     app.include_router(contact.router)
     app.include_router(contact.api)
     app.include_router(hotspots.router)
+    app.include_router(reports.router)
     app.include_router(admin.router)
     return app
