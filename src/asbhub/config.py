@@ -64,6 +64,12 @@ class Settings(BaseSettings):
         5, description="Failed sign-ins in a row after which an account is locked."
     )
     login_lockout_minutes: int = Field(15, description="How long a locked account stays locked.")
+    session_idle_minutes: int = Field(
+        30,
+        ge=1,
+        description="A session unused for this long is signed out (besides the absolute limit "
+        "of 10 hours from sign-in).",
+    )
     public_report_rate_limit: int = Field(
         10,
         description="Public reports accepted per client per minute; live chat starts are "

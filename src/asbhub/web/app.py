@@ -11,12 +11,12 @@ from asbhub.config import Settings, get_settings
 from asbhub.errors import InvalidInput
 from asbhub.store.engine import make_engine
 from asbhub.web import errors
+from asbhub.web.deps import SESSION_HOURS
 from asbhub.web.routes import api, auth, contact, home, hotspots, incidents, public
 from asbhub.web.security import SecurityHeaders, verify_csrf
 from asbhub.web.templating import HERE, make_templates
 
 SESSION_COOKIE = "asbhub_session"
-SESSION_HOURS = 10
 
 
 def load_settings() -> Settings:

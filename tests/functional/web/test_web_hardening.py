@@ -6,6 +6,7 @@ import base64
 import datetime as dt
 import json
 import secrets
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -13,12 +14,14 @@ from typing import Any
 import pytest
 from argon2 import PasswordHasher
 from itsdangerous import TimestampSigner
-from sqlalchemy import update
+from sqlalchemy import select, update
 from starlette.testclient import TestClient
 from typer.testing import CliRunner
 from webseed import FAST_HASHER, PASSWORD, Seeded, csrf_of
 
+from asbhub.audit.models import AuditEvent
 from asbhub.auth.models import User
+from asbhub.auth.service import actor_for, change_password, change_role
 from asbhub.cli import app as cli
 from asbhub.config import DEFAULT_SECRET, get_settings
 from asbhub.errors import InvalidInput
@@ -150,3 +153,85 @@ def test_serve_refuses_a_network_while_demo_accounts_exist(
     from asbhub.web.cli import _refuse_demo_accounts
 
     _refuse_demo_accounts(make_engine(db), "0.0.0.0")  # no longer refused
+
+
+def _user(engine: Any, username: str) -> User:
+    with session_scope(engine) as s:
+        return s.execute(select(User).where(User.username == username)).scalar_one()
+
+
+def _replay(app: Any, cookie: str) -> int:
+    with TestClient(app, raise_server_exceptions=False) as thief:
+        thief.cookies.set(SESSION_COOKIE, cookie)
+        return thief.get("/api/v1/me").status_code
+
+
+def test_cookie_replayed_after_sign_out_is_refused(
+    app: Any, client_as: Callable[[str], TestClient]
+) -> None:
+    """14.2: a copy of the cookie kept from before POST /logout worked for up to 10 h."""
+    c = client_as("officer")
+    stolen = c.cookies[SESSION_COOKIE]
+    assert _replay(app, stolen) == 200
+    r = c.post("/logout", data={"csrf_token": csrf_of(c, "/purpose")}, follow_redirects=False)
+    assert r.status_code == 303
+    assert _replay(app, stolen) == 401
+
+
+def test_session_opened_before_a_lock_out_ends_with_it(
+    app: Any, client: TestClient, client_as: Callable[[str], TestClient], seeded: Seeded
+) -> None:
+    c = client_as("officer")
+    assert c.get("/api/v1/me").status_code == 200
+    for _ in range(5):
+        client.post(
+            "/login",
+            data={
+                "username": seeded.users["officer"],
+                "password": "not-the-password",
+                "csrf_token": csrf_of(client),
+            },
+        )
+    assert c.get("/api/v1/me").status_code == 401
+
+
+def test_role_and_password_changes_end_sessions(
+    app: Any, engine: Any, client_as: Callable[[str], TestClient], seeded: Seeded
+) -> None:
+    officer = client_as("officer")
+    analyst = client_as("analyst")
+    admin = actor_for(_user(engine, seeded.users["admin"]))
+    with session_scope(engine) as s:
+        change_role(
+            s, actor=admin, user_id=_user(engine, seeded.users["officer"]).id, role="analyst"
+        )
+        change_password(
+            s,
+            actor=admin,
+            user_id=_user(engine, seeded.users["analyst"]).id,
+            password="a-brand-new-password",
+        )
+    assert officer.get("/api/v1/me").status_code == 401
+    assert analyst.get("/api/v1/me").status_code == 401
+    with session_scope(engine) as s:
+        events = s.scalars(
+            select(AuditEvent.fields).where(AuditEvent.event == "auth:session:revoke")
+        )
+        assert sorted(e["reason"] for e in events) == ["password_change", "role_change"]
+
+
+@pytest.mark.parametrize(
+    ("opened_ago", "seen_ago", "status"),
+    [(60, 60, 200), (60, 31 * 60, 401), (11 * 3600, 60, 401)],
+    ids=["fresh", "idle-31-min", "opened-11-h-ago"],
+)
+def test_idle_and_absolute_timeouts(
+    app: Any, engine: Any, seeded: Seeded, opened_ago: int, seen_ago: int, status: int
+) -> None:
+    """A cookie as the app itself signed it, replayed after 31 idle minutes (default limit
+    30) or 11 hours after sign-in (limit 10), is refused."""
+    user = _user(engine, seeded.users["officer"])
+    now = int(time.time())
+    data = {"uid": user.id, "sv": user.session_version, "iat": now - opened_ago}
+    cookie = _forged_cookie(DEFAULT_SECRET, {**data, "seen": now - seen_ago})
+    assert _replay(app, cookie) == status

@@ -26,7 +26,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from asbhub.auth.service import actor_for, get_user
+from asbhub.auth.service import actor_for
 from asbhub.contact import counts, queries, service
 from asbhub.contact.hub import ChatHub, Event
 from asbhub.contact.models import Chat, ChatMessage, ChatSender
@@ -35,7 +35,7 @@ from asbhub.errors import AsbhubError, InvalidInput
 from asbhub.incidents.models import INCIDENT_TYPE_LABELS, Channel, Incident, IncidentType, Qualifier
 from asbhub.permissions import Action, Actor, allowed
 from asbhub.store.engine import session_scope
-from asbhub.web.deps import DbSession, require_action
+from asbhub.web.deps import DbSession, require_action, signed_in_user
 from asbhub.web.routes.api import ERRORS
 from asbhub.web.templating import render
 
@@ -317,11 +317,10 @@ async def chat_incident(
 
 
 def _socket_actor(websocket: WebSocket) -> Actor | None:
-    user_id = websocket.session.get("uid") if "session" in websocket.scope else None
-    if not isinstance(user_id, int):
+    if "session" not in websocket.scope:
         return None
     with session_scope(websocket.app.state.engine) as session:
-        user = get_user(session, user_id)
+        user = signed_in_user(websocket, session)
         if user is None:
             return None
         return actor_for(
