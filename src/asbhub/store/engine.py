@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import threading
 import weakref
 from collections.abc import Iterator
@@ -12,7 +13,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
 
 
@@ -35,6 +36,27 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
     return engine
+
+
+def lock_for_transaction(session: Session, namespace: int, key: str) -> None:
+    """Hold a lock named by (``namespace``, ``key``) until ``session``'s transaction ends, so
+    a read followed by a write ("count, then insert") is atomic against other processes.
+
+    PostgreSQL: a transaction-scoped advisory lock on the two-integer key space (apart from
+    the single-key space the audit chain uses). SQLite has one writer: the transaction takes
+    the database write lock now (``BEGIN IMMEDIATE``) instead of at its first write.
+    """
+    conn = session.connection()
+    if conn.dialect.name == "postgresql":
+        digest = hashlib.sha256(key.encode()).digest()
+        objid = int.from_bytes(digest[:4], "big", signed=True)
+        conn.execute(
+            text("SELECT pg_advisory_xact_lock(:ns, :obj)"), {"ns": namespace, "obj": objid}
+        )
+    elif conn.dialect.name == "sqlite":
+        raw = conn.connection.driver_connection
+        if raw is not None and not raw.in_transaction:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 @contextmanager

@@ -6,15 +6,17 @@ import base64
 import datetime as dt
 import json
 import secrets
+import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import pytest
 from argon2 import PasswordHasher
 from itsdangerous import TimestampSigner
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from starlette.testclient import TestClient
 from typer.testing import CliRunner
 from webseed import FAST_HASHER, PASSWORD, Seeded, csrf_of
@@ -24,6 +26,7 @@ from asbhub.auth.models import User
 from asbhub.auth.service import actor_for, change_password, change_role
 from asbhub.cli import app as cli
 from asbhub.config import DEFAULT_SECRET, get_settings
+from asbhub.contact.models import Chat, PublicSubmission
 from asbhub.errors import InvalidInput
 from asbhub.generate.demo import _demo_accounts
 from asbhub.incidents.queries import encode_cursor
@@ -235,3 +238,52 @@ def test_idle_and_absolute_timeouts(
     data = {"uid": user.id, "sv": user.session_version, "iat": now - opened_ago}
     cookie = _forged_cookie(DEFAULT_SECRET, {**data, "seen": now - seen_ago})
     assert _replay(app, cookie) == status
+
+
+def _good_report() -> dict[str, str]:
+    day = dt.datetime.now(dt.UTC).date() - dt.timedelta(days=1)
+    return {
+        "what": "vehicles",
+        "description": "Off-road bikes on the field (fictitious load test report).",
+        "place": "Playing field off Imaginary Lane, Witham",
+        "when-day": str(day.day),
+        "when-month": str(day.month),
+        "when-year": str(day.year),
+        "time": "19:45",
+        "ongoing": "no",
+        "impact": "The children cannot use the field.",
+        "targeted": "no",
+        "contact": "anonymous",
+        "consent": "yes",
+    }
+
+
+@pytest.mark.parametrize("path", ["/report", "/chat"])
+def test_simultaneous_posts_from_one_client_hold_the_rate_limit(
+    path: str, db_url: str, engine: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """14.7: 40 reports at once from one client stored 24 on PostgreSQL (limit 10)."""
+    monkeypatch.setenv("ASBHUB_PUBLIC_REPORT_RATE_LIMIT", "10")
+    app = create_app(db_url)
+    form = _good_report() if path == "/report" else {"display_name": "Fic", "topic": "Noise"}
+    clients = [TestClient(app, raise_server_exceptions=False) for _ in range(40)]
+    forms = []
+    for c in clients:
+        c.__enter__()
+        forms.append({**form, "csrf_token": csrf_of(c, path)})
+    barrier = threading.Barrier(len(clients))
+
+    def post(i: int) -> int:
+        barrier.wait()
+        return clients[i].post(path, data=forms[i], follow_redirects=False).status_code
+
+    try:
+        with ThreadPoolExecutor(len(clients)) as pool:
+            codes = list(pool.map(post, range(len(clients))))
+    finally:
+        for c in clients:
+            c.__exit__(None, None, None)
+    assert sorted(codes) == [303] * 10 + [429] * 30
+    table = PublicSubmission if path == "/report" else Chat
+    with session_scope(engine) as s:
+        assert s.scalar(select(func.count()).select_from(table)) == 10
