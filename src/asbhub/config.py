@@ -70,6 +70,14 @@ class Settings(BaseSettings):
         description="A session unused for this long is signed out (besides the absolute limit "
         "of 10 hours from sign-in).",
     )
+    audit_checkpoint_path: str = Field(
+        "",
+        description="File the keyed audit checkpoints are appended to; empty: beside the "
+        "SQLite file (asbhub.db.checkpoints), none for PostgreSQL unless set.",
+    )
+    audit_checkpoint_minutes: int = Field(
+        10, ge=1, description="How often the web app writes an audit checkpoint (and at shutdown)."
+    )
     public_report_rate_limit: int = Field(
         10,
         description="Public reports accepted per client per minute; live chat starts are "
