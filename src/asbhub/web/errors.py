@@ -88,18 +88,21 @@ def error_response(
     )
 
 
-def _audit_denied(request: Request, exc: NotPermitted) -> None:
+def _audit_denied(request: Request, exc: NotPermitted | NotFound) -> None:
+    """A signed-in request refused, or answered "not found" (which is also what a record
+    outside the actor's scope answers), is an attempted access: it is logged too."""
     actor = getattr(request.state, "actor", None)
     if actor is None:
         return
+    refused = isinstance(exc, NotPermitted)
     with session_scope(request.app.state.engine) as session:
         record(
             session,
             actor=actor,
-            event="web:route:access_denied",
+            event="web:route:access_denied" if refused else "web:route:not_found",
             action=AuditAction.ACCESS_DENIED,
             object_type="route",
-            object_id=request.url.path[:80],
+            object_id=redact_path(request.url.path)[:80],
             outcome="denied",
             fields={"method": request.method, "reason": str(exc)},
         )
@@ -111,7 +114,7 @@ async def handle_domain(request: Request, exc: Exception) -> Response:
     if isinstance(exc, NotSignedIn) and not wants_json(request):
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         return RedirectResponse(f"/login?next={quote(target, safe='')}", status_code=303)
-    if isinstance(exc, NotPermitted):
+    if isinstance(exc, NotPermitted | NotFound):
         _audit_denied(request, exc)
     if isinstance(exc, RateLimited):
         return _rate_limited(request, exc)

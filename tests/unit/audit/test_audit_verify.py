@@ -34,19 +34,8 @@ def _append(engine: Engine, n: int) -> None:
             )
 
 
-def drop_append_only_triggers(engine: Engine) -> None:
-    """What an attacker holding the database owner's account can do, and the application's
-    own connection should not be able to (see docs/threat-model.md for the grants)."""
-    with session_scope(engine) as s:
-        if engine.dialect.name == "postgresql":
-            s.execute(text("DROP TRIGGER audit_events_no_change ON audit_events"))
-        else:
-            s.execute(text("DROP TRIGGER audit_events_no_update"))
-            s.execute(text("DROP TRIGGER audit_events_no_delete"))
-
-
-def test_verify_finds_the_first_altered_or_missing_row(engine: Engine) -> None:
-    drop_append_only_triggers(engine)
+def test_verify_finds_the_first_altered_or_missing_row(audit_unguarded: Engine) -> None:
+    engine = audit_unguarded
     with session_scope(engine) as s:
         assert verify(s).intact and verify(s).events == 0
     _append(engine, 5)
@@ -94,9 +83,10 @@ def _verify_cli(db_url: str, path: Path) -> tuple[int, dict[str, object]]:
 
 
 def test_checkpoint_reveals_a_deleted_tail(
-    engine: Engine, db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    audit_unguarded: Engine, db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Deleting the newest 20 rows left verify() reporting an intact chain."""
+    engine = audit_unguarded
     monkeypatch.setenv("ASBHUB_SECRET_KEY", SECRET)
     path = tmp_path / "audit.checkpoints"
     _append(engine, 30)
@@ -116,7 +106,6 @@ def test_checkpoint_reveals_a_deleted_tail(
             "problem": None,
         },
     )
-    drop_append_only_triggers(engine)
     with session_scope(engine) as s:
         s.execute(delete(AuditEvent).where(AuditEvent.seq > 10))
         assert verify(s).intact  # the chain alone cannot tell
@@ -126,15 +115,15 @@ def test_checkpoint_reveals_a_deleted_tail(
 
 
 def test_checkpoint_reveals_a_rewritten_log_and_a_forged_checkpoint(
-    engine: Engine, db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    audit_unguarded: Engine, db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    engine = audit_unguarded
     monkeypatch.setenv("ASBHUB_SECRET_KEY", SECRET)
     path = tmp_path / "audit.checkpoints"
     _append(engine, 5)
     with session_scope(engine) as s:
         assert write_checkpoint(s, secret=SECRET, path=path) is not None
     # Rewrite the log with every hash recomputed: intact as a chain, not against the anchor.
-    drop_append_only_triggers(engine)
     with session_scope(engine) as s:
         s.execute(delete(AuditEvent))
     _append(engine, 5)
