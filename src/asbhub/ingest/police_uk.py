@@ -406,8 +406,12 @@ def prepare(source: Source, data: bytes | None = None) -> Prepared:
         _check(prep, parsed)
     except SourceFailure as exc:
         prep.failure = exc.problem
+    except (csv.Error, ValueError, RecursionError, MemoryError) as exc:
+        # Whatever else one file's bytes can make a parser raise fails that file alone.
+        prep.failure = Problem(source.name, 0, f"cannot parse: {type(exc).__name__}: {exc}"[:300])
+    if prep.failure is not None:
         result.status = FileStatus.FAILED
-        result.note(exc.problem.message())
+        result.note(prep.failure.message())
     return prep
 
 
