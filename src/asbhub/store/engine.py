@@ -13,7 +13,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
 
 
@@ -38,7 +38,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     return engine
 
 
-def lock_for_transaction(session: Session, namespace: int, key: str) -> None:
+def lock_for_transaction(target: Session | Connection, namespace: int, key: str) -> None:
     """Hold a lock named by (``namespace``, ``key``) until ``session``'s transaction ends, so
     a read followed by a write ("count, then insert") is atomic against other processes.
 
@@ -46,7 +46,7 @@ def lock_for_transaction(session: Session, namespace: int, key: str) -> None:
     the single-key space the audit chain uses). SQLite has one writer: the transaction takes
     the database write lock now (``BEGIN IMMEDIATE``) instead of at its first write.
     """
-    conn = session.connection()
+    conn = target.connection() if isinstance(target, Session) else target
     if conn.dialect.name == "postgresql":
         digest = hashlib.sha256(key.encode()).digest()
         objid = int.from_bytes(digest[:4], "big", signed=True)

@@ -457,3 +457,56 @@ def test_zip_bombs_are_refused_before_they_expand(
     [result] = ingest_police_uk(engine, [bomb]).results
     assert result.status is FileStatus.FAILED and "expands to" in result.messages[0]
     assert _count(engine, PublicRecord) == 0
+
+
+def test_other_content_for_a_loaded_force_month_is_reported_and_replace_swaps_it(
+    db_url: str, engine: Engine, tmp_path: Path, write_csv: WriteCsv
+) -> None:
+    """14.6: the demo's ASB-only slice made all 12 Essex 2025 files of the full folder
+    "already loaded" (158,217 rows reported as duplicates)."""
+    write_csv("2025-11-essex-street.csv", [police_row(month="2025-11")] * 2, folder=tmp_path / "a")
+    full = [police_row(month="2025-11", crime_type=t) for t in ("Burglary", "Robbery", "Drugs")]
+    write_csv("2025-11-essex-street.csv", full * 2, folder=tmp_path / "b")
+    assert ingest_police_uk(engine, [tmp_path / "a"]).inserted == 2
+    again = ingest_police_uk(engine, [tmp_path / "a"])
+    assert again.results[0].status is FileStatus.SKIPPED and again.duplicates_skipped == 2
+    base = ["ingest", "police-uk", str(tmp_path / "b"), "--db", db_url, "--json"]
+    changed = json.loads(runner.invoke(app, base).stdout)
+    assert changed["changed_files"] == 1 and changed["duplicates_skipped"] == 0
+    assert changed["details"][0]["status"] == "changed"
+    assert "loaded from different content" in changed["details"][0]["messages"][0]
+    assert _count(engine, PublicRecord) == 2
+    replaced = json.loads(runner.invoke(app, [*base, "--replace"]).stdout)
+    assert replaced["details"][0]["status"] == "replaced" and replaced["inserted"] == 6
+    with engine.connect() as conn:
+        types = conn.execute(select(PublicRecord.crime_type)).scalars().all()
+        loads = conn.execute(select(SourceLoad.source_file)).scalars().all()
+    assert sorted(set(types)) == ["Burglary", "Drugs", "Robbery"] and len(types) == 6
+    assert loads == [str(tmp_path / "b" / "2025-11-essex-street.csv")]
+
+
+def test_simultaneous_ingests_of_one_folder_both_finish(
+    engine: Engine, tmp_path: Path, write_csv: WriteCsv
+) -> None:
+    """14.6: two ingests at once after a killed bulk load: the second died with
+    "index ... already exists"."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    for m in ("01", "02", "03"):
+        write_csv(f"2025-{m}-essex-street.csv", [police_row(month=f"2025-{m}")] * 3)
+    with engine.begin() as conn:
+        for ix in PublicRecord.__table__.indexes:
+            if not ix.unique:
+                conn.execute(text(f"DROP INDEX {ix.name}"))
+    barrier = threading.Barrier(4)
+
+    def run(_: int) -> int:
+        barrier.wait()
+        return ingest_police_uk(engine, [tmp_path], bulk=False).inserted
+
+    with ThreadPoolExecutor(4) as pool:
+        inserted = list(pool.map(run, range(4)))
+    assert sum(inserted) == 9 and _count(engine, PublicRecord) == 9
+    declared = {str(ix.name) for ix in PublicRecord.__table__.indexes}
+    assert declared <= _index_names(engine)
