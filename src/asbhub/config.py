@@ -70,6 +70,13 @@ class Settings(BaseSettings):
         description="A session unused for this long is signed out (besides the absolute limit "
         "of 10 hours from sign-in).",
     )
+    db_wait_seconds: float = Field(
+        5.0,
+        gt=0,
+        le=60,
+        description="How long a web request waits for a database lock before answering 503 "
+        "with Retry-After (batch commands wait longer).",
+    )
     audit_checkpoint_path: str = Field(
         "",
         description="File the keyed audit checkpoints are appended to; empty: beside the "

@@ -84,7 +84,7 @@ def create_app(database_url: str | None = None, settings: Settings | None = None
     )
     url = database_url or settings.database_url
     app.state.settings = settings
-    app.state.engine = make_engine(url)
+    app.state.engine = make_engine(url, wait_seconds=settings.db_wait_seconds)
     configured = settings.audit_checkpoint_path
     app.state.checkpoint_path = Path(configured) if configured else default_checkpoint_path(url)
     app.state.templates = make_templates()

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import datetime as dt
 import json
 import secrets
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,7 @@ from typing import Any
 import pytest
 from argon2 import PasswordHasher
 from itsdangerous import TimestampSigner
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, text, update
 from starlette.testclient import TestClient
 from typer.testing import CliRunner
 from webseed import FAST_HASHER, PASSWORD, Seeded, csrf_of
@@ -246,6 +247,7 @@ def _good_report() -> dict[str, str]:
         "what": "vehicles",
         "description": "Off-road bikes on the field (fictitious load test report).",
         "place": "Playing field off Imaginary Lane, Witham",
+        "area": "E07000067",  # Braintree, which Witham is in
         "when-day": str(day.day),
         "when-month": str(day.month),
         "when-year": str(day.year),
@@ -360,3 +362,66 @@ def test_the_transcript_sent_over_the_handlers_socket_is_audited(
         assert ws.receive_json()["type"] == "history"
     [viewed] = _events(engine, "contact:chat:view")
     assert viewed.object_id == str(chat_id) and viewed.result_count == 1
+
+
+@contextlib.contextmanager
+def _database_locked(db_url: str) -> Iterator[None]:
+    """Another process holding the lock every write needs: SQLite's write lock, or on
+    PostgreSQL the audit chain's advisory lock (every write appends to the chain)."""
+    eng = make_engine(db_url)
+    with eng.connect() as conn:
+        if eng.dialect.name == "sqlite":
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        else:
+            conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": 0x61736268})
+        try:
+            yield
+        finally:
+            conn.rollback()
+            if eng.dialect.name != "sqlite":
+                conn.execute(text("SELECT pg_advisory_unlock_all()"))
+    eng.dispose()
+
+
+def test_a_locked_database_answers_503_with_the_answers_kept(
+    db_url: str, engine: Any, seeded: Seeded, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """14.8: with the database locked, POST /report answered a generic 500 after 30.1 s and
+    the typed text was gone; queued writers made GET /login wait."""
+    monkeypatch.setenv("ASBHUB_DB_WAIT_SECONDS", "0.3")
+    words = "Bikes racing round the field by the school gates (fictitious)."
+    with TestClient(create_app(db_url), raise_server_exceptions=False) as c:
+        form = {**_good_report(), "description": words, "csrf_token": csrf_of(c, "/report")}
+        with _database_locked(db_url):
+            r = c.post("/report", data=form)
+            assert r.status_code == 503 and r.headers["retry-after"] == "30"
+            assert words in r.text and "send them again in a minute" in r.text
+            assert c.get("/login").status_code == 200  # reads go on meanwhile
+            r = c.post(
+                "/login",
+                data={"username": "nobody", "password": "x" * 12, "csrf_token": csrf_of(c)},
+            )
+            assert r.status_code == 503 and r.headers["retry-after"] == "30"
+        again = c.post("/report", data={**form, "csrf_token": csrf_of(c, "/report")})
+        assert again.status_code == 200 and "reference" in again.text
+    with session_scope(engine) as s:
+        assert s.scalar(select(func.count()).select_from(PublicSubmission)) == 1
+
+
+def test_a_read_only_database_answers_503_not_500(
+    tmp_path: Path, _sqlite_template: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """14.8: with the file read-only, reports and sign-in answered 500."""
+    import shutil
+
+    db = tmp_path / "ro.db"
+    shutil.copyfile(_sqlite_template, db)
+    app = create_app(f"sqlite:///file:{db}?mode=ro&uri=true")
+    with TestClient(app, raise_server_exceptions=False) as c:
+        form = {**_good_report(), "csrf_token": csrf_of(c, "/report")}
+        r = c.post("/report", data=form)
+        assert r.status_code == 503 and _good_report()["description"] in r.text
+        r = c.post(
+            "/login", data={"username": "nobody", "password": "x" * 12, "csrf_token": csrf_of(c)}
+        )
+        assert r.status_code == 503
