@@ -36,6 +36,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from benchmarks._report import write_section  # noqa: E402
+from benchmarks.web import report_form  # noqa: E402
 
 PASSWORD = "load-test-password-1"
 CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -112,25 +113,6 @@ class Tally:
         self.by_kind[kind] = self.by_kind.get(kind, 0) + 1
         if not ok:
             self.errors += 1
-
-
-def report_form() -> dict[str, str]:
-    day = time.gmtime(time.time() - 86400)
-    return {
-        "what": "vehicles",
-        "description": "Off-road bikes on the field (load test, fictitious).",
-        "place": "Playing field off Imaginary Lane, Witham",
-        "area": "E07000067",
-        "when-day": str(day.tm_mday),
-        "when-month": str(day.tm_mon),
-        "when-year": str(day.tm_year),
-        "time": "19:45",
-        "ongoing": "no",
-        "impact": "The children cannot use the field.",
-        "targeted": "no",
-        "contact": "anonymous",
-        "consent": "yes",
-    }
 
 
 async def timed(tally: Tally, kind: str, call: object) -> httpx.Response | None:

@@ -19,6 +19,7 @@ from argon2 import PasswordHasher
 from itsdangerous import TimestampSigner
 from sqlalchemy import func, select, text, update
 from starlette.testclient import TestClient
+from test_public_report import good_form
 from typer.testing import CliRunner
 from webseed import FAST_HASHER, PASSWORD, Seeded, csrf_of
 
@@ -242,22 +243,7 @@ def test_idle_and_absolute_timeouts(
 
 
 def _good_report() -> dict[str, str]:
-    day = dt.datetime.now(dt.UTC).date() - dt.timedelta(days=1)
-    return {
-        "what": "vehicles",
-        "description": "Off-road bikes on the field (fictitious load test report).",
-        "place": "Playing field off Imaginary Lane, Witham",
-        "area": "E07000067",  # Braintree, which Witham is in
-        "when-day": str(day.day),
-        "when-month": str(day.month),
-        "when-year": str(day.year),
-        "time": "19:45",
-        "ongoing": "no",
-        "impact": "The children cannot use the field.",
-        "targeted": "no",
-        "contact": "anonymous",
-        "consent": "yes",
-    }
+    return dict(good_form(contact="anonymous"))
 
 
 @pytest.mark.parametrize("path", ["/report", "/chat"])
