@@ -103,7 +103,8 @@ async def run_chat_socket(
                 chat = session.get_one(Chat, chat_id)
                 messages = queries.transcript(session, chat_id=chat_id)
             else:
-                chat, messages = queries.chat_with_transcript(session, actor=actor, chat_id=chat_id)
+                view = queries.chat_with_transcript(session, actor=actor, chat_id=chat_id)
+                chat, messages = view.chat, view.messages
             return [
                 {"type": "history", "messages": [message_event(m, chat) for m in messages]},
                 status_event(chat),

@@ -9,16 +9,13 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import json
 import logging
 import weakref
 from collections.abc import Callable
-from functools import lru_cache
 from typing import Any, TypeVar
 
 import anyio
 import anyio.to_thread
-import shapely
 from fastapi import APIRouter, Request, WebSocket
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import Engine
@@ -28,7 +25,7 @@ from starlette.concurrency import run_in_threadpool
 from asbhub.contact import service
 from asbhub.contact.hub import ChatHub
 from asbhub.contact.models import HateStrand
-from asbhub.contact.queries import transcript
+from asbhub.contact.queries import public_chat
 from asbhub.contact.schemas import (
     DESCRIPTION_MAX,
     ERROR_ANCHORS,
@@ -38,7 +35,6 @@ from asbhub.contact.schemas import (
     validate_report,
 )
 from asbhub.errors import Conflict, InvalidInput, NotFound, Unavailable
-from asbhub.geography.service import geography
 from asbhub.incidents.service import new_reference
 from asbhub.store.engine import UNAVAILABLE_ERRORS, session_scope, write_lock
 from asbhub.web.chat import chat_hub, message_event, run_chat_socket, status_event
@@ -207,28 +203,10 @@ def report_sent(request: Request) -> Response:
     return render(request, "public/confirmation.html", {"reference": reference})
 
 
-@lru_cache(maxsize=4)
-def _map_geojson(force_code: str) -> bytes:
-    geo = geography(force_code)
-    names = {d.local_authority_code: d.local_authority_name for d in geo.districts}
-    features = []
-    for code, geom in zip(geo.la_codes, geo.la_geoms, strict=True):
-        # ~50 m simplification: plenty for placing a pin, a fraction of the bytes.
-        simple = shapely.simplify(geom, 0.0005, preserve_topology=True)
-        features.append(
-            {
-                "type": "Feature",
-                "properties": {"code": code, "name": names.get(code, code)},
-                "geometry": shapely.geometry.mapping(simple),
-            }
-        )
-    return json.dumps({"type": "FeatureCollection", "features": features}).encode()
-
-
 @router.get("/report/map.geojson")
 def report_map(request: Request) -> Response:
     """The force's local authority boundaries, drawn under the pin (no third-party tiles)."""
-    body = _map_geojson(request.app.state.settings.default_force)
+    body = service.report_map_geojson(request.app.state.settings.default_force)
     return Response(
         body,
         media_type="application/geo+json",
@@ -277,8 +255,7 @@ def _chat_page(
     request: Request, token: str, errors: dict[str, str] | None = None, status: int = 200
 ) -> Response:
     with session_scope(request.app.state.engine) as session:
-        chat = service.chat_by_token(session, token)
-        messages = transcript(session, chat_id=chat.id)
+        chat, messages = public_chat(session, token=token)
     return render(
         request,
         "public/chat.html",
