@@ -21,7 +21,7 @@ from asbhub.store.engine import make_engine, session_scope
 from asbhub.web import errors
 from asbhub.web.deps import SESSION_HOURS
 from asbhub.web.head import HeadAsGet
-from asbhub.web.routes import api, auth, contact, home, hotspots, incidents, public
+from asbhub.web.routes import api, auth, contact, home, hotspots, incidents, public, reports
 from asbhub.web.security import SecurityHeaders, verify_csrf
 from asbhub.web.templating import HERE, make_templates
 
@@ -110,4 +110,5 @@ def create_app(database_url: str | None = None, settings: Settings | None = None
     app.include_router(contact.router)
     app.include_router(contact.api)
     app.include_router(hotspots.router)
+    app.include_router(reports.router)
     return app
