@@ -256,6 +256,37 @@ def count_incidents(
     return min(n, COUNT_CAP), n > COUNT_CAP
 
 
+def audit_shown(
+    session: Session,
+    *,
+    actor: Actor,
+    event: str,
+    incidents: list[Incident],
+    query: str | None = None,
+    object_type: str = "incident",
+    object_id: int | None = None,
+) -> None:
+    """Record that ``actor`` was shown these incidents with their free text (places that
+    are often a home address, narratives): one event per page or answer, naming the people
+    linked to them, as the DPA 2018 s.62 log of consultation requires. Roles shown no free
+    text are shown no personal data, and nothing is recorded for them."""
+    if not incidents or not field_rule(actor).free_text:
+        return
+    ids = [i.id for i in incidents]
+    record(
+        session,
+        actor=actor,
+        event=event,
+        action=AuditAction.SEARCH if query is not None else AuditAction.VIEW,
+        object_type=object_type,
+        object_id=object_id,
+        query=query,
+        result_count=len(ids),
+        data_subjects=queries.people_of(session, ids),
+        fields={"incidents": ids},
+    )
+
+
 def list_incidents(
     session: Session,
     *,
@@ -285,6 +316,8 @@ def list_incidents(
         count, capped = count_incidents(session, actor=actor, filters=filters)
     personal = field_rule(actor).free_text
     last = rows[-1] if rows and more else None
+    shown = filters.model_dump_json(exclude_defaults=True) + (f" after {after}" if after else "")
+    audit_shown(session, actor=actor, event="incidents:incident:list", incidents=rows, query=shown)
     return IncidentPage(
         items=[_row(i, personal) for i in rows],
         next_cursor=queries.encode_cursor(last.received_at, last.id) if last else None,
@@ -421,7 +454,16 @@ def _nearby(
         )
     base = queries.within_box(restrict(actor, select(Incident), Incident), x, y, radius)
     total = int(session.execute(queries.capped_count(base, COUNT_CAP)).scalar_one())
-    rows = session.execute(queries.after(base, None).limit(NEARBY_LIMIT)).scalars()
+    rows = list(session.execute(queries.after(base, None).limit(NEARBY_LIMIT)).scalars())
+    audit_shown(
+        session,
+        actor=actor,
+        event="incidents:location:view" if location_id else "incidents:incident:near",
+        incidents=rows,
+        query=None if location_id else f"{x:.0f},{y:.0f} r={radius:.0f}",
+        object_type="location" if location_id else "incident",
+        object_id=location_id,
+    )
     shown = field_rule(actor)
     items = [
         NearbyIncident(
@@ -516,6 +558,9 @@ def search(session: Session, *, actor: Actor, q: str, after: str | None = None) 
     )
     by_ref = list(session.execute(queries.after(ref_stmt, None).limit(SEARCH_LIMIT)).scalars())
     if by_ref:
+        audit_shown(
+            session, actor=actor, event="incidents:incident:search", incidents=by_ref, query=q
+        )
         rows = [_row(i, personal) for i in by_ref]
         return SearchResults(query=q, kind="reference", incidents=rows, people=[])
     areas = areas_named(actor.force_code, q)
@@ -532,6 +577,10 @@ def search(session: Session, *, actor: Actor, q: str, after: str | None = None) 
     )
     more = len(found) > SEARCH_LIMIT
     found = found[:SEARCH_LIMIT]
+    if personal:
+        audit_shown(
+            session, actor=actor, event="incidents:incident:search", incidents=found, query=q
+        )
     incidents = [_row(i, personal) for i in found]
     total = int(session.execute(queries.capped_count(place_stmt, COUNT_CAP)).scalar_one())
     next_cursor = (
