@@ -21,7 +21,7 @@ from sqlalchemy import Select, false
 
 from asbhub.config import get_settings
 from asbhub.errors import InvalidInput, NotPermitted
-from asbhub.store.models import Incident
+from asbhub.incidents.models import Incident
 
 
 class Role(enum.StrEnum):

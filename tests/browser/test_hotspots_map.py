@@ -13,8 +13,8 @@ from browserkit import LiveServer
 from sqlalchemy import func, insert, select
 
 from asbhub.hotspots.events import month_label, read_police_uk
+from asbhub.ingest.models import PublicRecord
 from asbhub.store.engine import make_engine
-from asbhub.store.models import PublicRecord
 from conftest import SCREENSHOTS
 
 POLICE_UK = SCREENSHOTS.parents[2] / "shared" / "data" / "police-uk"

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from asbhub.contact.models import NATIONAL_STRANDS, HateStrand
 from asbhub.errors import InvalidInput
-from asbhub.store.models import IncidentType, Qualifier
+from asbhub.incidents.models import IncidentType, Qualifier
 
 
 @dataclass(frozen=True)

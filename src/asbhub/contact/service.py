@@ -21,8 +21,7 @@ from asbhub.contact.models import Chat, ChatMessage, ChatSender, ChatStatus, Pub
 from asbhub.contact.schemas import ChatToIncident, OnlineReport
 from asbhub.errors import AsbhubError, Conflict, InvalidInput, NotFound, NotPermitted
 from asbhub.geography.service import geography, to_bng
-from asbhub.permissions import Action, Actor, allowed, require
-from asbhub.store.models import (
+from asbhub.incidents.models import (
     Channel,
     Incident,
     IncidentPerson,
@@ -30,6 +29,7 @@ from asbhub.store.models import (
     Person,
     PersonRole,
 )
+from asbhub.permissions import Action, Actor, allowed, require
 
 # Crockford's base32 without I, L, O, U: read aloud over the phone without confusion.
 _REF_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"

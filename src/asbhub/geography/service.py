@@ -23,7 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from asbhub.errors import NotFound
-from asbhub.store.models import Area, AreaLevel, AreaPopulation
+from asbhub.geography.models import Area, AreaLevel, AreaPopulation
 
 FloatArray = npt.NDArray[np.float64]
 

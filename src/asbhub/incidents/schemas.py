@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, Field
 
-from asbhub.store.models import Channel, IncidentStatus, IncidentType, PersonRole, Qualifier
+from asbhub.incidents.models import Channel, IncidentStatus, IncidentType, PersonRole, Qualifier
 
 # Printable text only: PostgreSQL refuses NUL bytes, and no filter needs control characters.
 PRINTABLE = r"^[^\x00-\x1f\x7f]*$"

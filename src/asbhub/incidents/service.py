@@ -20,6 +20,7 @@ from asbhub.audit.service import AuditAction, record
 from asbhub.errors import InvalidInput, NotFound
 from asbhub.geography.service import from_bng, to_bng
 from asbhub.incidents import queries
+from asbhub.incidents.models import INCIDENT_TYPE_LABELS, Incident, IncidentPerson, Location, Person
 from asbhub.incidents.schemas import (
     COUNT_CAP,
     PAGE_SIZE,
@@ -46,13 +47,6 @@ from asbhub.permissions import (
     restrict_incidents,
     scoped_local_authorities,
     sees_personal_data,
-)
-from asbhub.store.models import (
-    INCIDENT_TYPE_LABELS,
-    Incident,
-    IncidentPerson,
-    Location,
-    Person,
 )
 
 MAX_RADIUS_M = 5_000.0

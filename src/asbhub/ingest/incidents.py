@@ -32,11 +32,7 @@ from sqlalchemy import Connection, Engine, func, insert, select, tuple_
 from sqlalchemy.exc import SQLAlchemyError
 
 from asbhub.geography.service import SHIPPED_FORCES, from_bng, geography, to_bng
-from asbhub.ingest.police_uk import UK_LAT, UK_LON
-from asbhub.ingest.schemas import FileResult, FileStatus, IngestReport, Problem, Progress
-from asbhub.ingest.sources import SourceFailure, decode
-from asbhub.ingest.writer import quarantine
-from asbhub.store.models import (
+from asbhub.incidents.models import (
     Channel,
     Incident,
     IncidentPerson,
@@ -46,6 +42,10 @@ from asbhub.store.models import (
     PersonRole,
     Qualifier,
 )
+from asbhub.ingest.police_uk import UK_LAT, UK_LON
+from asbhub.ingest.schemas import FileResult, FileStatus, IngestReport, Problem, Progress
+from asbhub.ingest.sources import SourceFailure, decode
+from asbhub.ingest.writer import quarantine
 
 Text40 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80)]

@@ -39,6 +39,7 @@ from sqlalchemy import Connection, Engine, Table, and_, func, insert, select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from asbhub.geography.service import FORCE_BY_NAME, SHIPPED_FORCES, geography, to_bng
+from asbhub.ingest.models import PublicRecord, SourceLoad
 from asbhub.ingest.schemas import FileResult, FileStatus, IngestReport, Problem, Progress
 from asbhub.ingest.sources import Source, SourceFailure, decode, discover, failed_result
 from asbhub.ingest.writer import (
@@ -51,7 +52,6 @@ from asbhub.ingest.writer import (
     quarantine,
     tuned_for_load,
 )
-from asbhub.store.models import PublicRecord, SourceLoad
 
 ASB = "Anti-social behaviour"
 

@@ -18,8 +18,8 @@ import numpy as np
 import numpy.typing as npt
 from sqlalchemy import Connection, Index, Table, insert
 
+from asbhub.ingest.models import QuarantinedRow
 from asbhub.ingest.schemas import Problem
-from asbhub.store.models import QuarantinedRow
 
 
 @dataclass(frozen=True)
