@@ -78,6 +78,27 @@ class Action(enum.StrEnum):
         "hotspots:map:view",
         "See the predicted ASB hotspot map and print district patrol plans",
     )
+    TRIAGE_ASSESS = (
+        "triage:call:assess",
+        "Check a call's history (victim, place, suspect) and get a triage decision",
+    )
+    TRIAGE_RECORD = ("triage:assessment:create", "Record a risk assessment and triage decision")
+    TRIAGE_RISK_LOWER = (
+        "triage:risk:lower",
+        "Lower a risk level below what the answers give (a supervisor's decision)",
+    )
+    INCIDENT_ASSIGN = ("incidents:incident:assign", "Assign an incident to an officer or a team")
+    INCIDENT_ATTEND = ("incidents:incident:attend", "Record attendance at an incident")
+    INCIDENT_CLOSE = (
+        "incidents:incident:close",
+        "Close an incident with its closing code and confirmed qualifier",
+    )
+    ASSIGNED_LIST = ("incidents:assigned:list", "See the incidents assigned to oneself")
+    REVIEW_QUEUE = (
+        "triage:review:list",
+        "See medium and high risk cases with their reviews due and overdue",
+    )
+    REVIEW_RECORD = ("triage:review:record", "Record a supervisory review of a risk case")
 
 
 _READ_INCIDENTS = {
@@ -89,6 +110,12 @@ _READ_INCIDENTS = {
 }
 _PERSONAL = {Action.PERSON_SEARCH, Action.PERSONAL_DATA_VIEW, Action.PERSON_VIEW}
 
+# Triage at first contact, then the incident's life (issue 16). Officers re-assess at the
+# scene; only a supervisor lowers a level or reviews a case.
+_TRIAGE = {Action.TRIAGE_ASSESS, Action.TRIAGE_RECORD}
+_FRONT_LINE = {Action.INCIDENT_ATTEND, Action.INCIDENT_CLOSE, Action.ASSIGNED_LIST}
+_SUPERVISION = {Action.TRIAGE_RISK_LOWER, Action.REVIEW_QUEUE, Action.REVIEW_RECORD}
+
 # Anyone may do these, signed in or not.
 PUBLIC_ACTIONS = frozenset({Action.PUBLIC_REPORT_CREATE})
 _CONTACT = {Action.CONTACT_QUEUE_VIEW, Action.CONTACT_CHAT_HANDLE, Action.CONTACT_CHAT_CONVERT}
@@ -99,16 +126,27 @@ _CONTACT = {Action.CONTACT_QUEUE_VIEW, Action.CONTACT_CHAT_HANDLE, Action.CONTAC
 _HOTSPOTS = {Action.HOTSPOT_MAP_VIEW}
 
 GRANTS: dict[Role, frozenset[Action]] = {
-    Role.CALL_HANDLER: frozenset(_READ_INCIDENTS | _PERSONAL | _CONTACT),
-    Role.OFFICER: frozenset(_READ_INCIDENTS | _PERSONAL | _HOTSPOTS),
-    Role.ASB_OFFICER: frozenset(_READ_INCIDENTS | _PERSONAL | _HOTSPOTS),
+    Role.CALL_HANDLER: frozenset(
+        _READ_INCIDENTS
+        | _PERSONAL
+        | _CONTACT
+        | _TRIAGE
+        | {Action.INCIDENT_ASSIGN, Action.INCIDENT_CLOSE}
+    ),
+    Role.OFFICER: frozenset(_READ_INCIDENTS | _PERSONAL | _HOTSPOTS | _TRIAGE | _FRONT_LINE),
+    Role.ASB_OFFICER: frozenset(
+        _READ_INCIDENTS | _PERSONAL | _HOTSPOTS | _TRIAGE | _FRONT_LINE | {Action.INCIDENT_ASSIGN}
+    ),
     Role.ANALYST: frozenset(_READ_INCIDENTS | _HOTSPOTS | {Action.CHANNELS_VIEW}),
     Role.SUPERVISOR: frozenset(
         _READ_INCIDENTS
         | _PERSONAL
         | _CONTACT
         | _HOTSPOTS
-        | {Action.AUDIT_VIEW, Action.CHANNELS_VIEW}
+        | _TRIAGE
+        | _FRONT_LINE
+        | _SUPERVISION
+        | {Action.AUDIT_VIEW, Action.CHANNELS_VIEW, Action.INCIDENT_ASSIGN}
     ),
     Role.PARTNER: frozenset(_READ_INCIDENTS | _HOTSPOTS),
     Role.ADMIN: frozenset(

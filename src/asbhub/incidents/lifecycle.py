@@ -8,10 +8,16 @@ states where they make no sense (attending a closed incident).
 
 from __future__ import annotations
 
+import datetime as dt
 import enum
+from collections.abc import Mapping
 
-from asbhub.errors import Conflict
-from asbhub.store.models import IncidentStatus as S
+from sqlalchemy.orm import Session
+
+from asbhub.errors import Conflict, InvalidInput
+from asbhub.incidents.models import Incident, IncidentStatusChange
+from asbhub.incidents.models import IncidentStatus as S
+from asbhub.permissions import Actor
 
 
 class Event(enum.StrEnum):
@@ -40,6 +46,7 @@ TRANSITIONS: dict[tuple[S, Event], S] = {
     (S.REFERRED, Event.REASSESS): S.REFERRED,
     (S.REFERRED, Event.ASSIGN): S.ASSIGNED,
     (S.REFERRED, Event.CLOSE): S.CLOSED,
+    (S.RESOLVED, Event.REASSESS): S.RESOLVED,
     (S.RESOLVED, Event.CLOSE): S.CLOSED,
 }
 
@@ -75,3 +82,42 @@ def reachable(start: S = INITIAL) -> set[S]:
                 seen.add(to)
                 todo.append(to)
     return seen
+
+
+def apply(
+    session: Session,
+    *,
+    actor: Actor,
+    incident: Incident,
+    event: Event,
+    reason: str | None = None,
+    details: Mapping[str, object] | None = None,
+    at: dt.datetime | None = None,
+) -> IncidentStatusChange:
+    """Move ``incident`` by ``event`` and keep the step: who, when, why, from and to.
+
+    The one writer of ``Incident.status``; callers check the permission for what they do.
+    """
+    if event in REASON_REQUIRED and not (reason or "").strip():
+        raise InvalidInput(f"say why ({event.value})", {"reason": "a reason is needed"})
+    to = next_status(incident.status, event)
+    change = IncidentStatusChange(
+        force_code=incident.force_code,
+        incident_id=incident.id,
+        at=at or utcnow(),
+        event=event.value,
+        from_status=incident.status,
+        to_status=to,
+        actor_user_id=actor.user_id or None,
+        actor_name=actor.display_name,
+        reason=(reason or "").strip() or None,
+        details=dict(details or {}),
+    )
+    session.add(change)
+    incident.status = to
+    session.flush()
+    return change
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)

@@ -9,8 +9,8 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
+from asbhub.incidents.models import Channel, IncidentType, PremisesType
 from asbhub.incidents.schemas import PRINTABLE
-from asbhub.store.models import Channel, IncidentType, PremisesType
 from asbhub.triage.rules import Element, Grade, Level, Rank, RiskLevel
 
 
@@ -191,3 +191,80 @@ class DecisionOut(BaseModel):
     reasons: list[str]
     reviews: list[ReviewOut]
     spoc_required: bool
+
+
+class TriageRecordOut(BaseModel):
+    """A recorded triage: the stored assessment and where it left the incident."""
+
+    assessment_id: int
+    incident_id: int
+    reference: str
+    seq: int
+    status: str
+    decision: DecisionOut
+
+
+class StatusChangeOut(BaseModel):
+    at: dt.datetime
+    event: str
+    from_status: str
+    to_status: str
+    by: str
+    reason: str | None
+    details: dict[str, object]
+
+
+class AssessmentSummary(BaseModel):
+    id: int
+    seq: int
+    created_at: dt.datetime
+    by: str
+    risk_level: RiskLevel
+    risk_score: int
+    grade: Grade
+    outcome: str
+    partner_name: str | None
+    case_review_eligible: bool
+    case_review_informed: bool
+    spoc_name: str | None
+    versions: dict[str, str]
+    reasons: list[str]
+
+
+class IncidentLife(BaseModel):
+    """What triage and the lifecycle hold about one incident."""
+
+    incident_id: int
+    reference: str
+    status: str
+    allowed: list[str]
+    assessments: list[AssessmentSummary]
+    history: list[StatusChangeOut]
+    assignee: str | None
+    team: str | None
+    attended_at: dt.datetime | None
+    open_reviews: list[ReviewOut]
+
+
+class ReviewRow(BaseModel):
+    review_id: int
+    incident_id: int
+    reference: str
+    risk_level: RiskLevel
+    rank: Rank
+    due_on: dt.date
+    overdue: bool
+    spoc_name: str | None
+    status: str
+
+
+class AssignedRow(BaseModel):
+    incident_id: int
+    reference: str
+    received_at: dt.datetime
+    type_label: str
+    status: str
+    assigned_at: dt.datetime
+    attended: bool
+    risk_level: RiskLevel | None
+    grade: Grade | None

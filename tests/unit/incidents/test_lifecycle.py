@@ -18,7 +18,7 @@ from asbhub.incidents.lifecycle import (
     next_status,
     reachable,
 )
-from asbhub.store.models import IncidentStatus as S
+from asbhub.incidents.models import IncidentStatus as S
 
 # Written out by hand from the issue (new -> triaged -> assigned/referred/resolved -> closed),
 # independently of TRANSITIONS, so a change to the machine has to change this table too.
@@ -37,6 +37,7 @@ EXPECTED = {
     ("referred", "reassess"): "referred",
     ("referred", "assign"): "assigned",
     ("referred", "close"): "closed",
+    ("resolved", "reassess"): "resolved",
     ("resolved", "close"): "closed",
 }
 PAIRS = list(itertools.product(S, Event))
