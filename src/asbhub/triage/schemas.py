@@ -5,11 +5,13 @@ and ``docs/triage.md``)."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from asbhub.incidents.models import Channel, IncidentType, PremisesType
+from asbhub.errors import InvalidInput
+from asbhub.incidents.models import Channel, IncidentType, PremisesType, Qualifier
 from asbhub.incidents.schemas import PRINTABLE
 from asbhub.triage.rules import Element, Grade, Level, Rank, RiskLevel
 
@@ -268,3 +270,46 @@ class AssignedRow(BaseModel):
     attended: bool
     risk_level: RiskLevel | None
     grade: Grade | None
+
+
+def parse_call(text: str, where: str) -> CallIn:
+    """A call description from JSON text, with every problem named by its place."""
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InvalidInput(
+            "the call description is not valid JSON", {f"{where}:{exc.lineno}": exc.msg}
+        ) from None
+    try:
+        return CallIn.model_validate(data)
+    except ValidationError as exc:
+        fields = {
+            f"{where}: " + (".".join(map(str, e["loc"])) or "call"): e["msg"] for e in exc.errors()
+        }
+        raise InvalidInput("the call description is not valid", fields) from None
+
+
+class AssignIn(_In):
+    assignee: Annotated[str, Field(max_length=80, pattern=PRINTABLE)] | None = Field(
+        None, description="Username of the officer"
+    )
+    team: Annotated[str, Field(max_length=120, pattern=PRINTABLE)] | None = None
+    reason: Text | None = None
+
+
+class AttendIn(_In):
+    attended_at: NaiveUtc
+    note: Text | None = None
+
+
+class CloseIn(_In):
+    closing_code: IncidentType
+    qualifier: Qualifier
+    qualifier_confirmed: bool = Field(
+        description="The closer confirms the qualifier: national returns count it"
+    )
+    reason: Annotated[str, Field(min_length=1, max_length=1000, pattern=PRINTABLE)]
+
+
+class ReviewIn(_In):
+    note: Annotated[str, Field(min_length=1, max_length=2000, pattern=PRINTABLE)]

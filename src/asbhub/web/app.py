@@ -11,7 +11,7 @@ from asbhub.config import Settings, get_settings
 from asbhub.errors import InvalidInput
 from asbhub.store.engine import make_engine
 from asbhub.web import errors
-from asbhub.web.routes import api, auth, contact, home, hotspots, incidents, public
+from asbhub.web.routes import api, auth, contact, home, hotspots, incidents, public, triage
 from asbhub.web.security import SecurityHeaders, verify_csrf
 from asbhub.web.templating import HERE, make_templates
 
@@ -67,4 +67,5 @@ def create_app(database_url: str | None = None, settings: Settings | None = None
     app.include_router(contact.router)
     app.include_router(contact.api)
     app.include_router(hotspots.router)
+    app.include_router(triage.api)
     return app
