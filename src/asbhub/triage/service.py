@@ -398,7 +398,9 @@ def attend(
     incident = _load(session, actor, incident_id)
     if attended_at.tzinfo is not None:
         attended_at = attended_at.astimezone(dt.UTC).replace(tzinfo=None)
-    if attended_at < incident.received_at or attended_at > now + dt.timedelta(minutes=5):
+    # Forms give the minute only, so the minute the incident came in is allowed.
+    earliest = incident.received_at.replace(second=0, microsecond=0)
+    if attended_at < earliest or attended_at > now + dt.timedelta(minutes=5):
         raise InvalidInput(
             "the attendance time is not possible",
             {"attended_at": "between the time it was received and now"},

@@ -68,4 +68,5 @@ def create_app(database_url: str | None = None, settings: Settings | None = None
     app.include_router(contact.api)
     app.include_router(hotspots.router)
     app.include_router(triage.api)
+    app.include_router(triage.router)
     return app
