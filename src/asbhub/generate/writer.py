@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import json
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -19,6 +20,8 @@ from sqlalchemy import Engine
 
 from asbhub.errors import Conflict
 from asbhub.generate.service import REFERENCE_PREFIX, Generated
+from asbhub.triage import rules as triage_rules
+from asbhub.triage.rules import RiskLevel as TriageRisk
 
 
 def _words(text: str) -> list[str]:
@@ -46,6 +49,15 @@ COLUMNS: dict[str, list[str]] = {
         "waiting_seconds handling_seconds handler_name incident_id"
     ),
     "chat_messages": ["id", "force_code", "chat_id", "sent_at", "sender", "body"],
+    "triage_assessments": _words(
+        "id force_code incident_id seq created_at actor_name occurred_at risk_version "
+        "thrive_version repeats_version case_review_version routing_version risk_score "
+        "risk_computed risk_level grade outcome partner repeat_victim repeat_location "
+        "repeat_offender case_review_eligible case_review_informed call decision"
+    ),
+    "triage_reviews": _words(
+        "id force_code assessment_id incident_id rank risk_level due_on every_days"
+    ),
 }
 # A generated chat's token_hash is ``SYN-<id>``: never a SHA-256 digest, so no token opens it,
 # and the prefix marks it as generated (like incident references) for --replace.
@@ -125,8 +137,8 @@ class _Db:
             self.sql("BEGIN IMMEDIATE")
         else:
             self.sql(
-                "LOCK TABLE locations, people, incidents, incident_people, chats, chat_messages "
-                "IN SHARE ROW EXCLUSIVE MODE"
+                "LOCK TABLE locations, people, incidents, incident_people, chats, chat_messages, "
+                "triage_assessments, triage_reviews IN SHARE ROW EXCLUSIVE MODE"
             )
 
     def next_id(self, table: str) -> int:
@@ -327,6 +339,12 @@ def _write_rows(db: _Db, g: Generated, step: Callable[[str], None]) -> dict[str,
         f"{REFERENCE_PREFIX}{d}-{s:04d}"
         for d, s in zip(day_text.tolist(), seq.tolist(), strict=True)
     ]
+    # Medium and high risk cases of the calibrated data's last 8 weeks are still open, with
+    # their reviews to come; everything else was closed. The cut is fixed (not the period's
+    # end), so a shorter period still gives exactly the matching rows of a longer one.
+    risk = np.concatenate([y.triage.risk for y in g.years]) if n else np.array([], dtype=object)
+    recent = received >= np.datetime64(OPEN_AFTER)
+    status = np.where(recent & (risk != "standard"), "assigned", "closed")
     if n:
         db.insert(
             "incidents",
@@ -353,10 +371,12 @@ def _write_rows(db: _Db, g: Generated, step: Callable[[str], None]) -> dict[str,
                 _bools(cat("attended"), sq),
                 _stamps(cat("attended_at"), sq),
                 cat("narrative").tolist(),
-                ["closed"] * n,
+                status.tolist(),
             ],
         )
     step("incidents")
+    n_triage, n_reviews = _write_triage(db, g, first_id, received, status == "assigned")
+    step("triage")
 
     m = len(link_incident)
     db.insert(
@@ -380,7 +400,88 @@ def _write_rows(db: _Db, g: Generated, step: Callable[[str], None]) -> dict[str,
         "locations": len(used_places),
         "chats": n_chats,
         "chat_messages": n_lines,
+        "triage_assessments": n_triage,
+        "triage_reviews": n_reviews,
     }
+
+
+# The calibrated years end on 31 March 2021 (deep dive): cases of its last 8 weeks are open.
+OPEN_AFTER = dt.date(2021, 4, 1) - dt.timedelta(days=56)
+
+
+def _write_triage(
+    db: _Db, g: Generated, first_id: int, received: np.ndarray, open_case: np.ndarray
+) -> tuple[int, int]:
+    """One assessment per incident and, for the cases still open, their reviews."""
+    n = len(received)
+    if not n:
+        return 0, 0
+    sq, force = db.sqlite, g.force_code
+    ruleset = triage_rules.load()
+    v = ruleset.versions()
+
+    def cat(name: str) -> np.ndarray:
+        return np.concatenate([getattr(y.triage, name) for y in g.years])
+
+    risk, outcome, partner, grade = cat("risk"), cat("outcome"), cat("partner"), cat("grade")
+    names = ruleset.routing.partners
+    # A handful of distinct decisions: their JSON is built once each, not once per row.
+    decisions: dict[tuple[str, str | None], str] = {}
+    for o, p in set(zip(outcome.tolist(), partner.tolist(), strict=True)):
+        decisions[(o, p)] = json.dumps(
+            {
+                "generated": True,
+                "partner_name": names.get(p) if p else None,
+                "reasons": [f"generated history: {o}, as the recorded attendance"],
+            }
+        )
+    ids = db.next_id("triage_assessments") + np.arange(n)
+    created = received + np.timedelta64(5, "m")
+    db.insert(
+        "triage_assessments",
+        [
+            ids.tolist(),
+            [force] * n,
+            (first_id + np.arange(n)).tolist(),
+            [1] * n,
+            _stamps(created, sq),
+            ["generated call handler"] * n,
+            _stamps(received, sq),
+            [v["risk"]] * n,
+            [v["thrive"]] * n,
+            [v["repeats"]] * n,
+            [v["case_review"]] * n,
+            [v["routing"]] * n,
+            cat("score").tolist(),
+            risk.tolist(),
+            risk.tolist(),
+            grade.tolist(),
+            outcome.tolist(),
+            partner.tolist(),
+            _bools(cat("repeat_victim"), sq),
+            _bools(cat("repeat_location"), sq),
+            _bools(cat("repeat_offender"), sq),
+            _bools(np.zeros(n, dtype=bool), sq),
+            _bools(np.zeros(n, dtype=bool), sq),
+            ['{"generated": true}'] * n,
+            [decisions[(o, p)] for o, p in zip(outcome.tolist(), partner.tolist(), strict=True)],
+        ],
+    )
+    rows: list[list[Any]] = [[] for _ in COLUMNS["triage_reviews"]]
+    review_id = db.next_id("triage_reviews")
+    for k in np.flatnonzero(open_case).tolist():
+        day = received[k].astype("datetime64[D]").astype(dt.date)
+        for r in ruleset.risk.reviews.get(TriageRisk(risk[k]), []):
+            due = day + dt.timedelta(days=r.every_days)
+            values = [review_id, force, int(ids[k]), first_id + k, r.rank.value, risk[k]]
+            for col, value in zip(
+                rows, [*values, db.stamp(due)[:10] if sq else due, r.every_days], strict=True
+            ):
+                col.append(value)
+            review_id += 1
+    if rows[0]:
+        db.insert("triage_reviews", rows)
+    return n, len(rows[0])
 
 
 def _write_chats(

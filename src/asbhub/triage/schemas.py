@@ -12,7 +12,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationErr
 
 from asbhub.errors import InvalidInput
 from asbhub.incidents.models import Channel, IncidentType, PremisesType, Qualifier
-from asbhub.incidents.schemas import PRINTABLE
+from asbhub.incidents.schemas import PRINTABLE, UtcDateTime
 from asbhub.triage.rules import Element, Grade, Level, Rank, RiskLevel
 
 
@@ -145,7 +145,7 @@ class ThriveOut(BaseModel):
 class EarlierOut(BaseModel):
     incident_id: int
     reference: str
-    received_at: dt.datetime
+    received_at: UtcDateTime
     matched_by: str
 
 
@@ -180,7 +180,7 @@ class DecisionOut(BaseModel):
     """What the triage decided and why."""
 
     versions: dict[str, str]
-    assessed_at: dt.datetime
+    assessed_at: UtcDateTime
     risk: RiskOut
     thrive: ThriveOut
     repeats: list[RepeatOut]
@@ -207,7 +207,7 @@ class TriageRecordOut(BaseModel):
 
 
 class StatusChangeOut(BaseModel):
-    at: dt.datetime
+    at: UtcDateTime
     event: str
     from_status: str
     to_status: str
@@ -219,7 +219,7 @@ class StatusChangeOut(BaseModel):
 class AssessmentSummary(BaseModel):
     id: int
     seq: int
-    created_at: dt.datetime
+    created_at: UtcDateTime
     by: str
     risk_level: RiskLevel
     risk_score: int
@@ -244,7 +244,7 @@ class IncidentLife(BaseModel):
     history: list[StatusChangeOut]
     assignee: str | None
     team: str | None
-    attended_at: dt.datetime | None
+    attended_at: UtcDateTime | None
     open_reviews: list[ReviewOut]
 
 
@@ -263,10 +263,10 @@ class ReviewRow(BaseModel):
 class AssignedRow(BaseModel):
     incident_id: int
     reference: str
-    received_at: dt.datetime
+    received_at: UtcDateTime
     type_label: str
     status: str
-    assigned_at: dt.datetime
+    assigned_at: UtcDateTime
     attended: bool
     risk_level: RiskLevel | None
     grade: Grade | None
