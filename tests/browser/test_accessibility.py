@@ -73,6 +73,10 @@ STAFF_PAGES = [
     ("analyst", "/contact/channels"),
     ("admin", "/"),
     ("call_handler", "/contact/queue"),
+    ("call_handler", "/incidents/{incident}/triage"),
+    ("supervisor", "/incidents/{incident}/life"),
+    ("supervisor", "/triage/reviews"),
+    ("officer", "/my-incidents"),
 ]
 
 

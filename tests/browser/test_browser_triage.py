@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from browserkit import LiveServer, sign_in
+from browserkit import LiveServer, assert_axe_clean, sign_in
 from playwright.sync_api import expect
 from sqlalchemy import select
 
@@ -20,8 +20,10 @@ SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screensh
 
 
 def shot(page: Any, name: str) -> None:
+    """A screenshot of the step, and axe-core on the page as it is then."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"triage-{name}.png"), full_page=True)
+    assert_axe_clean(page, name)
 
 
 def report_online(page: Any) -> str:
@@ -79,6 +81,7 @@ def test_online_report_to_closure(new_page: Any, live_server: LiveServer) -> Non
 
     handler.get_by_test_id("record").click()
     expect(handler.get_by_test_id("errors")).to_contain_text("single point of contact")
+    assert_axe_clean(handler, "refused")
     # The refusal is a 422 page by design; Chromium logs that status as a console error.
     handler.console_errors.clear()
     handler.locator("#spoc").select_option(users["officer"])
