@@ -75,6 +75,13 @@ def _repeat_out(r: RepeatResult | None, kind: RepeatKind, months: int, rules: Ru
     )
 
 
+def _report(e: Earlier) -> case_review.Report:
+    """An earlier incident as a report: reported when received, about when it occurred."""
+    return case_review.Report(
+        e.reference, e.occurred_at or e.received_at, e.received_at, e.hate_motivated, e.reporter_id
+    )
+
+
 def evaluate(
     rules: Rules,
     call: CallIn,
@@ -120,27 +127,9 @@ def evaluate(
     hate_q = [q.id for q in rules.risk.questions if q.hate]
     hate_now = call.hate_motivated or any(call.answers.get(q) == "yes" for q in hate_q)
     now_report = case_review.Report(THIS_CALL, occurred, received, hate_now, None)
-    victim_reports = [now_report] + [
-        case_review.Report(
-            e.reference,
-            e.occurred_at or e.received_at,
-            e.received_at,
-            e.hate_motivated,
-            e.reporter_id,
-        )
-        for e in shown_victim
-    ]
+    victim_reports = [now_report] + [_report(e) for e in shown_victim]
     place = found.get(RepeatKind.LOCATION)
-    location_reports = [now_report] + [
-        case_review.Report(
-            e.reference,
-            e.occurred_at or e.received_at,
-            e.received_at,
-            e.hate_motivated,
-            e.reporter_id,
-        )
-        for e in (place.shown if place else [])
-    ]
+    location_reports = [now_report] + [_report(e) for e in (place.shown if place else [])]
     area = history.local_authority_code
     cr = case_review.check(
         rules.case_review.policy(area),

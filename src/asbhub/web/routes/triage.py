@@ -85,6 +85,10 @@ def assign(
     actor: Actor = require_action(Action.INCIDENT_ASSIGN),
 ) -> IncidentLife:
     """Assign to an officer or a team."""
+    return _assign(session, actor, incident_id, body)
+
+
+def _assign(session: Session, actor: Actor, incident_id: int, body: AssignIn) -> IncidentLife:
     return service.assign(
         session,
         actor=actor,
@@ -116,6 +120,10 @@ def close(
     actor: Actor = require_action(Action.INCIDENT_CLOSE),
 ) -> IncidentLife:
     """Close with the closing code and the confirmed qualifier."""
+    return _close(session, actor, incident_id, body)
+
+
+def _close(session: Session, actor: Actor, incident_id: int, body: CloseIn) -> IncidentLife:
     return service.close(
         session,
         actor=actor,
@@ -382,14 +390,8 @@ async def assign_form(
     actor: Actor = require_action(Action.INCIDENT_ASSIGN),
 ) -> Response:
     f = await _form(request)
-    service.assign(
-        session,
-        actor=actor,
-        incident_id=incident_id,
-        assignee=f.get("assignee") or None,
-        team=f.get("team") or None,
-        reason=f.get("reason") or None,
-    )
+    fields: dict[str, object] = {k: f.get(k) or None for k in ("assignee", "team", "reason")}
+    _assign(session, actor, incident_id, _model(AssignIn, fields))
     return RedirectResponse(f"/incidents/{incident_id}/life", status_code=303)
 
 
@@ -425,15 +427,7 @@ async def close_form(
             "reason": f.get("reason", ""),
         },
     )
-    service.close(
-        session,
-        actor=actor,
-        incident_id=incident_id,
-        closing_code=body.closing_code,
-        qualifier=body.qualifier,
-        qualifier_confirmed=body.qualifier_confirmed,
-        reason=body.reason,
-    )
+    _close(session, actor, incident_id, body)
     return RedirectResponse(f"/incidents/{incident_id}/life", status_code=303)
 
 
