@@ -144,6 +144,20 @@ class _Db:
     def next_id(self, table: str) -> int:
         return int(self.scalar(f"SELECT COALESCE(MAX(id), 0) FROM {table}")) + 1
 
+    def analyze(self) -> None:
+        """Refresh the planner's statistics after a bulk write.
+
+        Without them SQLite picks ``ix_incidents_force_received`` even for ``id IN (...)``
+        look-ups (the triage history reads), walking a year of incidents. A sampled ANALYZE
+        (``analysis_limit``) takes tens of milliseconds.
+        """
+        if self.sqlite:
+            self.sql("PRAGMA analysis_limit=1000")
+            self.sql("ANALYZE")
+        else:
+            self.sql("ANALYZE " + ", ".join(COLUMNS))
+        self.conn.commit()
+
     def fix_sequences(self) -> None:
         if not self.sqlite:
             for table in COLUMNS:
@@ -249,6 +263,7 @@ def write(
         counts = _write_rows(db, g, step)
         db.fix_sequences()
         db.conn.commit()
+        db.analyze()
     except BaseException:
         db.conn.rollback()
         raise

@@ -51,6 +51,9 @@ TRANSITIONS: dict[tuple[S, Event], S] = {
 }
 
 INITIAL = S.NEW
+# The entry, not a transition: the first history row of an incident recorded as new (written
+# by the subscriber to the "incident recorded" event, asbhub.triage.events).
+RECORD = "record"
 FINAL = frozenset({S.CLOSED})
 # Events whose reason the history must carry: they end or hand off the police's part.
 REASON_REQUIRED = frozenset({Event.REFER, Event.RESOLVE, Event.CLOSE, Event.REASSESS})

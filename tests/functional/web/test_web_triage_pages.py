@@ -3,11 +3,16 @@ close; the supervisor's and the officer's lists."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Callable
 
+from sqlalchemy import Engine, select
 from starlette.testclient import TestClient
 from webseed import Seeded, csrf_of
+
+from asbhub.incidents.models import Incident, IncidentStatusChange
+from asbhub.store.engine import session_scope
 
 
 def form(c: TestClient, path: str, data: dict[str, str], page: str) -> object:
@@ -80,3 +85,49 @@ def test_the_queue_opens_new_reports_into_triage(
 ) -> None:
     text = client_as("call_handler").get("/contact/queue").text
     assert re.search(r'href="/incidents/\d+/triage"', text)
+
+
+def test_an_online_report_starts_its_history_and_joins_triage(
+    client: TestClient, client_as: Callable[[str], TestClient], engine: Engine
+) -> None:
+    """The "incident recorded" event: the report's first history row says how it came in."""
+    day = dt.date.today() - dt.timedelta(days=1)
+    form = {
+        "what": "noise",
+        "description": "Music until 3am (fictitious triage test).",
+        "place": "Nowhere Flats, Basildon",
+        "when-day": str(day.day),
+        "when-month": str(day.month),
+        "when-year": str(day.year),
+        "time": "23:00",
+        "ongoing": "yes",
+        "impact": "No sleep.",
+        "targeted": "no",
+        "contact": "anonymous",
+        "consent": "yes",
+        "csrf_token": csrf_of(client, "/report"),
+    }
+    assert client.post("/report", data=form).status_code == 200
+    with session_scope(engine) as s:
+        incident = (
+            s.execute(
+                select(Incident).where(Incident.channel == "online").order_by(Incident.id.desc())
+            )
+            .scalars()
+            .first()
+        )
+        assert incident is not None
+        rows = (
+            s.execute(
+                select(IncidentStatusChange).where(IncidentStatusChange.incident_id == incident.id)
+            )
+            .scalars()
+            .all()
+        )
+        assert [(r.event, r.from_status.value, r.to_status.value) for r in rows] == [
+            ("record", "new", "new")
+        ]
+        assert rows[0].actor_name == "the public (online report)"
+    life = client_as("call_handler").get(f"/api/v1/incidents/{incident.id}/life").json()
+    assert life["status"] == "new" and life["allowed"] == ["triage"]
+    assert life["history"][0]["event"] == "record"
