@@ -92,7 +92,7 @@ def test_no_demo_accounts_outside_development(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("ASBHUB_MODE", "test")
-    monkeypatch.setenv("ASBHUB_SECRET_KEY", "a-test-secret-that-is-not-the-default")
+    monkeypatch.setenv("ASBHUB_SECRET_KEY", "kTpQr1yJAER86r_WbSAaBQQggysX_F4vjsCQv4527nM")
     get_settings.cache_clear()
     engine = make_engine(f"sqlite:///{tmp_path / 'demo.db'}")
     assert build_demo_accounts_only(engine) == []
