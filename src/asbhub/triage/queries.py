@@ -3,7 +3,7 @@
 Each read starts from an index, never a scan: people by id or by name in any case
 (``ix_people_force_lower_name``), their incidents through ``ix_incident_people_person``; places
 by postcode (``ix_locations_force_postcode``) then ``ix_incidents_location``, and points by the
-BNG box of ``ix_incidents_bng``. Every select is narrowed to the actor's scope.
+BNG box of ``ix_incidents_bng``. Every select is narrowed by ``permissions.restrict``.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from asbhub.geography.service import geography, to_bng
 from asbhub.incidents import queries as incident_queries
 from asbhub.incidents.models import Incident, IncidentPerson, Location, Person, PersonRole
-from asbhub.permissions import Actor, restrict_incidents
+from asbhub.permissions import Actor, restrict
 from asbhub.triage.models import TriageAssessment
 from asbhub.triage.repeats import Earlier
 from asbhub.triage.schemas import LocationIn, PersonIn
@@ -110,8 +110,8 @@ def _earlier(
     out: list[Earlier] = []
     for chunk in range(0, len(ids), 900):
         part = ids[chunk : chunk + 900]
-        stmt = restrict_incidents(
-            actor, _COLUMNS.where(Incident.id.in_(part), Incident.received_at >= since)
+        stmt = restrict(
+            actor, _COLUMNS.where(Incident.id.in_(part), Incident.received_at >= since), Incident
         )
         out += _rows(session, stmt, matched_by, exclude)
     out.sort(key=lambda e: (e.received_at, e.incident_id), reverse=True)
@@ -146,14 +146,11 @@ class PersonMatch:
 def find_person(session: Session, actor: Actor, who: PersonIn) -> PersonMatch:
     """The stored people a call's person is: by id, else by name (and date of birth)."""
     if who.person_id is not None:
-        stmt = select(Person).where(
-            Person.id == who.person_id, Person.force_code == actor.force_code
-        )
+        stmt = restrict(actor, select(Person).where(Person.id == who.person_id), Person)
         how = "person"
     else:
         assert who.forename and who.surname  # the schema requires one or the other
-        stmt = select(Person).where(
-            Person.force_code == actor.force_code,
+        stmt = restrict(actor, select(Person), Person).where(
             func.lower(Person.surname) == who.surname.strip().lower(),
             func.lower(Person.forename) == who.forename.strip().lower(),
         )
@@ -204,9 +201,7 @@ def find_place(session: Session, actor: Actor, where: LocationIn) -> Place:
     la: str | None = None
     if where.location_id is not None:
         loc = session.execute(
-            select(Location).where(
-                Location.id == where.location_id, Location.force_code == actor.force_code
-            )
+            restrict(actor, select(Location).where(Location.id == where.location_id), Location)
         ).scalar_one_or_none()
         if loc is not None:
             ids.append(loc.id)
@@ -217,9 +212,7 @@ def find_place(session: Session, actor: Actor, where: LocationIn) -> Place:
     if where.address and postcode:
         key = normal_address(where.address)
         for loc in session.execute(
-            select(Location).where(
-                Location.force_code == actor.force_code, Location.postcode == postcode
-            )
+            restrict(actor, select(Location).where(Location.postcode == postcode), Location)
         ).scalars():
             if normal_address(loc.address) == key and loc.id not in ids:
                 ids.append(loc.id)

@@ -29,7 +29,7 @@ from asbhub.incidents.models import (
     PersonRole,
     Qualifier,
 )
-from asbhub.permissions import Action, Actor, Role, allowed, require, restrict_incidents
+from asbhub.permissions import Action, Actor, Role, allowed, require, restrict
 from asbhub.triage import queries
 from asbhub.triage.assessment import History, evaluate
 from asbhub.triage.dates import add_months
@@ -155,7 +155,7 @@ def assess(
 
 
 def _load(session: Session, actor: Actor, incident_id: int) -> Incident:
-    stmt = restrict_incidents(actor, select(Incident).where(Incident.id == incident_id))
+    stmt = restrict(actor, select(Incident).where(Incident.id == incident_id), Incident)
     incident = session.execute(stmt).scalar_one_or_none()
     if incident is None:
         raise NotFound(f"incident {incident_id} not found")
@@ -579,7 +579,7 @@ def review_queue(
         .scalar_subquery()
     )
     stmt = (
-        restrict_incidents(
+        restrict(
             actor,
             select(TriageReview, Incident.reference, Incident.status, spoc)
             .join(Incident, Incident.id == TriageReview.incident_id)
@@ -589,6 +589,7 @@ def review_queue(
                 TriageReview.due_on <= today + dt.timedelta(days=within_days),
                 Incident.status != IncidentStatus.CLOSED,
             ),
+            Incident,
         )
         .order_by(TriageReview.due_on, TriageReview.id)
         .limit(limit)
@@ -662,7 +663,7 @@ def assigned_to_me(session: Session, *, actor: Actor, limit: int = 200) -> list[
     level = latest.with_only_columns(TriageAssessment.risk_level).scalar_subquery()
     grade = latest.with_only_columns(TriageAssessment.grade).scalar_subquery()
     stmt = (
-        restrict_incidents(
+        restrict(
             actor,
             select(Incident, IncidentAssignment.assigned_at, level, grade)
             .join(IncidentAssignment, IncidentAssignment.incident_id == Incident.id)
@@ -670,6 +671,7 @@ def assigned_to_me(session: Session, *, actor: Actor, limit: int = 200) -> list[
                 IncidentAssignment.assignee_user_id == actor.user_id,
                 IncidentAssignment.ended_at.is_(None),
             ),
+            Incident,
         )
         .order_by(IncidentAssignment.assigned_at)
         .limit(limit)
