@@ -7,7 +7,6 @@ import datetime as dt
 import pytest
 from sqlalchemy import Engine, func, select
 
-from asbhub.auth.models import User
 from asbhub.contact.models import Chat, ChatSender, ChatStatus, PublicSubmission
 from asbhub.contact.schemas import ChatToIncident, validate_report
 from asbhub.contact.service import (
@@ -33,6 +32,7 @@ from asbhub.incidents.models import (
 )
 from asbhub.permissions import Actor, Role
 from asbhub.store.engine import session_scope
+from factories import staff_actor
 
 NOW = dt.datetime(2025, 3, 14, 18, 0)
 CHELMSFORD = ("0.4691", "51.7356")
@@ -195,19 +195,7 @@ def test_chat_starts_are_limited_per_client_apart_from_reports(engine: Engine) -
 
 
 def _handler(engine: Engine, username: str = "handler.a") -> Actor:
-    with session_scope(engine) as s:
-        user = User(
-            username=username,
-            display_name="Handler A",
-            password_hash="x",
-            role="call_handler",
-            force_code="essex",
-        )
-        s.add(user)
-        s.flush()
-        return Actor(
-            user_id=user.id, username=username, display_name="Handler A", role=Role.CALL_HANDLER
-        )
+    return staff_actor(engine, username)
 
 
 def test_chat_lifecycle_times_transcript_and_incident(engine: Engine) -> None:
