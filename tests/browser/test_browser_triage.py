@@ -33,6 +33,7 @@ def report_online(page: Any) -> str:
         "Neighbours shouting and banging on my door every night (fictitious browser test)."
     )
     page.get_by_label("Address or description of the place").fill("3 Pretend Street, Colchester")
+    page.get_by_label("Town or council area").select_option(label="Colchester")
     day = dt.date.today() - dt.timedelta(days=1)
     page.get_by_label("Day").fill(str(day.day))
     page.get_by_label("Month").fill(str(day.month))

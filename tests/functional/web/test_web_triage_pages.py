@@ -96,6 +96,7 @@ def test_an_online_report_starts_its_history_and_joins_triage(
         "what": "noise",
         "description": "Music until 3am (fictitious triage test).",
         "place": "Nowhere Flats, Basildon",
+        "area": "E07000066",  # Basildon
         "when-day": str(day.day),
         "when-month": str(day.month),
         "when-year": str(day.year),
