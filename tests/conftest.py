@@ -20,9 +20,11 @@ from asbhub.config import get_settings
 from asbhub.geography.service import load_reference
 from asbhub.store.engine import make_engine, session_scope, upgrade
 
-SHARED = Path(__file__).resolve().parents[2] / "shared"
-if not SHARED.exists():  # CI clones the repository beside a copy of shared/
-    SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+# ../shared beside the repository (CI clones it beside a copy; a worktree sits deeper).
+SHARED = next(
+    (p / "shared" for p in Path(__file__).resolve().parents if (p / "shared").is_dir()),
+    Path(__file__).resolve().parents[2] / "shared",
+)
 POLICE_UK = SHARED / "data" / "police-uk"
 DEEP_DIVE = SHARED / "data" / "deep-dive-2021"
 
@@ -107,3 +109,27 @@ def _settings(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     get_settings.cache_clear()
     yield
     get_settings.cache_clear()
+
+
+@pytest.fixture(scope="session")
+def deep_dive_db(tmp_path_factory: pytest.TempPathFactory, _sqlite_template: Path) -> str:
+    """URL of a SQLite database holding the six generated years 2015-04..2021-03 (seed 2021).
+
+    Generating takes ~10 s, so the analytics, report and dashboard tests share one copy and
+    only read it.
+    """
+    from asbhub.generate.service import generate
+
+    path = tmp_path_factory.mktemp("deep_dive") / "six.db"
+    shutil.copyfile(_sqlite_template, path)
+    url = f"sqlite:///{path}"
+    engine = make_engine(url)
+    generate(engine, force_code="essex", start="2015-04", end="2021-03", seed=2021)
+    engine.dispose()
+    return url
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    """``../shared/data``: the real data.police.uk files, the deep dive's tables, populations."""
+    return SHARED / "data"

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import typer
 
+from asbhub.analytics.cli import register as register_analytics
 from asbhub.generate.cli import app as generate_app
 from asbhub.hotspots.cli import app as hotspots_app
 from asbhub.ingest.cli import app as ingest_app
 from asbhub.store.cli import app as db_app
 from asbhub.triage.cli import app as triage_app
 from asbhub.web.cli import register as register_web
+from asbhub.web.cli import register_report
 
 app = typer.Typer(
     help="asbhub: anti-social behaviour incidents, casework and analysis for a force and partners.",
@@ -22,6 +24,8 @@ app.add_typer(hotspots_app, name="hotspots")
 app.add_typer(triage_app, name="triage")
 app.add_typer(generate_app)  # adds the top-level ``generate`` and ``demo`` commands
 register_web(app)  # adds ``serve`` and ``users``
+register_analytics(app)  # adds ``kpi`` and ``msg``
+register_report(app)  # adds ``report board``
 
 
 if __name__ == "__main__":

@@ -20,13 +20,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from cachetools import TTLCache
-from sqlalchemy import ColumnElement, Connection, extract, func, or_, select, update
+from sqlalchemy import ColumnElement, Connection, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from asbhub.audit.models import AuditEvent
 from asbhub.audit.service import AuditAction, record
 from asbhub.errors import InvalidInput, NotFound
-from asbhub.geography.service import council_areas, from_bng, geography, to_bng
+from asbhub.geography.service import council_areas, from_bng, to_bng
 from asbhub.incidents import bulk, events, queries
 from asbhub.incidents.models import INCIDENT_TYPE_LABELS, Incident, IncidentPerson, Location, Person
 from asbhub.incidents.schemas import (
@@ -36,7 +36,6 @@ from asbhub.incidents.schemas import (
     IncidentFilters,
     IncidentPage,
     IncidentRow,
-    MonthlyCounts,
     Nearby,
     NearbyIncident,
     NewIncident,
@@ -109,36 +108,33 @@ def record_incident(
     if incident.reference is None:
         now = now or dt.datetime.now(dt.UTC).replace(tzinfo=None)
         incident = incident.model_copy(update={"reference": new_reference(reference_prefix, now)})
-    batch = bulk.from_records(force_code, [incident])
-    if within_force and incident.longitude is not None and incident.latitude is not None:
-        located = geography(force_code).locate([incident.longitude], [incident.latitude])
-        if located.local_authority_code[0] is None:
-            raise InvalidInput(
-                "the point is outside the force area", {"longitude": "outside the force area"}
-            )
+    place = bulk.place_one(force_code, incident)
+    outside = incident.longitude is not None and place["local_authority_code"] is None
+    if within_force and outside:
+        # Refused before anything is written, so a failed report leaves no rows behind.
+        raise InvalidInput(
+            "the point is outside the force area", {"longitude": "outside the force area"}
+        )
     conn = session.connection()
-    written = _write_and_emit(conn, batch, source)
-    incident_id = int(written.incident_ids[0])
-    person_ids = tuple(int(p) for p in written.person_ids.tolist())
+    written = bulk.write_one(conn, force_code, incident, place)
     record(
         session,
         actor=actor,
         event=event,
         action=AuditAction.CREATE,
         object_type="incident",
-        object_id=incident_id,
-        data_subjects=person_ids,
+        object_id=written.incident_id,
+        data_subjects=written.person_ids,
         fields=audit_fields,
         force_code=force_code,
         channel=channel,
     )
-    events.emit(conn, events.IncidentsRecorded(force_code, (incident_id,), source))
-    place = batch.place[0]
+    events.emit(conn, events.IncidentsRecorded(force_code, (written.incident_id,), source))
     return Recorded(
-        incident_id=incident_id,
+        incident_id=written.incident_id,
         reference=str(incident.reference),
-        person_ids=person_ids,
-        location_id=int(written.location_ids[place]) if place >= 0 else None,
+        person_ids=written.person_ids,
+        location_id=written.location_id,
     )
 
 
@@ -162,11 +158,6 @@ def place_in_area(
     )
 
 
-def _write_and_emit(conn: Connection, batch: bulk.IncidentBatch, source: str) -> bulk.Written:
-    bulk.check(batch)
-    return bulk.write(conn, batch)
-
-
 def record_incidents(
     conn: Connection,
     *,
@@ -186,7 +177,8 @@ def record_incidents(
     """
     if permission is not None:
         check(actor, permission)
-    written = _write_and_emit(conn, batch, source)
+    bulk.check(batch)
+    written = bulk.write(conn, batch)
     with Session(bind=conn) as session:
         record(
             session,
@@ -574,44 +566,3 @@ def _people_named(session: Session, actor: Actor, q: str) -> list[PersonSummary]
         )
         for p, n in rows
     ]
-
-
-def monthly_counts(session: Session, *, actor: Actor, months: int = 12) -> MonthlyCounts:
-    """Incidents per month and policing district over the latest ``months`` months held."""
-    require(actor, Action.DASHBOARD_VIEW)
-    if not allowed(actor, Action.INCIDENT_LIST):
-        return MonthlyCounts(months=[], districts=[], counts={}, total=0)
-    latest = session.execute(
-        restrict(actor, select(func.max(Incident.received_at)), Incident)
-    ).scalar_one()
-    if latest is None:
-        return MonthlyCounts(months=[], districts=[], counts={}, total=0)
-    first = dt.date(latest.year, latest.month, 1)
-    for _ in range(months - 1):
-        first = (first - dt.timedelta(days=1)).replace(day=1)
-    year, month = extract("year", Incident.received_at), extract("month", Incident.received_at)
-    district = func.coalesce(Incident.district, "Unknown")
-    stmt = restrict(
-        actor,
-        select(year, month, district, func.count())
-        .where(Incident.received_at >= dt.datetime.combine(first, dt.time()))
-        .group_by(year, month, district),
-        Incident,
-    )
-    labels: list[str] = []
-    d = first
-    while d <= latest.date():
-        labels.append(f"{d:%Y-%m}")
-        d = (d + dt.timedelta(days=32)).replace(day=1)
-    index = {m: n for n, m in enumerate(labels)}
-    counts: dict[str, list[int]] = {}
-    for y, m, dist, n in session.execute(stmt):
-        key = f"{int(y):04d}-{int(m):02d}"
-        if key in index:
-            counts.setdefault(dist, [0] * len(labels))[index[key]] += int(n)
-    return MonthlyCounts(
-        months=labels,
-        districts=sorted(counts),
-        counts=dict(sorted(counts.items())),
-        total=sum(sum(v) for v in counts.values()),
-    )

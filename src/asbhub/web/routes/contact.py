@@ -11,16 +11,16 @@ from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, FastAPI, Query, Request, WebSocket
 from fastapi.responses import RedirectResponse, Response
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
+from asbhub.analytics import periods
 from asbhub.contact import counts, queries, service
 from asbhub.contact.hub import Event
-from asbhub.contact.models import Chat, ChatMessage, ChatSender
+from asbhub.contact.models import Chat, ChatSender
 from asbhub.contact.schemas import ChannelCounts, validate_chat_incident
 from asbhub.errors import AsbhubError, InvalidInput
-from asbhub.incidents.models import INCIDENT_TYPE_LABELS, Incident, IncidentType, Qualifier
+from asbhub.incidents.models import INCIDENT_TYPE_LABELS, IncidentType, Qualifier
 from asbhub.permissions import Action, Actor, allowed
 from asbhub.store.engine import session_scope
 from asbhub.web.chat import chat_hub, message_event, run_chat_socket, status_event
@@ -56,12 +56,6 @@ def _changes(session: Session, chat: Chat, before: int) -> list[Event]:
     return [*(message_event(m, chat) for m in added), status_event(chat)]
 
 
-def _last_id(session: Session, chat_id: int) -> int:
-    return int(
-        session.scalar(select(func.max(ChatMessage.id)).where(ChatMessage.chat_id == chat_id)) or 0
-    )
-
-
 # --- queue ---------------------------------------------------------------------------------------
 
 
@@ -86,12 +80,12 @@ def queue_page(
 def _chat_context(
     session: Session, actor: Actor, chat_id: int, errors: dict[str, str] | None = None
 ) -> dict[str, Any]:
-    chat, messages = queries.chat_with_transcript(session, actor=actor, chat_id=chat_id)
-    incident = session.get(Incident, chat.incident_id) if chat.incident_id else None
+    view = queries.chat_with_transcript(session, actor=actor, chat_id=chat_id)
+    chat = view.chat
     return {
         "chat": chat,
-        "messages": messages,
-        "incident": incident,
+        "messages": view.messages,
+        "incident": view.incident,
         "errors": errors or {},
         "type_options": [(t.value, INCIDENT_TYPE_LABELS[t]) for t in IncidentType],
         "area_options": area_options(actor.force_code),
@@ -117,7 +111,7 @@ async def chat_take(
 ) -> Response:
     def take(session: Session) -> list[Event]:
         chat = service.get_chat(session, actor=actor, chat_id=chat_id)
-        before = _last_id(session, chat.id)
+        before = queries.last_message_id(session, chat_id=chat.id)
         service.take_chat(session, actor=actor, chat=chat)
         return _changes(session, chat, before)
 
@@ -131,7 +125,7 @@ async def chat_close(
 ) -> Response:
     def close(session: Session) -> list[Event]:
         chat = service.get_chat(session, actor=actor, chat_id=chat_id)
-        before = _last_id(session, chat.id)
+        before = queries.last_message_id(session, chat_id=chat.id)
         service.close_chat(session, chat=chat, by=ChatSender.HANDLER, actor=actor)
         return _changes(session, chat, before)
 
@@ -177,7 +171,7 @@ async def chat_incident(
 
     def convert(session: Session) -> list[Event]:
         chat = service.get_chat(session, actor=actor, chat_id=chat_id)
-        before = _last_id(session, chat.id)
+        before = queries.last_message_id(session, chat_id=chat.id)
         service.chat_to_incident(session, actor=actor, chat=chat, details=details)
         return _changes(session, chat, before)
 
@@ -241,8 +235,19 @@ def channel_counts_page(
     session: DbSession,
     start: dt.date | None = None,
     end: dt.date | None = None,
+    period: Annotated[
+        str | None, Query(description="The month a 12-month period ends in, YYYY-MM")
+    ] = None,
     actor: Actor = require_action(Action.CHANNELS_VIEW),
 ) -> Response:
+    have = counts.months_with_contact(session, actor=actor)
+    if period and not periods.MONTH.fullmatch(period):
+        raise InvalidInput("The period is not valid", {"period": "choose a period from the list"})
+    chosen = None
+    if start is None and end is None:
+        chosen = periods.choose(have, period or None)
+        if chosen is not None:
+            start, end = chosen.start, chosen.end
     data = counts.channel_counts(session, actor=actor, start=start, end=end)
     chart = {
         "labels": [q["quarter"] for q in data["quarters"]],
@@ -251,4 +256,13 @@ def channel_counts_page(
             {"label": "Chats", "data": [q["chats"] for q in data["quarters"]]},
         ],
     }
-    return render(request, "contact/channels.html", {"data": data, "chart": chart})
+    return render(
+        request,
+        "contact/channels.html",
+        {
+            "data": data,
+            "chart": chart,
+            "presets": [{"key": p.key, "label": p.label} for p in periods.presets(list(have))],
+            "chosen": chosen,
+        },
+    )
