@@ -139,42 +139,40 @@ _FIGURES = {Action.ANALYTICS_VIEW}
 _BOARD = {Action.BOARD_REPORT_CREATE}
 
 GRANTS: dict[Role, frozenset[Action]] = {
-<<<<<<< HEAD
     Role.CALL_HANDLER: frozenset(
         _READ_INCIDENTS
         | _PERSONAL
         | _CONTACT
+        | _FIGURES
         | _TRIAGE
         | {Action.INCIDENT_ASSIGN, Action.INCIDENT_CLOSE}
     ),
-    Role.OFFICER: frozenset(_READ_INCIDENTS | _PERSONAL | _HOTSPOTS | _TRIAGE | _FRONT_LINE),
-    Role.ASB_OFFICER: frozenset(
-        _READ_INCIDENTS | _PERSONAL | _HOTSPOTS | _TRIAGE | _FRONT_LINE | {Action.INCIDENT_ASSIGN}
+    Role.OFFICER: frozenset(
+        _READ_INCIDENTS | _PERSONAL | _HOTSPOTS | _FIGURES | _TRIAGE | _FRONT_LINE
     ),
-    Role.ANALYST: frozenset(_READ_INCIDENTS | _HOTSPOTS | {Action.CHANNELS_VIEW}),
-=======
-    Role.CALL_HANDLER: frozenset(_READ_INCIDENTS | _PERSONAL | _CONTACT | _FIGURES),
-    Role.OFFICER: frozenset(_READ_INCIDENTS | _PERSONAL | _HOTSPOTS | _FIGURES),
-    Role.ASB_OFFICER: frozenset(_READ_INCIDENTS | _PERSONAL | _HOTSPOTS | _FIGURES),
+    Role.ASB_OFFICER: frozenset(
+        _READ_INCIDENTS
+        | _PERSONAL
+        | _HOTSPOTS
+        | _FIGURES
+        | _TRIAGE
+        | _FRONT_LINE
+        | {Action.INCIDENT_ASSIGN}
+    ),
     Role.ANALYST: frozenset(
         _READ_INCIDENTS | _HOTSPOTS | _FIGURES | _BOARD | {Action.CHANNELS_VIEW}
     ),
->>>>>>> main
     Role.SUPERVISOR: frozenset(
         _READ_INCIDENTS
         | _PERSONAL
         | _CONTACT
         | _HOTSPOTS
-<<<<<<< HEAD
+        | _FIGURES
+        | _BOARD
         | _TRIAGE
         | _FRONT_LINE
         | _SUPERVISION
         | {Action.AUDIT_VIEW, Action.CHANNELS_VIEW, Action.INCIDENT_ASSIGN}
-=======
-        | _FIGURES
-        | _BOARD
-        | {Action.AUDIT_VIEW, Action.CHANNELS_VIEW}
->>>>>>> main
     ),
     Role.PARTNER: frozenset(_READ_INCIDENTS | _HOTSPOTS | _FIGURES),
     Role.ADMIN: frozenset(

@@ -12,11 +12,17 @@ from asbhub.errors import InvalidInput
 from asbhub.store.engine import make_engine
 from asbhub.web import errors
 from asbhub.web.head import HeadAsGet
-<<<<<<< HEAD
-from asbhub.web.routes import api, auth, contact, home, hotspots, incidents, public, triage
-=======
-from asbhub.web.routes import api, auth, contact, home, hotspots, incidents, public, reports
->>>>>>> main
+from asbhub.web.routes import (
+    api,
+    auth,
+    contact,
+    home,
+    hotspots,
+    incidents,
+    public,
+    reports,
+    triage,
+)
 from asbhub.web.security import SecurityHeaders, verify_csrf
 from asbhub.web.templating import HERE, make_templates
 
@@ -73,10 +79,7 @@ def create_app(database_url: str | None = None, settings: Settings | None = None
     app.include_router(contact.router)
     app.include_router(contact.api)
     app.include_router(hotspots.router)
-<<<<<<< HEAD
     app.include_router(triage.api)
     app.include_router(triage.router)
-=======
     app.include_router(reports.router)
->>>>>>> main
     return app
