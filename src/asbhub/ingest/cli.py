@@ -93,8 +93,17 @@ def police_uk_cmd(
     ],
     db: DbOption = None,
     json_out: JsonOption = False,
+    replace: Annotated[
+        bool,
+        typer.Option(
+            "--replace",
+            help="Swap in a force-month already loaded from different content (one "
+            "transaction per file).",
+        ),
+    ] = False,
 ) -> None:
-    """Load data.police.uk street-level files; a force-month already loaded is skipped.
+    """Load data.police.uk street-level files; a force-month already loaded from the same
+    file is skipped, from a different one reported as changed (see --replace).
 
     Exits 1 when some file could not be read at all (the others are still loaded).
     """
@@ -103,7 +112,9 @@ def police_uk_cmd(
     with domain_errors():
         engine = engine_for(db)
         with _progress(json_out) as progress:
-            report = ingest_police_uk(engine, paths, progress=_Bar(progress, "reading"))
+            report = ingest_police_uk(
+                engine, paths, progress=_Bar(progress, "reading"), replace=replace
+            )
         engine.dispose()
     _finish(report, "police-uk", json_out)
 

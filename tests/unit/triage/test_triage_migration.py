@@ -1,4 +1,4 @@
-"""Migration 0006 agrees with the models, and the repeat checks' indexes are there."""
+"""Migration 0008 agrees with the models, and the repeat checks' indexes are there."""
 
 from __future__ import annotations
 
