@@ -94,12 +94,14 @@ def build_store(url: str, target: int) -> int:
             )
         add_user(s, username="bench", password=PASSWORD, role="officer")
         total = int(s.scalar(select(func.count()).select_from(Incident)) or 0)
+    # Committed: an uncommitted ANALYZE is rolled back with its connection, stats and all.
     if engine.dialect.name == "postgresql":
-        with engine.connect() as conn:
+        with engine.begin() as conn:
             conn.exec_driver_sql("ANALYZE")
     else:
-        with engine.connect() as conn:
+        with engine.begin() as conn:
             conn.exec_driver_sql("ANALYZE")
+        with engine.connect() as conn:
             conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
     engine.dispose()
     return total

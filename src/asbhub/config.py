@@ -90,6 +90,12 @@ class Settings(BaseSettings):
         description="Public reports accepted per client per minute; live chat starts are "
         "limited to the same number (counted separately).",
     )
+    triage_rules_dir: str | None = Field(
+        None,
+        description="Folder of the force's own triage rule sets (risk.json, thrive.json, "
+        "repeats.json, case_review.json, routing.json); each file found there replaces the "
+        "packaged default of the same name.",
+    )
 
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> Settings:

@@ -88,6 +88,27 @@ class Action(enum.StrEnum):
         "hotspots:map:view",
         "See the predicted ASB hotspot map and print district patrol plans",
     )
+    TRIAGE_ASSESS = (
+        "triage:call:assess",
+        "Check a call's history (victim, place, suspect) and get a triage decision",
+    )
+    TRIAGE_RECORD = ("triage:assessment:create", "Record a risk assessment and triage decision")
+    TRIAGE_RISK_LOWER = (
+        "triage:risk:lower",
+        "Lower a risk level below what the answers give (a supervisor's decision)",
+    )
+    INCIDENT_ASSIGN = ("incidents:incident:assign", "Assign an incident to an officer or a team")
+    INCIDENT_ATTEND = ("incidents:incident:attend", "Record attendance at an incident")
+    INCIDENT_CLOSE = (
+        "incidents:incident:close",
+        "Close an incident with its closing code and confirmed qualifier",
+    )
+    ASSIGNED_LIST = ("incidents:assigned:list", "See the incidents assigned to oneself")
+    REVIEW_QUEUE = (
+        "triage:review:list",
+        "See medium and high risk cases with their reviews due and overdue",
+    )
+    REVIEW_RECORD = ("triage:review:record", "Record a supervisory review of a risk case")
 
 
 _READ_INCIDENTS = {
@@ -98,6 +119,12 @@ _READ_INCIDENTS = {
     Action.LOCATION_VIEW,
 }
 _PERSONAL = {Action.PERSON_SEARCH, Action.PERSONAL_DATA_VIEW, Action.PERSON_VIEW}
+
+# Triage at first contact, then the incident's life (issue 16). Officers re-assess at the
+# scene; only a supervisor lowers a level or reviews a case.
+_TRIAGE = {Action.TRIAGE_ASSESS, Action.TRIAGE_RECORD}
+_FRONT_LINE = {Action.INCIDENT_ATTEND, Action.INCIDENT_CLOSE, Action.ASSIGNED_LIST}
+_SUPERVISION = {Action.TRIAGE_RISK_LOWER, Action.REVIEW_QUEUE, Action.REVIEW_RECORD}
 
 # Anyone may do these, signed in or not.
 PUBLIC_ACTIONS = frozenset({Action.PUBLIC_REPORT_CREATE})
@@ -113,9 +140,26 @@ _FIGURES = {Action.ANALYTICS_VIEW}
 _BOARD = {Action.BOARD_REPORT_CREATE}
 
 GRANTS: dict[Role, frozenset[Action]] = {
-    Role.CALL_HANDLER: frozenset(_READ_INCIDENTS | _PERSONAL | _CONTACT | _FIGURES),
-    Role.OFFICER: frozenset(_READ_INCIDENTS | _PERSONAL | _HOTSPOTS | _FIGURES),
-    Role.ASB_OFFICER: frozenset(_READ_INCIDENTS | _PERSONAL | _HOTSPOTS | _FIGURES),
+    Role.CALL_HANDLER: frozenset(
+        _READ_INCIDENTS
+        | _PERSONAL
+        | _CONTACT
+        | _FIGURES
+        | _TRIAGE
+        | {Action.INCIDENT_ASSIGN, Action.INCIDENT_CLOSE}
+    ),
+    Role.OFFICER: frozenset(
+        _READ_INCIDENTS | _PERSONAL | _HOTSPOTS | _FIGURES | _TRIAGE | _FRONT_LINE
+    ),
+    Role.ASB_OFFICER: frozenset(
+        _READ_INCIDENTS
+        | _PERSONAL
+        | _HOTSPOTS
+        | _FIGURES
+        | _TRIAGE
+        | _FRONT_LINE
+        | {Action.INCIDENT_ASSIGN}
+    ),
     Role.ANALYST: frozenset(
         _READ_INCIDENTS | _HOTSPOTS | _FIGURES | _BOARD | {Action.CHANNELS_VIEW}
     ),
@@ -126,7 +170,10 @@ GRANTS: dict[Role, frozenset[Action]] = {
         | _HOTSPOTS
         | _FIGURES
         | _BOARD
-        | {Action.AUDIT_VIEW, Action.AUDIT_EXPORT, Action.CHANNELS_VIEW}
+        | _TRIAGE
+        | _FRONT_LINE
+        | _SUPERVISION
+        | {Action.AUDIT_VIEW, Action.AUDIT_EXPORT, Action.CHANNELS_VIEW, Action.INCIDENT_ASSIGN}
     ),
     Role.PARTNER: frozenset(_READ_INCIDENTS | _HOTSPOTS | _FIGURES),
     Role.ADMIN: frozenset(

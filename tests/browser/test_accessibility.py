@@ -79,6 +79,10 @@ STAFF_PAGES = [
     ("supervisor", "/audit?what=login"),
     ("supervisor", "/audit?date_from=2026-03-01&date_to=2026-02-01"),
     ("call_handler", "/contact/queue"),
+    ("call_handler", "/incidents/{incident}/triage"),
+    ("supervisor", "/incidents/{incident}/life"),
+    ("supervisor", "/triage/reviews"),
+    ("officer", "/my-incidents"),
 ]
 
 

@@ -74,7 +74,7 @@ def test_report_with_a_map_pin_reaches_the_queue(new_page: Any, live_server: Liv
     row = handler.locator("[data-testid=new-reports] tr", has_text=reference)
     expect(row).to_contain_text("Online")
     expect(row).to_contain_text("Vehicle nuisance")
-    row.get_by_role("link", name=reference).click()
+    row.get_by_role("link", name=reference, exact=True).click()
     handler.wait_for_url(re.compile(r"/incidents/\d+$"))
     expect(handler.locator("main")).to_contain_text(reference)
     assert handler.console_errors == []

@@ -37,6 +37,7 @@ from asbhub.generate.calibration import (
 from asbhub.generate.chats import ChatData, build_chats, handler_roster
 from asbhub.generate.people import People, build_people, concat
 from asbhub.generate.places import Places, build_places
+from asbhub.generate.triage import TriageData, build_triage
 
 REFERENCE_PREFIX = "SYN-"  # marks generated incidents, so --replace never touches real ones
 
@@ -228,6 +229,7 @@ class YearData:
     link_person: np.ndarray
     link_role: np.ndarray
     chats: ChatData  # every live chat of the year, linked to the live_chat incidents
+    triage: TriageData  # the triage record of each incident
 
     def take(self, keep: np.ndarray, keep_chats: np.ndarray) -> YearData:
         """The incidents where ``keep`` and the chats where ``keep_chats`` are true, with their
@@ -251,6 +253,7 @@ class YearData:
             link_person=self.link_person[lk],
             link_role=self.link_role[lk],
             chats=self.chats.take(keep_chats, new_index),
+            triage=self.triage.take(keep),
         )
 
 
@@ -455,6 +458,20 @@ def build_year(t: YearTarget, pools: Pools, seed: int) -> YearData:
             closing=closing,
             public_forenames=pools.people.forename[pools.general],
             roster=handler_roster(seed),
+        ),
+        # Its own stream too, for the same reason.
+        triage=build_triage(
+            np.random.default_rng([seed, t.fy, 2]),
+            received=received,
+            channel=channel,
+            closing=closing,
+            qualifier=qualifier,
+            hate=hate,
+            attended=attended,
+            premises=places.premises_type[place],
+            place=place,
+            victim=victim,
+            suspect=suspect,
         ),
     )
 

@@ -9,6 +9,8 @@ for an earlier run and the write are one step.
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -19,12 +21,27 @@ from asbhub.errors import Conflict
 from asbhub.generate.service import REFERENCE_PREFIX, Generated
 from asbhub.incidents import bulk
 from asbhub.incidents.service import record_incidents
-from asbhub.store.bulk import Constant, Timestamps, bulk_insert, reserve_ids
+from asbhub.store.bulk import Constant, Timestamps, bulk_insert, insert_with_ids, reserve_ids
+from asbhub.triage import rules as triage_rules
+from asbhub.triage.rules import RiskLevel as TriageRisk
 
 # A generated chat's token_hash is ``SYN-<id>``: never a SHA-256 digest, so no token opens it,
 # and the prefix marks it as generated (like incident references) for --replace.
 CHAT_MARK = f"{REFERENCE_PREFIX}%"
-TABLES = ("locations", "people", "incidents", "incident_people", "chats", "chat_messages")
+TABLES = (
+    "locations",
+    "people",
+    "incidents",
+    "incident_people",
+    "chats",
+    "chat_messages",
+    "triage_assessments",
+    "triage_reviews",
+)
+# The calibrated years end on 31 March 2021 (deep dive): medium and high risk cases of its last
+# 8 weeks are still open, with their reviews to come; everything else was closed. The cut is
+# fixed (not the period's end), so a shorter period still gives the matching rows of a longer.
+OPEN_AFTER = dt.date(2021, 4, 1) - dt.timedelta(days=56)
 
 
 class _Sql:
@@ -144,6 +161,7 @@ def write(
                 replaced = delete_generated(sql, g)
             counts = _write_rows(conn, g, step)
             conn.commit()
+            _analyze(sql)
         except BaseException:
             conn.rollback()
             raise
@@ -151,6 +169,27 @@ def write(
             if cache_size is not None:
                 sql(f"PRAGMA cache_size={cache_size}")
     return {**counts, "replaced": replaced, "replaced_chats": replaced_chats}
+
+
+def _analyze(sql: _Sql) -> None:
+    """Refresh the planner's statistics of the tables the triage history reads use.
+
+    Without them SQLite picks ``ix_incidents_force_received`` even for ``id IN (...)``
+    look-ups, walking a year of incidents; a sampled ANALYZE (``analysis_limit``) is no cure,
+    as it extrapolates ~1,000 rows per force. In full: about a second for six years.
+    """
+    for table in ("incidents", "incident_people", "people", "locations"):
+        sql(f"ANALYZE {table}")
+    sql.conn.commit()
+
+
+def open_cases(g: Generated) -> np.ndarray:
+    """Which generated incidents are still open (see ``OPEN_AFTER``)."""
+    if not g.years:
+        return np.zeros(0, bool)
+    received = np.concatenate([y.received for y in g.years])
+    risk = np.concatenate([y.triage.risk for y in g.years])
+    return (received >= np.datetime64(OPEN_AFTER)) & (risk != "standard")
 
 
 def batch_of(g: Generated) -> tuple[bulk.IncidentBatch, np.ndarray]:
@@ -202,7 +241,7 @@ def batch_of(g: Generated) -> tuple[bulk.IncidentBatch, np.ndarray]:
         attended=cat("attended", bool),
         attended_at=cat("attended_at", "datetime64[s]"),
         narrative=cat("narrative").tolist(),
-        status=["closed"] * n,
+        status=np.where(open_cases(g), "assigned", "closed").tolist(),
         place=place_index.astype(np.int64),
         places=bulk.Places(
             address=places.address[u].tolist(),
@@ -246,6 +285,8 @@ def _write_rows(conn: Connection, g: Generated, step: Callable[[str], None]) -> 
         audit_fields={"first": f"{g.first:%Y-%m}", "last": f"{g.last:%Y-%m}"},
     )
     step("incidents")
+    n_triage, n_reviews = _write_triage(conn, g, written.incident_ids, batch.received_at)
+    step("triage")
     n_chats, n_lines = _write_chats(conn, g, written.incident_ids, offsets, batch.reference)
     step("chats")
     return {
@@ -255,7 +296,97 @@ def _write_rows(conn: Connection, g: Generated, step: Callable[[str], None]) -> 
         "locations": written.new_locations,
         "chats": n_chats,
         "chat_messages": n_lines,
+        "triage_assessments": n_triage,
+        "triage_reviews": n_reviews,
     }
+
+
+def _write_triage(
+    conn: Connection, g: Generated, incident_ids: np.ndarray, received: np.ndarray
+) -> tuple[int, int]:
+    """One assessment per incident and, for the cases still open, their reviews."""
+    n = len(incident_ids)
+    if not n:
+        return 0, 0
+    ruleset = triage_rules.load()
+    v = ruleset.versions()
+
+    def cat(name: str) -> np.ndarray:
+        return np.concatenate([getattr(y.triage, name) for y in g.years])
+
+    risk, outcome, partner = cat("risk"), cat("outcome"), cat("partner")
+    names = ruleset.routing.partners
+    # A handful of distinct decisions: their JSON is built once each, not once per row.
+    decisions = {
+        (o, p): json.dumps(
+            {
+                "generated": True,
+                "partner_name": names.get(p) if p else None,
+                "reasons": [f"generated history: {o}, as the recorded attendance"],
+            }
+        )
+        for o, p in set(zip(outcome.tolist(), partner.tolist(), strict=True))
+    }
+    received = np.asarray(received, dtype="datetime64[s]")
+    ids = insert_with_ids(
+        conn,
+        "triage_assessments",
+        {
+            "force_code": Constant(g.force_code),
+            "incident_id": incident_ids,
+            "seq": Constant(1),
+            "created_at": Timestamps((received + np.timedelta64(5, "m")).astype("datetime64[s]")),
+            "actor_name": Constant("generated call handler"),
+            "occurred_at": Timestamps(received),
+            "risk_version": Constant(v["risk"]),
+            "thrive_version": Constant(v["thrive"]),
+            "repeats_version": Constant(v["repeats"]),
+            "case_review_version": Constant(v["case_review"]),
+            "routing_version": Constant(v["routing"]),
+            "risk_score": cat("score").astype(np.int64),
+            "risk_computed": risk.tolist(),
+            "risk_level": risk.tolist(),
+            "grade": cat("grade").tolist(),
+            "outcome": outcome.tolist(),
+            "partner": partner.tolist(),
+            "repeat_victim": cat("repeat_victim"),
+            "repeat_location": cat("repeat_location"),
+            "repeat_offender": cat("repeat_offender"),
+            "case_review_eligible": Constant(False),
+            "case_review_informed": Constant(False),
+            "call": Constant('{"generated": true}'),
+            "decision": [
+                decisions[(o, p)] for o, p in zip(outcome.tolist(), partner.tolist(), strict=True)
+            ],
+        },
+    )
+    cols: dict[str, list[Any]] = {
+        k: []
+        for k in ("assessment_id", "incident_id", "rank", "risk_level", "due_on", "every_days")
+    }
+    for k in np.flatnonzero(open_cases(g)).tolist():
+        day = received[k].astype("datetime64[D]").astype(dt.date)
+        for r in ruleset.risk.reviews.get(TriageRisk(risk[k]), []):
+            for name, value in (
+                ("assessment_id", int(ids[k])),
+                ("incident_id", int(incident_ids[k])),
+                ("rank", r.rank.value),
+                ("risk_level", risk[k]),
+                ("due_on", day + dt.timedelta(days=r.every_days)),
+                ("every_days", r.every_days),
+            ):
+                cols[name].append(value)
+    if cols["incident_id"]:
+        bulk_insert(
+            conn,
+            "triage_reviews",
+            {
+                "force_code": Constant(g.force_code),
+                **{k: v for k, v in cols.items() if k != "due_on"},
+                "due_on": Timestamps.of(cols["due_on"], date_only=True),
+            },
+        )
+    return n, len(cols["incident_id"])
 
 
 def _write_chats(

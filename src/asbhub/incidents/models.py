@@ -22,6 +22,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     func,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -127,7 +128,11 @@ class Location(Base):
     """A place that incidents happen at; repeat-location checks key on it."""
 
     __tablename__ = "locations"
-    __table_args__ = (Index("ix_locations_bng", "x_bng", "y_bng"),)
+    __table_args__ = (
+        Index("ix_locations_bng", "x_bng", "y_bng"),
+        # The repeat-location check matches an address within its postcode.
+        Index("ix_locations_force_postcode", "force_code", "postcode"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     force_code: Mapped[str] = mapped_column(String(40), index=True)
@@ -196,7 +201,16 @@ class Person(Base):
     """A person known to the force. Every identity asbhub holds in demos and tests is generated."""
 
     __tablename__ = "people"
-    __table_args__ = (Index("ix_people_force_name", "force_code", "surname", "forename"),)
+    __table_args__ = (
+        Index("ix_people_force_name", "force_code", "surname", "forename"),
+        # The repeat checks match a name as typed on the call, whatever its case.
+        Index(
+            "ix_people_force_lower_name",
+            "force_code",
+            func.lower(text("surname")),
+            func.lower(text("forename")),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     force_code: Mapped[str] = mapped_column(String(40))
@@ -227,3 +241,52 @@ class IncidentPerson(Base):
 
     incident: Mapped[Incident] = relationship(back_populates="people")
     person: Mapped[Person] = relationship(back_populates="incidents")
+
+
+class IncidentStatusChange(Base):
+    """One step of an incident's life: who moved it, when, why, from which status to which.
+
+    Written only by :func:`asbhub.incidents.lifecycle.apply`, in the same transaction as the
+    change, so ``Incident.status`` is never overwritten without a row here.
+    """
+
+    __tablename__ = "incident_status_changes"
+    __table_args__ = (Index("ix_incident_status_changes_incident", "incident_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    force_code: Mapped[str] = mapped_column(String(40))
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"))
+    at: Mapped[dt.datetime] = mapped_column(DateTime)
+    event: Mapped[str] = mapped_column(String(20))
+    from_status: Mapped[IncidentStatus] = mapped_column(
+        enum_column(IncidentStatus, "incident_status")
+    )
+    to_status: Mapped[IncidentStatus] = mapped_column(
+        enum_column(IncidentStatus, "incident_status")
+    )
+    actor_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    actor_name: Mapped[str] = mapped_column(String(120))
+    reason: Mapped[str | None] = mapped_column(Text)
+    details: Mapped[dict[str, object]] = mapped_column(JSON, default=dict)
+
+
+class IncidentAssignment(Base):
+    """An incident given to an officer or a team; ``ended_at`` is set when it is handed on."""
+
+    __tablename__ = "incident_assignments"
+    __table_args__ = (
+        Index("ix_incident_assignments_assignee", "assignee_user_id", "ended_at"),
+        Index("ix_incident_assignments_incident", "incident_id", "ended_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    force_code: Mapped[str] = mapped_column(String(40))
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"))
+    assignee_user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
+    assignee_name: Mapped[str | None] = mapped_column(String(120))
+    team: Mapped[str | None] = mapped_column(String(120))
+    assigned_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    assigned_by: Mapped[str] = mapped_column(String(120))
+    ended_at: Mapped[dt.datetime | None] = mapped_column(DateTime)

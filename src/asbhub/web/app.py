@@ -31,6 +31,7 @@ from asbhub.web.routes import (
     incidents,
     public,
     reports,
+    triage,
 )
 from asbhub.web.security import SecurityHeaders, verify_csrf
 from asbhub.web.templating import HERE, make_templates
@@ -120,6 +121,8 @@ def create_app(database_url: str | None = None, settings: Settings | None = None
     app.include_router(contact.router)
     app.include_router(contact.api)
     app.include_router(hotspots.router)
+    app.include_router(triage.api)
+    app.include_router(triage.router)
     app.include_router(reports.router)
     app.include_router(admin.router)
     return app
