@@ -7,7 +7,7 @@ import typer
 from asbhub.generate.cli import app as generate_app
 from asbhub.hotspots.cli import app as hotspots_app
 from asbhub.ingest.cli import app as ingest_app
-from asbhub.store.cli import app as db_app
+from asbhub.provision.cli import db_app, demo_cmd
 from asbhub.web.cli import register as register_web
 
 app = typer.Typer(
@@ -18,7 +18,8 @@ app = typer.Typer(
 app.add_typer(db_app, name="db")
 app.add_typer(ingest_app, name="ingest")
 app.add_typer(hotspots_app, name="hotspots")
-app.add_typer(generate_app)  # adds the top-level ``generate`` and ``demo`` commands
+app.add_typer(generate_app)  # adds the top-level ``generate`` command
+app.command("demo")(demo_cmd)
 register_web(app)  # adds ``serve`` and ``users``
 
 

@@ -1,4 +1,4 @@
-"""``asbhub generate`` and ``asbhub demo``."""
+"""``asbhub generate``."""
 
 from __future__ import annotations
 
@@ -84,18 +84,3 @@ def generate_cmd(
             f"  12 months to {period_end}: {counts['incidents']:,} incidents, "
             f"{counts['attended']:,} attended, {counts['covid_breaches']:,} COVID breaches"
         )
-
-
-@app.command("demo")
-def demo_cmd(db: DbOption = None, json_output: JsonOption = False) -> None:
-    """Build the demo database (quick when it is already built).
-
-    Applies the schema, loads the Essex reference areas, generates six years (seed 2021) and
-    loads the shipped 2025 data.police.uk ASB slice as public records.
-    """
-    from asbhub.generate.demo import build_demo
-
-    with domain_errors():
-        report = build_demo(engine_for(db), progress=None if json_output else console.print)
-    if json_output:
-        print_json(report)

@@ -18,7 +18,7 @@ import numpy as np
 from sqlalchemy import Engine
 
 from asbhub.errors import Conflict
-from asbhub.generate.service import REFERENCE_PREFIX, Generated
+from asbhub.generate.schemas import REFERENCE_PREFIX, Generated
 
 
 def _words(text: str) -> list[str]:

@@ -16,11 +16,12 @@ from sqlalchemy import Engine, func, select
 
 from asbhub.auth.models import User
 from asbhub.auth.service import add_user
-from asbhub.config import get_settings
+from asbhub.config import Settings
 from asbhub.contact.models import Chat
 from asbhub.generate.calibration import chat_windows, year_targets
 from asbhub.generate.places import SLICE
-from asbhub.generate.service import REFERENCE_PREFIX, generate
+from asbhub.generate.schemas import REFERENCE_PREFIX
+from asbhub.generate.service import generate
 from asbhub.geography.service import load_reference
 from asbhub.store.engine import session_scope, upgrade
 from asbhub.store.models import Incident, SourceLoad
@@ -44,9 +45,9 @@ DEMO_ACCOUNTS: tuple[tuple[str, str, str | None], ...] = (
 )
 
 
-def _demo_accounts(engine: Engine) -> list[str]:
+def _demo_accounts(engine: Engine, settings: Settings) -> list[str]:
     """Create the missing demo accounts; return the usernames created."""
-    if get_settings().mode != "development":
+    if settings.mode != "development":
         return []
     created: list[str] = []
     with session_scope(engine) as session:
@@ -96,8 +97,12 @@ def _state(engine: Engine) -> tuple[int, int, int]:
     return int(generated or 0), int(chats or 0), int(months or 0)
 
 
-def build_demo(engine: Engine, progress: Callable[[str], Any] | None = None) -> dict[str, Any]:
-    """Bring the database at ``engine`` to the complete demo state; report what was done."""
+def build_demo(
+    engine: Engine, *, settings: Settings, progress: Callable[[str], Any] | None = None
+) -> dict[str, Any]:
+    """Bring the database at ``engine`` to the complete demo state; report what was done.
+
+    ``settings`` decide whether the demo sign-ins are made (development mode only)."""
     say = progress or (lambda _msg: None)
     t0 = time.perf_counter()
     upgrade(engine)
@@ -109,9 +114,9 @@ def build_demo(engine: Engine, progress: Callable[[str], Any] | None = None) -> 
     # A database generated before chat history was added is regenerated to gain it.
     complete = generated == expected and chats == expected_chats
     report: dict[str, Any] = {"reference_areas_added": areas}
-    accounts = _demo_accounts(engine)
+    accounts = _demo_accounts(engine, settings)
     report["accounts_created"] = accounts
-    if get_settings().mode == "development":
+    if settings.mode == "development":
         say(
             "demo sign-ins (development mode only): "
             + ", ".join(u for u, _, _ in DEMO_ACCOUNTS)
