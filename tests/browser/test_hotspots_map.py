@@ -17,7 +17,11 @@ from asbhub.store.engine import make_engine
 from asbhub.store.models import PublicRecord
 from conftest import SCREENSHOTS
 
-POLICE_UK = SCREENSHOTS.parents[2] / "shared" / "data" / "police-uk"
+# shared/ beside the clone or above it, as tests/conftest.py finds it.
+POLICE_UK = next(
+    (p / "shared" / "data" / "police-uk" for p in SCREENSHOTS.parents if (p / "shared").is_dir()),
+    SCREENSHOTS.parents[2] / "shared" / "data" / "police-uk",
+)
 
 
 @pytest.fixture(scope="module")
