@@ -67,8 +67,8 @@ def build_store(url: str, target: int) -> int:
     from asbhub.auth.service import add_user
     from asbhub.generate.service import generate
     from asbhub.geography.service import load_reference
+    from asbhub.incidents.models import Incident
     from asbhub.store.engine import make_engine, session_scope, upgrade
-    from asbhub.store.models import Incident
 
     engine = make_engine(url)
     upgrade(engine)

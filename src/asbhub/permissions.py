@@ -21,7 +21,7 @@ from sqlalchemy import Select, false
 
 from asbhub.config import get_settings
 from asbhub.errors import InvalidInput, NotPermitted
-from asbhub.store.models import Incident
+from asbhub.incidents.models import Incident
 
 
 class Role(enum.StrEnum):
@@ -188,11 +188,18 @@ def allowed(actor: Actor | None, action: Action) -> bool:
     return action in GRANTS[actor.role]
 
 
-def require(actor: Actor | None, action: Action) -> Actor:
-    """Return ``actor`` if allowed, else raise :class:`NotPermitted`."""
-    if actor is None or not allowed(actor, action):
+def check(actor: Actor | None, action: Action) -> None:
+    """Raise :class:`NotPermitted` unless ``actor`` (anonymous: ``None``) may do ``action``."""
+    if not allowed(actor, action):
         who = actor.role.value if actor else "anonymous"
         raise NotPermitted(f"{who} may not {action.description.lower()}")
+
+
+def require(actor: Actor | None, action: Action) -> Actor:
+    """Return ``actor`` if signed in and allowed, else raise :class:`NotPermitted`."""
+    check(actor, action)
+    if actor is None:
+        raise NotPermitted(f"anonymous may not {action.description.lower()}")
     return actor
 
 

@@ -11,8 +11,8 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from asbhub.contact.models import Chat, ChatStatus
+from asbhub.incidents.models import Channel, Incident
 from asbhub.store.engine import make_engine, session_scope
-from asbhub.store.models import Channel, Incident
 
 
 def test_live_chat_becomes_an_incident(new_page: Any, live_server: LiveServer) -> None:

@@ -13,8 +13,8 @@ from playwright.sync_api import expect
 from sqlalchemy import func, select
 
 from asbhub.contact.models import PublicSubmission
+from asbhub.incidents.models import Incident, Person
 from asbhub.store.engine import make_engine, session_scope
-from asbhub.store.models import Incident, Person
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 

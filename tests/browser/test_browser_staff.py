@@ -11,8 +11,8 @@ from playwright.sync_api import expect
 from sqlalchemy import func, select
 
 from asbhub.audit.models import AuditEvent
+from asbhub.incidents.models import Incident
 from asbhub.store.engine import make_engine, session_scope
-from asbhub.store.models import Incident
 from functional.web.webseed import CANARY_PEOPLE
 
 SignInAs = Callable[[Any, str], None]

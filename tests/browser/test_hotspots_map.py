@@ -13,8 +13,8 @@ from browserkit import LiveServer
 from sqlalchemy import func, insert, select
 
 from asbhub.hotspots.events import month_label, read_police_uk
+from asbhub.ingest.models import PublicRecord
 from asbhub.store.engine import make_engine
-from asbhub.store.models import PublicRecord
 from conftest import SCREENSHOTS
 
 # shared/ beside the clone or above it, as tests/conftest.py finds it.

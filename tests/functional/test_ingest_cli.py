@@ -11,8 +11,8 @@ from sqlalchemy import func, inspect, select
 from typer.testing import CliRunner
 
 from asbhub.cli import app
+from asbhub.ingest.models import PublicRecord, SourceLoad
 from asbhub.store.engine import make_engine
-from asbhub.store.models import PublicRecord, SourceLoad
 
 
 def _police_uk() -> Path:

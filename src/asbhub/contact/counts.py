@@ -28,8 +28,8 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from asbhub.contact.models import Chat
+from asbhub.incidents.models import Channel, Incident
 from asbhub.permissions import Action, Actor, require
-from asbhub.store.models import Channel, Incident
 
 COLUMNS = ("online_reports", "chats")
 

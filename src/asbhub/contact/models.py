@@ -1,6 +1,6 @@
 """Tables of the public's contact channels.
 
-An online report is stored as an ordinary :class:`~asbhub.store.models.Incident` (channel
+An online report is stored as an ordinary :class:`~asbhub.incidents.models.Incident` (channel
 ``online``) so that it joins the call handlers' queue like any other incident; what only the web
 form collects (when it happened, whether it is ongoing, how it affects the reporter, the hate
 strands, consent, and a keyed hash of the client for rate limiting) sits beside it in
@@ -27,8 +27,9 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from asbhub.auth.models import User
+from asbhub.incidents.models import Incident
 from asbhub.store.base import Base
-from asbhub.store.models import Incident, _enum
+from asbhub.store.columns import enum_column
 
 
 class HateStrand(enum.StrEnum):
@@ -101,7 +102,7 @@ class Chat(Base):
     # SHA-256 of the public's chat token; the token itself is only ever in the public's hands.
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     status: Mapped[ChatStatus] = mapped_column(
-        _enum(ChatStatus, "chat_status"), default=ChatStatus.WAITING
+        enum_column(ChatStatus, "chat_status"), default=ChatStatus.WAITING
     )
     display_name: Mapped[str | None] = mapped_column(String(80))
     topic: Mapped[str | None] = mapped_column(String(500))
@@ -137,7 +138,7 @@ class ChatMessage(Base):
     force_code: Mapped[str] = mapped_column(String(40))
     chat_id: Mapped[int] = mapped_column(ForeignKey("chats.id", ondelete="CASCADE"))
     sent_at: Mapped[dt.datetime] = mapped_column(DateTime)
-    sender: Mapped[ChatSender] = mapped_column(_enum(ChatSender, "chat_sender"))
+    sender: Mapped[ChatSender] = mapped_column(enum_column(ChatSender, "chat_sender"))
     body: Mapped[str] = mapped_column(Text)
 
     chat: Mapped[Chat] = relationship(back_populates="messages")

@@ -10,8 +10,8 @@ from sqlalchemy.orm import Session
 from asbhub.audit.service import AuditAction, record
 from asbhub.contact.models import Chat, ChatMessage, ChatStatus
 from asbhub.errors import NotFound
+from asbhub.incidents.models import Channel, Incident, IncidentStatus
 from asbhub.permissions import Action, Actor, require, restrict_incidents
-from asbhub.store.models import Channel, Incident, IncidentStatus
 
 PUBLIC_CHANNELS = (Channel.ONLINE, Channel.LIVE_CHAT)
 

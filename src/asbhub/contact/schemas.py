@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from asbhub.contact.models import NATIONAL_STRANDS, HateStrand
 from asbhub.errors import InvalidInput
-from asbhub.store.models import IncidentType, Qualifier
+from asbhub.incidents.models import IncidentType, Qualifier
 
 
 @dataclass(frozen=True)
@@ -347,6 +347,7 @@ class ChatToIncident:
     place: str | None
     summary: str
     hate_motivated: bool = False
+    caller: Reporter | None = None
 
 
 def validate_chat_incident(form: FormData) -> ChatToIncident:
@@ -370,6 +371,7 @@ def validate_chat_incident(form: FormData) -> ChatToIncident:
         errors.add("summary", "Enter a summary of what the caller reported")
     elif len(summary) > DESCRIPTION_MAX:
         errors.add("summary", f"The summary must be {DESCRIPTION_MAX} characters or fewer")
+    caller = _caller(form, errors)
     if errors.fields or itype is None or qual is None:
         raise InvalidInput("The incident could not be recorded", errors.fields)
     return ChatToIncident(
@@ -378,4 +380,23 @@ def validate_chat_incident(form: FormData) -> ChatToIncident:
         place=place or None,
         summary=summary,
         hate_motivated=_one(form, "hate_motivated") == "yes",
+        caller=caller,
     )
+
+
+def _caller(form: FormData, errors: _Errors) -> Reporter | None:
+    """The chatter's name and contact details, when they gave them (all optional)."""
+    forename, surname = _one(form, "forename"), _one(form, "surname")
+    phone, email = _one(form, "phone"), _one(form, "email")
+    if not (forename or surname or phone or email):
+        return None
+    if not forename or not surname:
+        errors.add("forename" if not forename else "surname", "Enter both names, or neither")
+    for name, value in (("forename", forename), ("surname", surname)):
+        if len(value) > NAME_MAX:
+            errors.add(name, f"Names must be {NAME_MAX} characters or fewer")
+    if phone and not PHONE_RE.match(phone):
+        errors.add("phone", "Enter a phone number, like 01632 960 001 or 07700 900 982")
+    if email and (len(email) > 200 or not EMAIL_RE.match(email)):
+        errors.add("email", "Enter an email address in the correct format, like name@example.com")
+    return Reporter(forename, surname, phone or None, email or None)

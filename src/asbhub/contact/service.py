@@ -13,6 +13,7 @@ import secrets
 from dataclasses import dataclass
 from typing import Literal, cast
 
+from pydantic import ValidationError
 from sqlalchemy import Table, func, insert, select
 from sqlalchemy.orm import Session
 
@@ -20,19 +21,11 @@ from asbhub.audit.service import AuditAction, record
 from asbhub.contact.models import Chat, ChatMessage, ChatSender, ChatStatus, PublicSubmission
 from asbhub.contact.schemas import ChatToIncident, OnlineReport
 from asbhub.errors import AsbhubError, Conflict, InvalidInput, NotFound, NotPermitted
-from asbhub.geography.service import geography, to_bng
+from asbhub.incidents.models import Channel, Incident, PersonRole
+from asbhub.incidents.schemas import NewIncident
+from asbhub.incidents.service import record_incident
 from asbhub.permissions import Action, Actor, allowed, require
-from asbhub.store.models import (
-    Channel,
-    Incident,
-    IncidentPerson,
-    IncidentStatus,
-    Person,
-    PersonRole,
-)
 
-# Crockford's base32 without I, L, O, U: read aloud over the phone without confusion.
-_REF_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 CHAT_MESSAGE_MAX = 2000
 
 
@@ -55,38 +48,19 @@ def client_key(address: str, secret: str) -> str:
     return hmac.new(secret.encode(), address.encode(), hashlib.sha256).hexdigest()
 
 
-def new_reference(prefix: str, now: dt.datetime) -> str:
-    """An incident reference such as ``WEB-250114-7KQ2MD``: dated, unguessable, unambiguous."""
-    tail = "".join(secrets.choice(_REF_ALPHABET) for _ in range(6))
-    return f"{prefix}-{now:%y%m%d}-{tail}"
-
-
-def _place_fields(force_code: str, lon: float | None, lat: float | None) -> dict[str, object]:
-    if lon is None or lat is None:
-        return {}
-    located = geography(force_code).locate([lon], [lat])
-    if located.local_authority_code[0] is None:
-        raise InvalidInput(
+def _place_error(exc: InvalidInput) -> InvalidInput:
+    return (
+        InvalidInput(
             "There is a problem with your report",
             {"place": "The pin is outside Essex: move it to where it happened, or call 101"},
         )
-    x, y = to_bng([lon], [lat])
-    return {
-        "longitude": lon,
-        "latitude": lat,
-        "x_bng": float(x[0]),
-        "y_bng": float(y[0]),
-        "local_authority_code": located.local_authority_code[0],
-        "district": located.district[0],
-        "lsoa_code": located.lsoa_code[0],
-    }
+        if "longitude" in exc.fields
+        else exc
+    )
 
 
 _SUBMISSIONS = cast(Table, PublicSubmission.__table__)
 _CHATS = cast(Table, Chat.__table__)
-_INCIDENTS = cast(Table, Incident.__table__)
-_PEOPLE = cast(Table, Person.__table__)
-_INCIDENT_PEOPLE = cast(Table, IncidentPerson.__table__)
 
 
 # What is counted for each rate limit: (table, client key column, time column), each pair
@@ -128,6 +102,18 @@ def check_rate_limit(
         raise RateLimited(limit, what)
 
 
+def _new_incident(fields: dict[str, object]) -> NewIncident:
+    """The public's answers through the same schema as an import (an unreadable pin is the
+    only way they can fail it once the form has been checked)."""
+    try:
+        return NewIncident.model_validate(fields)
+    except ValidationError:
+        raise InvalidInput(
+            "There is a problem with your report",
+            {"place": "The map pin could not be read: place it again or describe the place"},
+        ) from None
+
+
 @dataclass(frozen=True)
 class StoredReport:
     incident_id: int
@@ -158,57 +144,48 @@ def create_online_report(
         raise NotPermitted("online reporting is closed")
     now = now or utcnow()
     check_rate_limit(session, key=client, limit=rate_limit, now=now)
-    place = _place_fields(force_code, report.longitude, report.latitude)
-    conn = session.connection()
-    reference = new_reference("WEB", now)
-    incident_id: int = conn.execute(
-        insert(_INCIDENTS).returning(_INCIDENTS.c.id),
+    people = []
+    if report.reporter is not None:
+        r = report.reporter
+        roles = [PersonRole.CALLER] + ([PersonRole.VICTIM] if report.targeted == "yes" else [])
+        people = [
+            {"role": role, "forename": r.forename, "surname": r.surname, "phone": r.phone,
+             "email": r.email}
+            for role in roles
+        ]  # fmt: skip
+    incident = _new_incident(
         {
-            "force_code": force_code,
-            "reference": reference,
             "received_at": now,
             "channel": Channel.ONLINE,
             "opening_code": report.incident_type,
             "qualifier": report.qualifier,
             "hate_motivated": report.hate_motivated,
-            "covid_breach": False,
-            "attended": False,
-            "location_text": report.place or "Pin on map",
+            "location_text": report.place,
+            "longitude": report.longitude,
+            "latitude": report.latitude,
             "narrative": report.description,
-            "status": IncidentStatus.NEW,
-            **place,
-        },
-    ).scalar_one()
-    person_id: int | None = None
-    if report.reporter is not None:
-        r = report.reporter
-        person_id = conn.execute(
-            insert(_PEOPLE).returning(_PEOPLE.c.id),
-            {
-                "force_code": force_code,
-                "forename": r.forename,
-                "surname": r.surname,
-                "phone": r.phone,
-                "email": r.email,
-                "vulnerable": False,
-                "vulnerability_flags": [],
-            },
-        ).scalar_one()
-        roles = [PersonRole.CALLER]
-        if report.targeted == "yes":
-            roles.append(PersonRole.VICTIM)
-        conn.execute(
-            insert(_INCIDENT_PEOPLE),
-            [
-                {
-                    "force_code": force_code,
-                    "incident_id": incident_id,
-                    "person_id": person_id,
-                    "role": role,
-                }
-                for role in roles
-            ],
+            "people": people,
+        }
+    )
+    try:
+        stored = record_incident(
+            session,
+            actor=None,
+            incident=incident,
+            force_code=force_code,
+            permission=Action.PUBLIC_REPORT_CREATE,
+            source="online",
+            reference_prefix="WEB",
+            within_force=True,
+            event="public:report:create",
+            channel="public_web",
+            now=now,
         )
+    except InvalidInput as exc:
+        raise _place_error(exc) from None
+    incident_id = stored.incident_id
+    person_id = stored.person_ids[0] if stored.person_ids else None
+    conn = session.connection()
     conn.execute(
         insert(_SUBMISSIONS),
         {
@@ -227,18 +204,7 @@ def create_online_report(
             "consent_at": now,
         },
     )
-    record(
-        session,
-        actor=None,
-        event="public:report:create",
-        action=AuditAction.CREATE,
-        object_type="incident",
-        object_id=incident_id,
-        data_subjects=[person_id] if person_id is not None else [],
-        force_code=force_code,
-        channel="public_web",
-    )
-    return StoredReport(incident_id, reference, person_id)
+    return StoredReport(incident_id, stored.reference, person_id)
 
 
 # --- live chat -------------------------------------------------------------------------------
@@ -457,31 +423,33 @@ def chat_to_incident(
         raise Conflict("this chat has already been recorded as an incident")
     if chat.status == ChatStatus.WAITING:
         raise Conflict("take the chat before recording it as an incident")
-    incident = Incident(
-        force_code=chat.force_code,
-        reference=new_reference("CHT", now),
-        received_at=chat.started_at,
-        channel=Channel.LIVE_CHAT,
-        opening_code=details.incident_type,
-        qualifier=details.qualifier,
-        hate_motivated=details.hate_motivated,
-        covid_breach=False,
-        attended=False,
-        location_text=details.place,
-        narrative=f"{details.summary}\n\n(Live chat {chat.id}: transcript kept with the chat.)",
-        status=IncidentStatus.NEW,
-    )
-    session.add(incident)
-    session.flush()
-    chat.incident_id = incident.id
-    _system_line(session, chat, now, f"Recorded as incident {incident.reference}")
-    record(
+    people = [
+        {"role": PersonRole.CALLER, "forename": c.forename, "surname": c.surname,
+         "phone": c.phone, "email": c.email}
+        for c in ([details.caller] if details.caller else [])
+    ]  # fmt: skip
+    stored = record_incident(
         session,
         actor=actor,
+        incident=NewIncident(
+            received_at=chat.started_at,
+            channel=Channel.LIVE_CHAT,
+            opening_code=details.incident_type,
+            qualifier=details.qualifier,
+            hate_motivated=details.hate_motivated,
+            location_text=details.place,
+            narrative=details.summary,
+            people=people,
+        ),
+        force_code=chat.force_code,
+        permission=Action.CONTACT_CHAT_CONVERT,
+        source="live_chat",
+        reference_prefix="CHT",
         event="contact:chat:convert",
-        action=AuditAction.CREATE,
-        object_type="incident",
-        object_id=incident.id,
-        fields={"chat_id": chat.id},
+        audit_fields={"chat_id": chat.id},
+        now=now,
     )
+    incident = session.get_one(Incident, stored.incident_id)
+    chat.incident_id = incident.id
+    _system_line(session, chat, now, f"Recorded as incident {incident.reference}")
     return incident

@@ -7,8 +7,9 @@ district table. Lookups are vectorised: one STRtree query for a whole array of p
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -23,7 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from asbhub.errors import NotFound
-from asbhub.store.models import Area, AreaLevel, AreaPopulation
+from asbhub.geography.models import Area, AreaLevel, AreaPopulation
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -42,6 +43,12 @@ FORCE_BY_NAME: dict[str, str] = {v: k for k, v in FORCE_NAMES.items()}
 
 # Forces whose boundaries asbhub ships (folder under asbhub/data).
 SHIPPED_FORCES = {"essex": "essex"}
+
+# Rough bounding box of the United Kingdom in WGS84; anything outside is a bad coordinate.
+UK_LON = (-8.7, 1.9)
+UK_LAT = (49.8, 60.9)
+# LSOA boundaries were redrawn with the 2021 census; data from 2022 on uses the new codes.
+LSOA_2021_FROM = dt.datetime(2022, 1, 1)
 
 _TO_BNG = Transformer.from_crs("EPSG:4326", "EPSG:27700", always_xy=True)
 _FROM_BNG = Transformer.from_crs("EPSG:27700", "EPSG:4326", always_xy=True)
@@ -248,3 +255,51 @@ def load_reference(session: Session, force_code: str = "essex") -> int:
     session.add_all(pops)
     session.flush()
     return added
+
+
+@dataclass(frozen=True)
+class Placed:
+    """Grid reference (NaN where unmapped) and areas (``None`` where unknown) of points."""
+
+    x_bng: FloatArray
+    y_bng: FloatArray
+    lsoa_code: npt.NDArray[np.object_]
+    district: npt.NDArray[np.object_]
+    local_authority_code: npt.NDArray[np.object_]
+
+
+def floats(values: Sequence[float | None] | npt.ArrayLike) -> FloatArray:
+    """A float array with NaN for ``None``."""
+    if isinstance(values, np.ndarray) and values.dtype.kind == "f":
+        return values.astype(float, copy=False)
+    return np.array([np.nan if v is None else v for v in values], np.float64)  # type: ignore[union-attr]
+
+
+def place_points(
+    force_code: str,
+    lon: Sequence[float | None] | npt.ArrayLike,
+    lat: Sequence[float | None] | npt.ArrayLike,
+    received_at: npt.ArrayLike,
+) -> Placed:
+    """BNG x/y, LSOA (of the vintage in force when each was received), district and local
+    authority of each point, in one vectorised pass; areas only for shipped forces."""
+    lons, lats = floats(lon), floats(lat)
+    n = len(lons)
+    x, y = to_bng(lons, lats) if n else (np.zeros(0), np.zeros(0))
+    lsoa = np.full(n, None, dtype=object)
+    district = np.full(n, None, dtype=object)
+    la = np.full(n, None, dtype=object)
+    if force_code in SHIPPED_FORCES and n:
+        geo = geography(force_code)
+        when = np.asarray(received_at, dtype="datetime64[us]")
+        new = when >= np.datetime64(LSOA_2021_FROM, "us")
+        mapped = ~np.isnan(lons)
+        for vintage, mask in ((2021, new & mapped), (2011, ~new & mapped)):
+            idx = np.flatnonzero(mask)
+            if not len(idx):
+                continue
+            where = geo.locate(lons[idx], lats[idx], lsoa_vintage=vintage)
+            lsoa[idx] = np.array(where.lsoa_code, dtype=object)
+            district[idx] = np.array(where.district, dtype=object)
+            la[idx] = np.array(where.local_authority_code, dtype=object)
+    return Placed(np.asarray(x, float), np.asarray(y, float), lsoa, district, la)

@@ -23,7 +23,8 @@ from sqlalchemy import Engine, select
 from asbhub.errors import InvalidInput, NotFound
 from asbhub.geography.service import to_bng
 from asbhub.hotspots.grid import FloatArray, Grid, IntArray
-from asbhub.store.models import Incident, PublicRecord
+from asbhub.incidents.models import Incident
+from asbhub.ingest.models import PublicRecord
 
 ASB = "Anti-social behaviour"
 _MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")

@@ -8,8 +8,8 @@ import datetime as dt
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 
 from asbhub.errors import InvalidInput
+from asbhub.incidents.models import Incident
 from asbhub.incidents.schemas import IncidentFilters
-from asbhub.store.models import Incident
 
 
 def current_type() -> ColumnElement[str]:

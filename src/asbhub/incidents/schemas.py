@@ -5,9 +5,25 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, Field
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
 
-from asbhub.store.models import Channel, IncidentStatus, IncidentType, PersonRole, Qualifier
+from asbhub.geography.service import UK_LAT, UK_LON, from_bng
+from asbhub.incidents.models import (
+    Channel,
+    IncidentStatus,
+    IncidentType,
+    PersonRole,
+    PremisesType,
+    Qualifier,
+)
 
 # Printable text only: PostgreSQL refuses NUL bytes, and no filter needs control characters.
 PRINTABLE = r"^[^\x00-\x1f\x7f]*$"
@@ -22,6 +38,105 @@ def _utc(value: dt.datetime) -> dt.datetime:
 # The store keeps naive UTC; the API states the zone (RFC 3339 needs one).
 UtcDateTime = Annotated[dt.datetime, AfterValidator(_utc)]
 PAGE_SIZE = 50
+
+
+Text40 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80)]
+Address = Annotated[str, StringConstraints(strip_whitespace=True, max_length=300)]
+
+
+def naive_utc(value: dt.datetime) -> dt.datetime:
+    """The store keeps naive UTC: an offset is honoured, none means UTC already."""
+    if value.tzinfo is not None:
+        return value.astimezone(dt.UTC).replace(tzinfo=None)
+    return value
+
+
+class NewPerson(BaseModel):
+    """A person on a new incident, in the role they have on it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    role: PersonRole
+    forename: Name
+    surname: Name
+    date_of_birth: dt.date | None = None
+    phone: Annotated[str, StringConstraints(max_length=30)] | None = None
+    email: Annotated[str, StringConstraints(max_length=200)] | None = None
+    address: Address | None = None
+    vulnerability_flags: list[Annotated[str, StringConstraints(min_length=1)]] = Field(
+        default_factory=list
+    )
+
+
+class NewIncident(BaseModel):
+    """An incident to record, whoever records it: the one schema behind every writer.
+
+    The online report, a chat conversion and an export import (docs/formats.md) all validate
+    their incident through this model before :func:`asbhub.incidents.service.record_incident`
+    (or its bulk form) stores it. ``reference`` is assigned when not given. A place is given
+    as longitude/latitude or as easting/northing (British National Grid), never both; the
+    areas (LSOA, district, local authority) are always worked out from it, never taken as given.
+    """
+
+    model_config = ConfigDict(extra="forbid", use_enum_values=False)
+
+    reference: Text40 | None = None
+    received_at: dt.datetime
+    channel: Channel
+    opening_code: IncidentType
+    closing_code: IncidentType | None = None
+    qualifier: Qualifier | None = None
+    covid_breach: bool = False
+    hate_motivated: bool = False
+    location_text: Address | None = None
+    postcode: Annotated[str, StringConstraints(strip_whitespace=True, max_length=10)] | None = None
+    premises_type: PremisesType | None = None
+    longitude: float | None = None
+    latitude: float | None = None
+    easting: float | None = None
+    northing: float | None = None
+    attended: bool = False
+    attended_at: dt.datetime | None = None
+    narrative: str | None = None
+    status: IncidentStatus = IncidentStatus.NEW
+    people: list[NewPerson] = Field(default_factory=list)
+
+    @field_validator("received_at", "attended_at")
+    @classmethod
+    def _naive_utc(cls, v: dt.datetime | None) -> dt.datetime | None:
+        return naive_utc(v) if v is not None else None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> NewIncident:
+        lonlat = (self.longitude is None, self.latitude is None)
+        grid = (self.easting is None, self.northing is None)
+        if lonlat[0] != lonlat[1]:
+            raise ValueError("longitude and latitude must be given together")
+        if grid[0] != grid[1]:
+            raise ValueError("easting and northing must be given together")
+        if not any(grid) and not any(lonlat):
+            raise ValueError("give longitude/latitude or easting/northing, not both")
+        if self.easting is not None and self.northing is not None:
+            lon, lat = from_bng([self.easting], [self.northing])
+            self.longitude, self.latitude = float(lon[0]), float(lat[0])
+        if self.longitude is not None and self.latitude is not None:
+            in_uk = UK_LON[0] <= self.longitude <= UK_LON[1] and (
+                UK_LAT[0] <= self.latitude <= UK_LAT[1]
+            )
+            if not in_uk:
+                raise ValueError(
+                    f"coordinates outside the UK: longitude {self.longitude}, "
+                    f"latitude {self.latitude}"
+                )
+        if self.attended_at is not None:
+            if not self.attended:
+                raise ValueError("attended_at is given but attended is false")
+            if self.attended_at < self.received_at:
+                raise ValueError("attended_at is before received_at")
+        if IncidentType.COVID_BREACH in (self.opening_code, self.closing_code):
+            self.covid_breach = True
+        return self
 
 
 class IncidentFilters(BaseModel):

@@ -1,25 +1,35 @@
-"""What the staff screens and the API read about incidents, people and places.
+"""Recording incidents, and what the staff screens and the API read about incidents, people
+and places.
 
 Every function takes the session and the actor, checks the policy, narrows the query to the
 actor's scope and, where personal data is shown, records who saw whose data and why.
+
+:func:`record_incident` (and its bulk form :func:`record_incidents`) is the only way an
+incident is written: the online report, a chat conversion, ``asbhub ingest incidents`` and the
+generator all go through it. It assigns the reference and the areas, links the people and the
+location, audits the write and emits :class:`~asbhub.incidents.events.IncidentsRecorded`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import math
+import secrets
 import threading
 import time
 from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import ColumnElement, extract, func, or_, select
+from sqlalchemy import ColumnElement, Connection, extract, func, or_, select
 from sqlalchemy.orm import Session
 
 from asbhub.audit.models import AuditEvent
 from asbhub.audit.service import AuditAction, record
 from asbhub.errors import InvalidInput, NotFound
-from asbhub.geography.service import from_bng, to_bng
-from asbhub.incidents import queries
+from asbhub.geography.service import from_bng, geography, to_bng
+from asbhub.incidents import bulk, events, queries
+from asbhub.incidents.models import INCIDENT_TYPE_LABELS, Incident, IncidentPerson, Location, Person
 from asbhub.incidents.schemas import (
     COUNT_CAP,
     PAGE_SIZE,
@@ -30,6 +40,7 @@ from asbhub.incidents.schemas import (
     MonthlyCounts,
     Nearby,
     NearbyIncident,
+    NewIncident,
     PersonDetail,
     PersonIncident,
     PersonLink,
@@ -41,23 +52,143 @@ from asbhub.permissions import (
     Action,
     Actor,
     allowed,
+    check,
     pseudonym,
     require,
     restrict_incidents,
     scoped_local_authorities,
     sees_personal_data,
 )
-from asbhub.store.models import (
-    INCIDENT_TYPE_LABELS,
-    Incident,
-    IncidentPerson,
-    Location,
-    Person,
-)
 
+# Crockford's base32 without I, L, O, U: read aloud over the phone without confusion.
+_REF_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 MAX_RADIUS_M = 5_000.0
 NEARBY_LIMIT = 500
 SEARCH_LIMIT = 50
+
+
+def new_reference(prefix: str, now: dt.datetime) -> str:
+    """An incident reference such as ``WEB-250114-7KQ2MD``: dated, unguessable, unambiguous."""
+    tail = "".join(secrets.choice(_REF_ALPHABET) for _ in range(6))
+    return f"{prefix}-{now:%y%m%d}-{tail}"
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """What :func:`record_incident` stored."""
+
+    incident_id: int
+    reference: str
+    person_ids: tuple[int, ...]
+    location_id: int | None
+
+
+def record_incident(
+    session: Session,
+    *,
+    actor: Actor | None,
+    incident: NewIncident,
+    force_code: str,
+    permission: Action,
+    source: str,
+    reference_prefix: str = "INC",
+    within_force: bool = False,
+    event: str = "incidents:incident:record",
+    audit_fields: dict[str, Any] | None = None,
+    channel: str | None = None,
+    now: dt.datetime | None = None,
+) -> Recorded:
+    """Record one incident in ``session``'s transaction (the caller commits).
+
+    ``permission`` is the action that lets ``actor`` record it (the public's report, a
+    handler's chat conversion); ``source`` names the writer in the emitted event. A reference
+    is assigned (``<prefix>-YYMMDD-XXXXXX``) unless the incident carries one. With
+    ``within_force`` a point outside the force's areas is refused (:class:`InvalidInput` on
+    ``longitude``) before anything is written.
+    """
+    check(actor, permission)
+    if incident.reference is None:
+        now = now or dt.datetime.now(dt.UTC).replace(tzinfo=None)
+        incident = incident.model_copy(update={"reference": new_reference(reference_prefix, now)})
+    batch = bulk.from_records(force_code, [incident])
+    if within_force and incident.longitude is not None and incident.latitude is not None:
+        located = geography(force_code).locate([incident.longitude], [incident.latitude])
+        if located.local_authority_code[0] is None:
+            raise InvalidInput(
+                "the point is outside the force area", {"longitude": "outside the force area"}
+            )
+    conn = session.connection()
+    written = _write_and_emit(conn, batch, source)
+    incident_id = int(written.incident_ids[0])
+    person_ids = tuple(int(p) for p in written.person_ids.tolist())
+    record(
+        session,
+        actor=actor,
+        event=event,
+        action=AuditAction.CREATE,
+        object_type="incident",
+        object_id=incident_id,
+        data_subjects=person_ids,
+        fields=audit_fields,
+        force_code=force_code,
+        channel=channel,
+    )
+    events.emit(conn, events.IncidentsRecorded(force_code, (incident_id,), source))
+    place = batch.place[0]
+    return Recorded(
+        incident_id=incident_id,
+        reference=str(incident.reference),
+        person_ids=person_ids,
+        location_id=int(written.location_ids[place]) if place >= 0 else None,
+    )
+
+
+def _write_and_emit(conn: Connection, batch: bulk.IncidentBatch, source: str) -> bulk.Written:
+    bulk.check(batch)
+    return bulk.write(conn, batch)
+
+
+def record_incidents(
+    conn: Connection,
+    *,
+    actor: Actor | None,
+    batch: bulk.IncidentBatch,
+    permission: Action | None,
+    source: str,
+    event: str,
+    audit_fields: dict[str, Any] | None = None,
+) -> bulk.Written:
+    """The bulk form of :func:`record_incident`: a whole batch on ``conn``'s transaction.
+
+    The batch is checked against the same rules as one incident (:func:`bulk.check`), written
+    through the store's bulk writer, audited once with its counts and announced in one event.
+    ``permission`` ``None`` is a job run from the command line, which holds the database
+    credentials itself; it is audited without an actor.
+    """
+    if permission is not None:
+        check(actor, permission)
+    written = _write_and_emit(conn, batch, source)
+    with Session(bind=conn) as session:
+        record(
+            session,
+            actor=actor,
+            event=event,
+            action=AuditAction.CREATE,
+            object_type="incident",
+            result_count=len(written.incident_ids),
+            fields={
+                "incidents": len(written.incident_ids),
+                "people_added": written.new_people,
+                "locations_added": written.new_locations,
+                "links": written.links,
+                **(audit_fields or {}),
+            },
+            force_code=batch.force_code,
+            channel="cli" if actor is None else None,
+        )
+    ids = tuple(int(i) for i in written.incident_ids.tolist())
+    events.emit(conn, events.IncidentsRecorded(batch.force_code, ids, source))
+    return written
 
 
 def _row(i: Incident, personal: bool) -> IncidentRow:

@@ -38,20 +38,27 @@ import shapely
 from sqlalchemy import Connection, Engine, Table, and_, func, insert, select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
-from asbhub.geography.service import FORCE_BY_NAME, SHIPPED_FORCES, geography, to_bng
+from asbhub.geography.service import (
+    FORCE_BY_NAME,
+    SHIPPED_FORCES,
+    UK_LAT,
+    UK_LON,
+    geography,
+    to_bng,
+)
+from asbhub.ingest.models import PublicRecord, SourceLoad
 from asbhub.ingest.schemas import FileResult, FileStatus, IngestReport, Problem, Progress
 from asbhub.ingest.sources import Source, SourceFailure, decode, discover, failed_result
-from asbhub.ingest.writer import (
+from asbhub.ingest.writer import quarantine
+from asbhub.store.bulk import (
     BlankIsNull,
     Coded,
     Constant,
     bulk_insert,
     deferred_indexes,
     ensure_indexes,
-    quarantine,
     tuned_for_load,
 )
-from asbhub.store.models import PublicRecord, SourceLoad
 
 ASB = "Anti-social behaviour"
 
@@ -76,10 +83,6 @@ COLUMN_KEYS: dict[str, str] = {
     "context": "context",
 }
 KEYS = list(COLUMN_KEYS.values())
-
-# Rough bounding box of the United Kingdom in WGS84; anything outside is a bad coordinate.
-UK_LON = (-8.7, 1.9)
-UK_LAT = (49.8, 60.9)
 
 FILE_NAME = re.compile(r"^(\d{4}-\d{2})-([a-z0-9]+(?:-[a-z0-9]+)*)-street\.csv$", re.I)
 MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")

@@ -23,8 +23,9 @@ from asbhub.generate.places import SLICE
 from asbhub.generate.schemas import REFERENCE_PREFIX
 from asbhub.generate.service import generate
 from asbhub.geography.service import load_reference
+from asbhub.incidents.models import Incident
+from asbhub.ingest.models import SourceLoad
 from asbhub.store.engine import session_scope, upgrade
-from asbhub.store.models import Incident, SourceLoad
 
 DEMO_FORCE = "essex"
 DEMO_SEED = 2021

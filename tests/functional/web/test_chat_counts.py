@@ -18,8 +18,8 @@ from webseed import FAST_HASHER
 
 from asbhub.auth.service import add_user
 from asbhub.contact.models import Chat
+from asbhub.incidents.models import Channel, Incident, IncidentType
 from asbhub.store.engine import session_scope
-from asbhub.store.models import Channel, Incident, IncidentType
 from asbhub.web.app import SESSION_COOKIE, create_app
 
 PASSWORD = "fictitious-password-3"

@@ -15,8 +15,8 @@ from starlette.testclient import TestClient
 from asbhub.audit.models import AuditEvent
 from asbhub.audit.service import verify
 from asbhub.contact.models import PublicSubmission
+from asbhub.incidents.models import Channel, Incident, IncidentPerson, IncidentStatus, Person
 from asbhub.store.engine import session_scope
-from asbhub.store.models import Channel, Incident, IncidentPerson, IncidentStatus, Person
 from asbhub.web.app import create_app
 
 REF_RE = re.compile(r'id="reference">([A-Z0-9-]+)<')

@@ -12,8 +12,8 @@ from webseed import CANARY_PEOPLE, PLACES, Seeded, csrf_of
 
 from asbhub.audit.models import AuditEvent
 from asbhub.audit.service import verify
+from asbhub.incidents.models import Incident
 from asbhub.store.engine import session_scope
-from asbhub.store.models import Incident
 
 Client = Callable[[str], TestClient]
 

@@ -16,9 +16,7 @@ from starlette.testclient import TestClient
 
 from asbhub.auth.service import add_user
 from asbhub.geography.service import to_bng
-from asbhub.permissions import Role
-from asbhub.store.engine import session_scope
-from asbhub.store.models import (
+from asbhub.incidents.models import (
     Channel,
     Incident,
     IncidentPerson,
@@ -30,6 +28,8 @@ from asbhub.store.models import (
     PremisesType,
     Qualifier,
 )
+from asbhub.permissions import Role
+from asbhub.store.engine import session_scope
 
 PASSWORD = "fictitious-password-1"
 # Test-only argon2 cost: the production parameters take ~0.3 s a hash, which would dominate a

@@ -16,9 +16,9 @@ from asbhub.contact.counts import (
     quarterly,
 )
 from asbhub.contact.models import Chat, ChatStatus
+from asbhub.incidents.models import Channel, Incident, IncidentType
 from asbhub.permissions import Actor, Role
 from asbhub.store.engine import session_scope
-from asbhub.store.models import Channel, Incident, IncidentType
 
 ANALYST = Actor(user_id=1, username="a", display_name="Analyst", role=Role.ANALYST)
 

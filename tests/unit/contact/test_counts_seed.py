@@ -24,9 +24,9 @@ from asbhub.auth.service import add_user
 from asbhub.contact.counts import channel_counts
 from asbhub.contact.models import Chat
 from asbhub.generate.service import generate
+from asbhub.incidents.models import Channel, Incident
 from asbhub.permissions import Actor, Role
 from asbhub.store.engine import make_engine, session_scope
-from asbhub.store.models import Channel, Incident
 from asbhub.web.app import create_app
 
 # ../shared/data/deep-dive-2021, found as tests/conftest.py finds it (beside or above the clone).

@@ -10,7 +10,7 @@ import pytest
 from asbhub.contact.models import HateStrand
 from asbhub.contact.schemas import validate_chat_incident, validate_report
 from asbhub.errors import InvalidInput
-from asbhub.store.models import IncidentType, Qualifier
+from asbhub.incidents.models import IncidentType, Qualifier
 
 NOW = dt.datetime(2025, 3, 14, 18, 0)
 

@@ -22,9 +22,7 @@ from asbhub.contact.service import (
     take_chat,
 )
 from asbhub.errors import Conflict, InvalidInput, NotFound, NotPermitted
-from asbhub.permissions import Actor, Role
-from asbhub.store.engine import session_scope
-from asbhub.store.models import (
+from asbhub.incidents.models import (
     Channel,
     Incident,
     IncidentPerson,
@@ -34,6 +32,8 @@ from asbhub.store.models import (
     PersonRole,
     Qualifier,
 )
+from asbhub.permissions import Actor, Role
+from asbhub.store.engine import session_scope
 
 NOW = dt.datetime(2025, 3, 14, 18, 0)
 CHELMSFORD = ("0.4691", "51.7356")

@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 from asbhub.cli import app
 from asbhub.geography.service import from_bng
 from asbhub.hotspots.patrol import district_names
-from asbhub.store.models import PublicRecord
+from asbhub.ingest.models import PublicRecord
 
 # Hand-made, plainly fictitious ASB reports at four town-centre points (BNG metres).
 PLACES = {
@@ -178,7 +178,7 @@ def test_patrol_writes_one_single_page_pdf_per_district(
 
 def test_predict_from_the_forces_own_incidents(engine: Engine, db_url: str) -> None:
     """``--source incidents`` reads exact-time incidents and counts them by month."""
-    from asbhub.store.models import Channel, Incident, IncidentType
+    from asbhub.incidents.models import Channel, Incident, IncidentType
 
     seed(engine)  # public records elsewhere, which this source must not read
     place, (x, y) = NEW_PLACE

@@ -16,17 +16,17 @@ from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from asbhub.cli import app
-from asbhub.ingest.incidents import ingest_incidents
-from asbhub.ingest.schemas import FileStatus
-from asbhub.store.models import (
+from asbhub.incidents.models import (
     Channel,
     Incident,
     IncidentPerson,
     IncidentType,
     Person,
     Qualifier,
-    QuarantinedRow,
 )
+from asbhub.ingest.incidents import ingest_incidents
+from asbhub.ingest.models import QuarantinedRow
+from asbhub.ingest.schemas import FileStatus
 
 runner = CliRunner()
 

@@ -11,9 +11,9 @@ from sqlalchemy import Engine, func, inspect, select, text
 from typer.testing import CliRunner
 
 from asbhub.cli import app
+from asbhub.ingest.models import PublicRecord, QuarantinedRow, SourceLoad
 from asbhub.ingest.police_uk import ingest_police_uk
 from asbhub.ingest.schemas import FileStatus
-from asbhub.store.models import PublicRecord, QuarantinedRow, SourceLoad
 from conftest import HEADER, WriteCsv, police_row
 
 runner = CliRunner()

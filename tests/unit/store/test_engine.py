@@ -2,9 +2,9 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
+from asbhub.geography.models import Area, AreaLevel, AreaPopulation
 from asbhub.geography.service import load_reference
 from asbhub.store.engine import session_scope, upgrade
-from asbhub.store.models import Area, AreaLevel, AreaPopulation
 
 
 def test_reference_geography_loaded_once(engine) -> None:

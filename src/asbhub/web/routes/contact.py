@@ -32,9 +32,9 @@ from asbhub.contact.hub import ChatHub, Event
 from asbhub.contact.models import Chat, ChatMessage, ChatSender
 from asbhub.contact.schemas import validate_chat_incident
 from asbhub.errors import AsbhubError, InvalidInput
+from asbhub.incidents.models import INCIDENT_TYPE_LABELS, Channel, Incident, IncidentType, Qualifier
 from asbhub.permissions import Action, Actor, allowed
 from asbhub.store.engine import session_scope
-from asbhub.store.models import INCIDENT_TYPE_LABELS, Channel, Incident, IncidentType, Qualifier
 from asbhub.web.deps import DbSession, require_action
 from asbhub.web.routes.api import ERRORS
 from asbhub.web.templating import render

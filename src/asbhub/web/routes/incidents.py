@@ -8,9 +8,9 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from asbhub.incidents import service
+from asbhub.incidents.models import INCIDENT_TYPE_LABELS, Channel, Qualifier
 from asbhub.incidents.schemas import MAX_ID, PRINTABLE, IncidentFilters, Nearby
 from asbhub.permissions import Action, Actor
-from asbhub.store.models import INCIDENT_TYPE_LABELS, Channel, Qualifier
 from asbhub.web.deps import DbSession, require_action
 from asbhub.web.forms import incident_filters
 from asbhub.web.templating import render

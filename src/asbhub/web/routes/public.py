@@ -30,6 +30,7 @@ from asbhub.contact.queries import transcript
 from asbhub.contact.schemas import ERROR_ANCHORS, STRAND_LABELS, WHAT_OPTIONS, validate_report
 from asbhub.errors import Conflict, InvalidInput, NotFound
 from asbhub.geography.service import geography
+from asbhub.incidents.service import new_reference
 from asbhub.store.engine import session_scope
 from asbhub.web.routes.contact import chat_hub, message_event, run_chat_socket, status_event
 from asbhub.web.templating import render
@@ -132,7 +133,7 @@ async def report_submit(request: Request) -> Response:
         return _report_page(request, form, exc.fields, status=422)
     if report.honeypot_filled:
         log.info("public.report.honeypot")
-        request.session["report_ref"] = service.new_reference("WEB", now)
+        request.session["report_ref"] = new_reference("WEB", now)
         return RedirectResponse("/report/sent", status_code=303)
     key = _client_key(request)
 

@@ -1,4 +1,4 @@
-"""Foundation tables: reference areas, public records, incidents, people, locations, quarantine.
+"""Incident tables: NSIR incidents recorded as ASB, their places and the people in them.
 
 Every table carries ``force_code`` (a data.police.uk force slug such as ``essex``) so that one
 store can hold several forces and every list can be narrowed to the actor's force in the query.
@@ -15,11 +15,9 @@ from sqlalchemy import (
     Boolean,
     Date,
     DateTime,
-    Enum,
     Float,
     ForeignKey,
     Index,
-    Integer,
     String,
     Text,
     UniqueConstraint,
@@ -28,26 +26,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from asbhub.store.base import Base
-
-
-def _enum(cls: type[enum.Enum], name: str) -> Enum:
-    # Stored as plain strings (not a native PostgreSQL enum) so new codes need no DDL.
-    return Enum(
-        cls,
-        name=name,
-        native_enum=False,
-        length=40,
-        values_callable=lambda e: [m.value for m in e],
-        validate_strings=True,
-    )
-
-
-class AreaLevel(enum.StrEnum):
-    FORCE = "force"
-    LPA = "local_policing_area"
-    DISTRICT = "policing_district"
-    LOCAL_AUTHORITY = "local_authority"
-    LSOA = "lsoa"
+from asbhub.store.columns import enum_column
 
 
 class Channel(enum.StrEnum):
@@ -133,83 +112,6 @@ class PremisesType(enum.StrEnum):
     OTHER = "other"
 
 
-class Area(Base):
-    """A reference area: force, local policing area, policing district, local authority, LSOA."""
-
-    __tablename__ = "areas"
-    __table_args__ = (UniqueConstraint("force_code", "level", "code", "vintage"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    force_code: Mapped[str] = mapped_column(String(40), index=True)
-    level: Mapped[AreaLevel] = mapped_column(_enum(AreaLevel, "area_level"))
-    code: Mapped[str] = mapped_column(String(40))
-    name: Mapped[str] = mapped_column(String(200))
-    parent_id: Mapped[int | None] = mapped_column(ForeignKey("areas.id"), index=True)
-    # LSOA boundary vintage (2011 or 2021); 0 for areas that have one definition.
-    vintage: Mapped[int] = mapped_column(Integer, default=0)
-    geometry: Mapped[str | None] = mapped_column(Text, doc="GeoJSON geometry in WGS84")
-
-    parent: Mapped[Area | None] = relationship(remote_side="Area.id")
-
-
-class AreaPopulation(Base):
-    __tablename__ = "area_populations"
-    __table_args__ = (UniqueConstraint("area_id", "year"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    force_code: Mapped[str] = mapped_column(String(40))
-    area_id: Mapped[int] = mapped_column(ForeignKey("areas.id", ondelete="CASCADE"))
-    year: Mapped[int] = mapped_column(Integer)
-    population: Mapped[int] = mapped_column(Integer)
-
-
-class SourceLoad(Base):
-    """One force-month of a data.police.uk file that has been stored; makes ingest idempotent."""
-
-    __tablename__ = "source_loads"
-    __table_args__ = (UniqueConstraint("force_code", "month"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    force_code: Mapped[str] = mapped_column(String(40))
-    month: Mapped[dt.date] = mapped_column(Date)
-    source_file: Mapped[str] = mapped_column(Text)
-    sha256: Mapped[str] = mapped_column(String(64))
-    rows: Mapped[int] = mapped_column(Integer)
-    loaded_at: Mapped[dt.datetime] = mapped_column(DateTime, server_default=func.now())
-
-
-class PublicRecord(Base):
-    """A data.police.uk street-level row, any crime type (ASB rows carry no Crime ID)."""
-
-    __tablename__ = "public_records"
-    __table_args__ = (
-        # Serves both readers: a force's months, and a force's rows of one crime type.
-        Index("ix_public_records_force_month_type", "force_code", "month", "crime_type"),
-    )
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    force_code: Mapped[str] = mapped_column(String(40))
-    month: Mapped[dt.date] = mapped_column(Date, doc="first day of the record's month")
-    crime_id: Mapped[str | None] = mapped_column(String(64))
-    reported_by: Mapped[str] = mapped_column(String(120))
-    falls_within: Mapped[str] = mapped_column(String(120))
-    longitude: Mapped[float | None] = mapped_column(Float)
-    latitude: Mapped[float | None] = mapped_column(Float)
-    x_bng: Mapped[float | None] = mapped_column(Float, doc="British National Grid easting (m)")
-    y_bng: Mapped[float | None] = mapped_column(Float, doc="British National Grid northing (m)")
-    mapped: Mapped[bool] = mapped_column(Boolean, doc="false where the row has no coordinates")
-    location: Mapped[str] = mapped_column(String(200))
-    lsoa_code: Mapped[str | None] = mapped_column(String(12))
-    lsoa_name: Mapped[str | None] = mapped_column(String(120))
-    crime_type: Mapped[str] = mapped_column(String(80))
-    last_outcome: Mapped[str | None] = mapped_column(String(200))
-    context: Mapped[str | None] = mapped_column(Text)
-    district: Mapped[str | None] = mapped_column(String(80))
-    local_authority_code: Mapped[str | None] = mapped_column(String(12))
-    source_file: Mapped[str] = mapped_column(Text)
-    source_line: Mapped[int] = mapped_column(Integer)
-
-
 class Location(Base):
     """A place that incidents happen at; repeat-location checks key on it."""
 
@@ -220,7 +122,7 @@ class Location(Base):
     force_code: Mapped[str] = mapped_column(String(40), index=True)
     address: Mapped[str] = mapped_column(String(300))
     postcode: Mapped[str | None] = mapped_column(String(10))
-    premises_type: Mapped[PremisesType] = mapped_column(_enum(PremisesType, "premises_type"))
+    premises_type: Mapped[PremisesType] = mapped_column(enum_column(PremisesType, "premises_type"))
     longitude: Mapped[float | None] = mapped_column(Float)
     latitude: Mapped[float | None] = mapped_column(Float)
     x_bng: Mapped[float | None] = mapped_column(Float)
@@ -250,10 +152,12 @@ class Incident(Base):
     force_code: Mapped[str] = mapped_column(String(40))
     reference: Mapped[str] = mapped_column(String(40))
     received_at: Mapped[dt.datetime] = mapped_column(DateTime)
-    channel: Mapped[Channel] = mapped_column(_enum(Channel, "channel"))
-    opening_code: Mapped[IncidentType] = mapped_column(_enum(IncidentType, "incident_type"))
-    closing_code: Mapped[IncidentType | None] = mapped_column(_enum(IncidentType, "incident_type"))
-    qualifier: Mapped[Qualifier | None] = mapped_column(_enum(Qualifier, "qualifier"))
+    channel: Mapped[Channel] = mapped_column(enum_column(Channel, "channel"))
+    opening_code: Mapped[IncidentType] = mapped_column(enum_column(IncidentType, "incident_type"))
+    closing_code: Mapped[IncidentType | None] = mapped_column(
+        enum_column(IncidentType, "incident_type")
+    )
+    qualifier: Mapped[Qualifier | None] = mapped_column(enum_column(Qualifier, "qualifier"))
     covid_breach: Mapped[bool] = mapped_column(Boolean, default=False)
     hate_motivated: Mapped[bool] = mapped_column(Boolean, default=False)
     location_text: Mapped[str | None] = mapped_column(String(300))
@@ -269,7 +173,7 @@ class Incident(Base):
     attended_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     narrative: Mapped[str | None] = mapped_column(Text)
     status: Mapped[IncidentStatus] = mapped_column(
-        _enum(IncidentStatus, "incident_status"), default=IncidentStatus.NEW
+        enum_column(IncidentStatus, "incident_status"), default=IncidentStatus.NEW
     )
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, server_default=func.now())
 
@@ -308,21 +212,7 @@ class IncidentPerson(Base):
     force_code: Mapped[str] = mapped_column(String(40))
     incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"))
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
-    role: Mapped[PersonRole] = mapped_column(_enum(PersonRole, "person_role"))
+    role: Mapped[PersonRole] = mapped_column(enum_column(PersonRole, "person_role"))
 
     incident: Mapped[Incident] = relationship(back_populates="people")
     person: Mapped[Person] = relationship(back_populates="incidents")
-
-
-class QuarantinedRow(Base):
-    """An input row that could not be stored, kept with the reason so nothing is silently lost."""
-
-    __tablename__ = "quarantine"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    force_code: Mapped[str | None] = mapped_column(String(40))
-    source: Mapped[str] = mapped_column(Text)
-    line: Mapped[int] = mapped_column(Integer)
-    raw_text: Mapped[str] = mapped_column(Text)
-    reason: Mapped[str] = mapped_column(Text)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime, server_default=func.now())

@@ -1,0 +1,334 @@
+"""The store's one bulk writer: ``executemany`` on SQLite, ``COPY`` on PostgreSQL, inside the
+caller's transaction. ``ingest police-uk`` writes public records with it, and the bulk form of
+:func:`asbhub.incidents.service.record_incidents` (``ingest incidents`` and the generator)
+writes locations, people, incidents and their links with it.
+
+The ORM and even SQLAlchemy Core ``insert`` cost several microseconds per row in Python; these
+paths hand whole columns to the driver so that a month of a force (15,000 rows) stores in a
+few tens of milliseconds.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any, cast
+
+import numpy as np
+import numpy.typing as npt
+from sqlalchemy import Connection, Index, Table, text
+
+
+@dataclass(frozen=True)
+class Constant:
+    """A column whose value is the same on every row of a bulk insert."""
+
+    value: Any
+
+
+@dataclass(frozen=True)
+class BlankIsNull:
+    """A text column in which the empty string stands for NULL.
+
+    Binding ``None`` through Python's sqlite3 module takes its slow adaptation path (several
+    times the cost of a string), so on SQLite the column is bound as text and ``NULLIF(?, '')``
+    turns the blanks into NULL inside SQLite.
+    """
+
+    values: Sequence[str]
+
+
+@dataclass(frozen=True)
+class Coded:
+    """Texts as codes into their distinct values: compact to build, and to pass between processes.
+
+    With ``blank_is_null`` an empty value stands for NULL, as in :class:`BlankIsNull`.
+    """
+
+    codes: npt.NDArray[np.integer[Any]]
+    values: Sequence[Any]
+    blank_is_null: bool = False
+
+    def texts(self, *, blank: Any = "") -> list[Any]:
+        values = [blank if self.blank_is_null and not v else v for v in self.values]
+        table = np.empty(len(values), dtype=object)
+        table[:] = values
+        return cast(list[Any], table[self.codes].tolist())
+
+
+@dataclass(frozen=True)
+class Timestamps:
+    """A ``DateTime`` (or ``Date`` with ``date_only``) column as numpy ``datetime64``; NaT is NULL.
+
+    SQLite gets the text SQLAlchemy itself stores there, PostgreSQL the ISO text COPY parses.
+    """
+
+    values: npt.NDArray[np.datetime64]
+    date_only: bool = False
+
+    @classmethod
+    def of(
+        cls, values: Sequence[dt.datetime | dt.date | None], date_only: bool = False
+    ) -> Timestamps:
+        unit = "D" if date_only else "us"
+        arr = np.array([v if v is not None else "NaT" for v in values], dtype=f"datetime64[{unit}]")
+        return cls(arr, date_only)
+
+    def texts(self, sqlite: bool) -> list[str | None]:
+        if self.date_only:
+            text = np.datetime_as_string(self.values.astype("datetime64[D]"), unit="D").tolist()
+        else:
+            text = np.datetime_as_string(self.values.astype("datetime64[us]"), unit="us").tolist()
+        if self.date_only:
+            return [None if s == "NaT" else s for s in text]
+        if sqlite:
+            return [None if s == "NaT" else f"{s[:10]} {s[11:]}" for s in text]
+        return [None if s == "NaT" else s for s in text]
+
+
+ColumnData = Sequence[Any] | npt.NDArray[Any] | Constant | BlankIsNull | Coded | Timestamps
+
+
+def _postgres_stream(col: ColumnData) -> Iterable[Any]:
+    if isinstance(col, Constant):
+        return itertools.repeat(col.value)
+    if isinstance(col, BlankIsNull):
+        return [v if v else None for v in col.values]
+    if isinstance(col, Coded):
+        return col.texts(blank=None)
+    if isinstance(col, Timestamps):
+        return col.texts(sqlite=False)
+    if isinstance(col, np.ndarray):
+        if col.dtype.kind == "f":
+            obj = col.astype(object)
+            obj[np.isnan(col)] = None
+            return cast(list[Any], obj.tolist())
+        return cast(list[Any], col.tolist())
+    return col
+
+
+def _sqlite_stream(col: ColumnData) -> Iterable[Any]:
+    if isinstance(col, Constant):
+        return itertools.repeat(col.value)
+    if isinstance(col, BlankIsNull):
+        return col.values
+    if isinstance(col, Coded):
+        return col.texts()
+    if isinstance(col, Timestamps):
+        return col.texts(sqlite=True)
+    if isinstance(col, np.ndarray):
+        # SQLite stores a bound NaN as NULL; booleans go as 0/1 ints, which bind fastest.
+        if col.dtype.kind == "b":
+            return cast(list[Any], col.astype(np.int8).tolist())
+        return cast(list[Any], col.tolist())
+    return col
+
+
+def _sqlite_literal(value: Any) -> str | None:
+    """SQL text for a constant, or None when it is safer to bind it."""
+    if value is None:
+        return "NULL"
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, dt.date):
+        return f"'{value.isoformat()}'"
+    if isinstance(value, str) and "\x00" not in value:
+        return "'" + value.replace("'", "''") + "'"
+    return None
+
+
+def _row_count(columns: Mapping[str, ColumnData]) -> int:
+    lengths = {
+        len(
+            c.values
+            if isinstance(c, BlankIsNull | Timestamps)
+            else c.codes
+            if isinstance(c, Coded)
+            else c
+        )
+        for c in columns.values()
+        if not isinstance(c, Constant)
+    }
+    if len(lengths) != 1:
+        raise ValueError(f"columns must give one number of rows, not {sorted(lengths)}")
+    return lengths.pop()
+
+
+def bulk_insert(conn: Connection, table: str, columns: Mapping[str, ColumnData]) -> None:
+    """Insert rows, given column by column, into ``table`` on ``conn``'s transaction.
+
+    A column is a sequence of values, a :class:`Constant`, a :class:`BlankIsNull` text column,
+    or a numpy array (NaN is NULL in a float array). On SQLite a :class:`Constant` column is
+    written into the statement as a literal, which saves binding it on every row (a good part
+    of the per-row cost); dates are stored as ISO text, as SQLAlchemy's ``Date`` does there.
+    On PostgreSQL the rows are streamed with COPY.
+    """
+    dbapi: Any = conn.connection.driver_connection
+    names = list(columns)
+    if conn.dialect.name == "postgresql":
+        streams = [_postgres_stream(c) for c in columns.values()]
+        sql = f"COPY {table} ({', '.join(names)}) FROM STDIN"
+        with dbapi.cursor() as cur, cur.copy(sql) as copy:
+            for row in zip(*streams, strict=False):
+                copy.write_row(row)
+        return
+    if conn.dialect.name == "sqlite":
+        values: list[str] = []
+        bound: list[Iterable[Any]] = []
+        for col in columns.values():
+            literal = _sqlite_literal(col.value) if isinstance(col, Constant) else None
+            if literal is not None:
+                values.append(literal)
+            else:
+                nullif = isinstance(col, BlankIsNull) or (
+                    isinstance(col, Coded) and col.blank_is_null
+                )
+                values.append("NULLIF(?, '')" if nullif else "?")
+                bound.append(_sqlite_stream(col))
+        head = f"INSERT INTO {table} ({', '.join(names)}) VALUES "
+        values_sql = f"({', '.join(values)})"
+        n = _row_count(columns)
+        width = len(bound)
+        # Many rows per statement: each sqlite3_step costs a fixed overhead (reset, GIL release)
+        # that a 32-row VALUES list pays once; the bound parameters stay under 999.
+        per = max(1, min(32, 999 // max(width, 1)))
+        full = n // per
+        flat = itertools.chain.from_iterable(zip(*bound, strict=False))
+        batched = itertools.islice(flat, full * per * width)
+        cur = dbapi.cursor()
+        try:
+            if width == 0:
+                cur.executemany(head + values_sql, itertools.repeat((), n))
+                return
+            if full and per > 1:
+                many = head + ", ".join([values_sql] * per)
+                cur.executemany(many, zip(*[batched] * (per * width), strict=False))
+            # The rest, one row a statement (zip over one iterator groups it into rows).
+            cur.executemany(head + values_sql, zip(*[flat] * width, strict=False))
+        finally:
+            cur.close()
+        return
+    raise NotImplementedError(f"bulk insert is not implemented for {conn.dialect.name}")
+
+
+def _secondary(table: Table) -> list[Index]:
+    return sorted((ix for ix in table.indexes if not ix.unique), key=lambda ix: str(ix.name))
+
+
+def ensure_indexes(conn: Connection, table: Table) -> None:
+    """Create any of the table's declared indexes that are missing (after an interrupted load)."""
+    with conn.begin():
+        for ix in _secondary(table):
+            ix.create(conn, checkfirst=True)
+
+
+@contextmanager
+def deferred_indexes(conn: Connection, table: Table) -> Iterator[None]:
+    """Drop the table's non-unique indexes for a bulk load and build them again afterwards.
+
+    Inserting into a B-tree at random places costs several times more than appending rows, and
+    the BNG index gets a random place for every row; building an index once, from a sort, is
+    far cheaper. The rows themselves still commit file by file: while the load runs readers get
+    the same answers, only slower. If the process dies before the rebuild, the next ingest run
+    rebuilds them (:func:`ensure_indexes`).
+    """
+    with conn.begin():
+        for ix in _secondary(table):
+            ix.drop(conn, checkfirst=True)
+    try:
+        yield
+    finally:
+        with conn.begin():
+            for ix in _secondary(table):
+                ix.create(conn, checkfirst=True)
+
+
+@contextmanager
+def tuned_for_load(conn: Connection) -> Iterator[None]:
+    """SQLite settings for a long load on this connection, restored afterwards.
+
+    A larger page cache keeps a whole file's pages in memory until its commit (the default
+    2 MB spills them to the WAL mid-transaction), and checkpointing every 64 MB instead of
+    every 4 MB saves most of the fsyncs. Durability is unchanged: WAL with synchronous=NORMAL.
+    """
+    if conn.dialect.name != "sqlite":
+        yield
+        return
+    dbapi: Any = conn.connection.driver_connection
+    saved = {
+        name: dbapi.execute(f"PRAGMA {name}").fetchone()[0]
+        for name in ("cache_size", "wal_autocheckpoint", "threads")
+    }
+    dbapi.execute("PRAGMA cache_size=-131072")
+    dbapi.execute("PRAGMA wal_autocheckpoint=16384")
+    dbapi.execute("PRAGMA threads=2")  # a helper thread for the sorts that build indexes
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            dbapi.execute(f"PRAGMA {name}={int(value)}")
+
+
+def _sqlite_deferred_indexes(conn: Connection, table: str, n_rows: int) -> list[str]:
+    """On SQLite, drop ``table``'s secondary indexes before an insert larger than the table and
+    return their DDL, to rebuild them afterwards in the same transaction.
+
+    Building an index by sorting is several times faster than updating it row by row in random
+    key order; below 10,000 rows, or when the table already holds more, it is not worth it.
+    """
+    if conn.dialect.name != "sqlite" or n_rows < 10_000:
+        return []
+    existing = int(conn.exec_driver_sql(f"SELECT COUNT(*) FROM {table}").scalar_one())
+    if n_rows < existing:
+        return []
+    indexes = conn.execute(
+        text(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = :t "
+            "AND sql IS NOT NULL"
+        ),
+        {"t": table},
+    ).all()
+    for name, _ in indexes:
+        conn.exec_driver_sql(f'DROP INDEX "{name}"')
+    return [ddl for _, ddl in indexes]
+
+
+def insert_with_ids(
+    conn: Connection, table: str, columns: Mapping[str, ColumnData]
+) -> npt.NDArray[np.int64]:
+    """Bulk-insert rows into ``table`` (whose primary key is ``id``) and return their new ids,
+    in row order.
+
+    PostgreSQL: the ids are drawn from the table's sequence first (safe beside other writers)
+    and written with the rows. SQLite: the insert takes the database's write lock, which the
+    transaction then holds, so the rows get the rowids following the largest one, in order:
+    the ids are read back as the last ``n`` below ``MAX(id)``. Large inserts rebuild the
+    table's indexes once at the end instead of updating them row by row.
+    """
+    n = _row_count(columns)
+    if n == 0:
+        return np.zeros(0, np.int64)
+    if conn.dialect.name == "postgresql":
+        ids = np.array(
+            conn.exec_driver_sql(
+                f"SELECT nextval(pg_get_serial_sequence('{table}', 'id')) "
+                f"FROM generate_series(1, {int(n)})"
+            )
+            .scalars()
+            .all(),
+            dtype=np.int64,
+        )
+        ids.sort()
+        bulk_insert(conn, table, {"id": ids, **columns})
+        return ids
+    rebuild = _sqlite_deferred_indexes(conn, table, n)
+    bulk_insert(conn, table, columns)
+    last = int(conn.exec_driver_sql(f"SELECT MAX(id) FROM {table}").scalar_one())
+    for ddl in rebuild:
+        conn.exec_driver_sql(ddl)
+    return np.arange(last - n + 1, last + 1, dtype=np.int64)
