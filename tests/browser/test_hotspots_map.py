@@ -19,7 +19,7 @@ from conftest import SCREENSHOTS
 
 # shared/ beside the clone or above it, as tests/conftest.py finds it.
 POLICE_UK = next(
-    (p / "shared" / "data" / "police-uk" for p in SCREENSHOTS.parents if (p / "shared").is_dir()),
+    (found for p in SCREENSHOTS.parents if (found := p / "shared" / "data" / "police-uk").is_dir()),
     SCREENSHOTS.parents[2] / "shared" / "data" / "police-uk",
 )
 
