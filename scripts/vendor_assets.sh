@@ -10,6 +10,8 @@ HTMX=2.0.11
 LEAFLET=1.9.4
 CHARTJS=4.6.1
 GOVUK=5.9.0
+# Test-only: the accessibility engine the browser tests inject (never served by the app).
+AXE=4.14.1
 
 dest=src/asbhub/web/static/vendor
 work=$(mktemp -d)
@@ -52,4 +54,11 @@ leaflet $LEAFLET
 chart.js $CHARTJS
 govuk-frontend $GOVUK
 VERS
-du -sh "$dest"
+
+axe=tests/browser/vendor/axe-core
+rm -rf "$axe"
+mkdir -p "$axe"
+p=$(unpack axe-core "$AXE")
+cp "$p/axe.min.js" "$p/LICENSE" "$axe/"
+echo "axe-core $AXE" >"$axe/VERSION"
+du -sh "$dest" "$axe"

@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from browserkit import LiveServer
+from browserkit import LiveServer, assert_axe_clean
 from sqlalchemy import func, insert, select
 
 from asbhub.hotspots.events import month_label, read_police_uk
@@ -17,9 +17,13 @@ from asbhub.ingest.models import PublicRecord
 from asbhub.store.engine import make_engine
 from conftest import SCREENSHOTS
 
-# shared/ beside the clone or above it, as tests/conftest.py finds it.
+# The shared data sit beside the checkout, or beside the folder of worktrees.
 POLICE_UK = next(
-    (found for p in SCREENSHOTS.parents if (found := p / "shared" / "data" / "police-uk").is_dir()),
+    (
+        p / "shared" / "data" / "police-uk"
+        for p in SCREENSHOTS.parents[1].parents
+        if (p / "shared" / "data" / "police-uk").exists()
+    ),
     SCREENSHOTS.parents[2] / "shared" / "data" / "police-uk",
 )
 
@@ -73,6 +77,7 @@ def test_hotspot_map_and_patrol_plan(
     assert rows.count() == 20
     assert "in the last 3 months" in rows.first.inner_text()
     assert page.locator(".leaflet-interactive").count() > 600  # 605 cells + district outlines
+    assert_axe_clean(page, "all districts")
 
     page.select_option("#district", "Colchester")
     page.get_by_role("button", name="Show").click()
@@ -80,6 +85,7 @@ def test_hotspot_map_and_patrol_plan(
     table = page.get_by_test_id("hotspot-table")
     districts = table.locator("tbody tr td:nth-child(3)").all_inner_texts()
     assert districts and set(districts) == {"Colchester"}
+    assert_axe_clean(page, "one district")
     assert page.console_errors == []
 
     pdf = page.request.get(page.get_by_test_id("patrol-pdf").get_attribute("href"))

@@ -1,0 +1,164 @@
+"""axe-core on every public and staff page, in each state a user meets it (blank, with errors,
+after sending, a chat waiting and ended): no violation at WCAG 2.0/2.1 A and AA, WCAG 2.2 AA or
+axe's best practices. One signed-in context per role is shared by the whole module."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from browserkit import LiveServer, assert_axe_clean, sign_in
+from playwright.sync_api import expect
+
+Pages = Callable[[str], Any]
+
+
+@pytest.fixture(scope="module")
+def as_role(browser: Any, live_server: LiveServer) -> Iterator[Pages]:
+    """``as_role("officer")``: a page signed in as that role (``"public"``: not signed in)."""
+    contexts: dict[str, Any] = {}
+    pages: dict[str, Any] = {}
+
+    def get(role: str) -> Any:
+        if role not in pages:
+            context = browser.new_context(
+                base_url=live_server.url, viewport={"width": 1280, "height": 900}
+            )
+            context.set_default_timeout(15_000)
+            contexts[role] = context
+            pages[role] = context.new_page()
+            if role != "public":
+                sign_in(pages[role], live_server.seeded.users[role])
+        return pages[role]
+
+    yield get
+    for context in contexts.values():
+        context.close()
+
+
+def _paths(s: LiveServer) -> dict[str, str]:
+    return {
+        "incident": str(s.seeded.incident_ids[0]),
+        "person": str(s.seeded.person_ids[0]),
+        "location": str(s.seeded.location_ids[0]),
+    }
+
+
+# The list's counts are cached for a minute per scope and filters, and other modules compare
+# the unfiltered count with the database after adding reports: this module asks for filtered
+# lists only, so it never leaves them a stale count.
+STAFF_PAGES = [
+    ("supervisor", "/"),
+    ("supervisor", "/incidents?channel=emergency"),
+    ("supervisor", "/incidents?district=Colchester&covid=true"),
+    ("supervisor", "/incidents/count?channel=emergency"),
+    ("supervisor", "/incidents/{incident}"),
+    ("supervisor", "/search"),
+    ("supervisor", "/search?q=Zzyzxbury"),
+    ("supervisor", "/search?q=ESX-TEST"),
+    ("supervisor", "/people/{person}"),
+    ("supervisor", "/locations/{location}"),
+    ("supervisor", "/near?lon=0.458&lat=51.576&radius=200"),
+    ("supervisor", "/contact/queue"),
+    ("supervisor", "/contact/channels"),
+    ("supervisor", "/purpose"),
+    ("supervisor", "/no-such-page"),
+    ("supervisor", "/incidents?date_from=2021-1"),
+    ("partner", "/"),
+    ("partner", "/incidents?channel=emergency"),
+    ("partner", "/incidents/{incident}"),
+    ("analyst", "/"),
+    ("analyst", "/contact/channels"),
+    ("admin", "/"),
+    ("call_handler", "/contact/queue"),
+]
+
+
+@pytest.mark.parametrize(("role", "path"), STAFF_PAGES)
+def test_staff_page(as_role: Pages, live_server: LiveServer, role: str, path: str) -> None:
+    page = as_role(role)
+    page.goto(path.format(**_paths(live_server)))
+    page.wait_for_load_state("networkidle")
+    assert_axe_clean(page, f"as {role}")
+
+
+def test_sign_in_page_blank_and_with_errors(as_role: Pages) -> None:
+    page = as_role("public")
+    page.goto("/login")
+    assert_axe_clean(page, "blank")
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.locator(".govuk-error-summary")).to_be_visible()
+    assert_axe_clean(page, "with errors")
+
+
+def test_public_report_blank_with_errors_and_sent(as_role: Pages) -> None:
+    page = as_role("public")
+    page.goto("/report")
+    page.wait_for_load_state("networkidle")
+    assert_axe_clean(page, "blank")
+    page.locator("#contact").check()  # revealed follow-up questions
+    page.locator("#targeted").check()
+    assert_axe_clean(page, "follow-up questions shown")
+    page.get_by_role("button", name="Send report").click()
+    expect(page.locator(".govuk-error-summary")).to_be_visible()
+    assert_axe_clean(page, "with errors")
+    page.goto("/report")
+    page.get_by_label("Loud noise or music").check()
+    page.get_by_label("Tell us what happened").fill("Music until 4am (fictitious, axe test).")
+    page.get_by_label("Address or description of the place").fill("Nowhere Flats, Basildon")
+    page.get_by_label("Day").fill("1")
+    page.get_by_label("Month").fill("3")
+    page.get_by_label("Year").fill("2026")
+    page.get_by_label("What time did it happen?").fill("21:15")
+    page.locator("#ongoing-2").check()
+    page.get_by_label("How is it affecting you?").fill("No sleep.")
+    page.locator("#targeted-2").check()
+    page.locator("#contact-2").check()
+    page.get_by_label(re.compile("The information I have given is true")).check()
+    page.get_by_role("button", name="Send report").click()
+    expect(page.get_by_role("heading", name="Report sent")).to_be_visible()
+    assert_axe_clean(page, "sent")
+
+
+def test_chat_pages_waiting_and_ended(as_role: Pages) -> None:
+    public = as_role("public")
+    public.goto("/chat")
+    assert_axe_clean(public, "blank")
+    public.get_by_label(re.compile("What should we call you")).fill("Axe Tester")
+    public.get_by_label(re.compile("What would you like to talk about")).fill(
+        "Noise from a car park (fictitious axe test)"
+    )
+    public.get_by_role("button", name="Start chat").click()
+    public.wait_for_url(re.compile(r"/chat/[\w-]{40,}$"))
+    expect(public.locator("#chat-log")).to_have_attribute("data-connected", "1")
+    assert_axe_clean(public, "waiting")
+    chat_url = public.url
+
+    handler = as_role("call_handler")
+    handler.goto("/contact/queue")
+    handler.get_by_role("button", name=re.compile(r"^Take chat \d+$")).last.click()
+    handler.wait_for_url(re.compile(r"/contact/chats/\d+$"))
+    expect(handler.locator("#chat-log")).to_have_attribute("data-connected", "1")
+    assert_axe_clean(handler, "chat in progress")
+    expect(public.locator("#chat-status")).to_contain_text("You are chatting with")
+    assert_axe_clean(public, "chatting")
+
+    # Enough lines that the log scrolls: a scrolling region must be reachable by keyboard.
+    for n in range(12):
+        handler.get_by_label("Your reply").fill(f"Line {n} of a long answer (fictitious).")
+        handler.get_by_label("Your reply").press("Enter")
+    expect(public.locator(".essex-chat__msg--handler")).to_have_count(12)
+    assert public.evaluate(
+        "() => { const l = document.getElementById('chat-log');"
+        " return l.scrollHeight > l.clientHeight; }"
+    )
+    public.get_by_role("button", name="End chat").click()
+    expect(public.locator("#chat-status")).to_have_text("This chat has ended.")
+    assert_axe_clean(public, "ended")
+    public.goto(chat_url)
+    assert_axe_clean(public, "ended, reloaded")
+    handler.reload()
+    handler.wait_for_load_state("networkidle")
+    assert_axe_clean(handler, "chat ended")
