@@ -20,7 +20,7 @@ def test_default_secret_refused_outside_development(monkeypatch: pytest.MonkeyPa
 
 def test_real_secret_accepted_in_production(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ASBHUB_MODE", "production")
-    monkeypatch.setenv("ASBHUB_SECRET_KEY", "a-long-random-value-for-tests-only")
+    monkeypatch.setenv("ASBHUB_SECRET_KEY", "kTpQr1yJAER86r_WbSAaBQQggysX_F4vjsCQv4527nM")
     assert Settings().secret_key != DEFAULT_SECRET
 
 

@@ -173,12 +173,9 @@ def authenticate(
         )
         return None
     locked = user.locked_until is not None and user.locked_until > now
-    ok = False
-    if not locked and user.active:
-        try:
-            ok = _hasher.verify(user.password_hash, password)
-        except (VerificationError, InvalidHashError):
-            ok = False
+    # The hash is checked even for a locked or disabled account: answering those without it
+    # took 4 ms against 170 ms, which told a guesser the user name exists.
+    ok = password_matches(user, password) and not locked and user.active
     if ok:
         user.failed_logins = 0
         user.locked_until = None
@@ -201,6 +198,14 @@ def authenticate(
         outcome="success" if ok else "denied",
     )
     return user if ok else None
+
+
+def password_matches(user: User, password: str) -> bool:
+    """Whether ``password`` is ``user``'s, without counting or auditing an attempt."""
+    try:
+        return bool(_hasher.verify(user.password_hash, password))
+    except (VerificationError, InvalidHashError):
+        return False
 
 
 def get_user(session: Session, user_id: int) -> User | None:

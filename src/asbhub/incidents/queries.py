@@ -9,7 +9,7 @@ from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 
 from asbhub.errors import InvalidInput
 from asbhub.incidents.models import Incident
-from asbhub.incidents.schemas import IncidentFilters
+from asbhub.incidents.schemas import MAX_ID, IncidentFilters
 
 
 def current_type() -> ColumnElement[str]:
@@ -52,9 +52,13 @@ def decode_cursor(cursor: str) -> tuple[dt.datetime, int]:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         at, ident = raw.split("|")
-        return dt.datetime.fromisoformat(at), int(ident)
+        when, number = dt.datetime.fromisoformat(at), int(ident)
     except (ValueError, UnicodeDecodeError):
         raise InvalidInput("the page cursor is not valid", {"after": "not a cursor"}) from None
+    # Beyond a 32-bit id the driver cannot bind it (OverflowError on SQLite): not a cursor.
+    if not 0 < number <= MAX_ID:
+        raise InvalidInput("the page cursor is not valid", {"after": "not a cursor"})
+    return when, number
 
 
 def after(stmt: Select, cursor: str | None) -> Select:

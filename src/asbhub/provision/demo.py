@@ -12,10 +12,11 @@ from collections.abc import Callable
 from importlib import resources
 from typing import Any
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, func, inspect, select
+from sqlalchemy.orm import Session
 
 from asbhub.auth.models import User
-from asbhub.auth.service import add_user
+from asbhub.auth.service import add_user, password_matches
 from asbhub.config import Settings
 from asbhub.contact.models import Chat
 from asbhub.generate.calibration import chat_windows, year_targets
@@ -66,6 +67,15 @@ def _demo_accounts(engine: Engine, settings: Settings) -> list[str]:
                 )
                 created.append(username)
     return created
+
+
+def demo_accounts_left(session: Session) -> list[str]:
+    """The demo accounts in this database that still sign in with :data:`DEMO_PASSWORD`."""
+    if not inspect(session.connection()).has_table(User.__tablename__):
+        return []
+    names = [name for name, _, _ in DEMO_ACCOUNTS]
+    users = session.scalars(select(User).where(User.username.in_(names))).all()
+    return sorted(u.username for u in users if password_matches(u, DEMO_PASSWORD))
 
 
 def _state(engine: Engine) -> tuple[int, int, int]:

@@ -7,10 +7,12 @@ import sys
 
 import typer
 import uvicorn
+from sqlalchemy import Engine
 
 from asbhub.clikit import DbOption, JsonOption, console, database_url, domain_errors, print_json
 from asbhub.config import DEFAULT_SECRET
 from asbhub.errors import InvalidInput
+from asbhub.web.security import uvicorn_log_config
 
 users_app = typer.Typer(help="Local accounts: add and list users.", no_args_is_help=True)
 
@@ -22,6 +24,20 @@ def _loopback(host: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+def _refuse_demo_accounts(engine: Engine, host: str) -> None:
+    """Whatever the secret, the published demo password must not face a network."""
+    from asbhub.provision.demo import demo_accounts_left
+    from asbhub.store.engine import session_scope
+
+    with session_scope(engine) as session:
+        left = demo_accounts_left(session)
+    if left:
+        raise InvalidInput(
+            f"refusing to serve on {host}: demo accounts sign in with the published password",
+            {"users": ", ".join(left) + ": remove them or change their passwords"},
+        )
 
 
 def register(root: typer.Typer) -> None:
@@ -43,7 +59,9 @@ def register(root: typer.Typer) -> None:
                     {"ASBHUB_SECRET_KEY": "set a secret, or serve on 127.0.0.1 / ::1"},
                 )
             app = create_app(database_url(db), settings=settings)
-        uvicorn.run(app, host=host, port=port, proxy_headers=False)
+            if not _loopback(host):
+                _refuse_demo_accounts(app.state.engine, host)
+        uvicorn.run(app, host=host, port=port, proxy_headers=False, log_config=uvicorn_log_config())
 
     root.add_typer(users_app, name="users")
 

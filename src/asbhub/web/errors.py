@@ -18,6 +18,7 @@ from asbhub.audit.service import AuditAction, record
 from asbhub.auth.service import NotSignedIn, SignInFailed
 from asbhub.errors import AsbhubError, Conflict, InvalidInput, NotFound, NotPermitted
 from asbhub.store.engine import session_scope
+from asbhub.web.security import redact_path
 
 log = logging.getLogger("asbhub.web")
 
@@ -128,7 +129,10 @@ async def handle_validation(request: Request, exc: Exception) -> Response:
 
 async def handle_unexpected(request: Request, exc: Exception) -> Response:
     # Log the type and path only: messages can carry personal data.
-    log.error("web.unhandled_error", extra={"path": request.url.path, "type": type(exc).__name__})
+    log.error(
+        "web.unhandled_error",
+        extra={"path": redact_path(request.url.path), "type": type(exc).__name__},
+    )
     return error_response(request, 500, "The server could not complete the request.")
 
 

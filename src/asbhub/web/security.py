@@ -8,7 +8,10 @@ API clients). The check runs as an app-wide dependency, so a route cannot forget
 from __future__ import annotations
 
 import hmac
+import logging
+import re
 import secrets
+from typing import Any
 
 from starlette.requests import HTTPConnection, Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -96,5 +99,47 @@ async def verify_csrf(conn: HTTPConnection) -> None:
         if content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
             value = (await conn.form()).get(CSRF_FIELD)
             sent = value if isinstance(value, str) else None
-    if not (isinstance(expected, str) and sent and hmac.compare_digest(expected, sent)):
+    # compare_digest takes str only when ASCII; a forged non-ASCII token must fail, not raise.
+    if not (
+        isinstance(expected, str)
+        and sent
+        and hmac.compare_digest(expected.encode(), sent.encode("utf-8", "surrogateescape"))
+    ):
         raise CsrfFailed("The form has expired or did not come from this site. Please try again.")
+
+
+# A public chat's token is the chatter's only credential; a query string can hold a searched
+# name. Neither may reach a log file.
+_TOKEN_PATHS = re.compile(r"^(/chat/)[^/?]+")
+
+
+def redact_path(path: str) -> str:
+    """``path`` fit for a log: the query string dropped and chat tokens masked."""
+    return _TOKEN_PATHS.sub(r"\1[token]", path.split("?", 1)[0])
+
+
+class RedactPaths(logging.Filter):
+    """Log filter for uvicorn's access and WebSocket lines, which pass the path with its query
+    string as an argument."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(_redact_arg(a) for a in record.args)
+        return True
+
+
+def _redact_arg(arg: Any) -> Any:
+    return redact_path(arg) if isinstance(arg, str) and arg.startswith("/") else arg
+
+
+def uvicorn_log_config() -> dict[str, Any]:
+    """uvicorn's logging set-up with :class:`RedactPaths` on every handler."""
+    import copy
+
+    from uvicorn.config import LOGGING_CONFIG
+
+    config = copy.deepcopy(LOGGING_CONFIG)
+    config["filters"] = {"redact_paths": {"()": RedactPaths}}
+    for handler in config["handlers"].values():
+        handler["filters"] = ["redact_paths"]
+    return config

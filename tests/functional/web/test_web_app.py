@@ -206,10 +206,10 @@ def test_serve_serves_pages_in_a_real_process(tmp_path: Path, _sqlite_template: 
     proc = subprocess.Popen(
         [*cmd, "--port", str(port)],
         env=env,
-        stdout=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,  # uvicorn's access log
         stderr=subprocess.PIPE,
     )
-    assert proc.stderr is not None
+    assert proc.stderr is not None and proc.stdout is not None
     try:
         base = f"http://127.0.0.1:{port}"
         for _ in range(300):  # up to about 30 s for the process to start listening
@@ -228,10 +228,17 @@ def test_serve_serves_pages_in_a_real_process(tmp_path: Path, _sqlite_template: 
         assert report.status_code == 200 and "Report anti-social behaviour" in report.text
         home = httpx.get(f"{base}/", follow_redirects=False)
         assert home.status_code == 303 and home.headers["location"].startswith("/login")
+        # The access log must not keep a searched name nor a chatter's token (issue 14.9).
+        httpx.get(f"{base}/search?q=Canaria+Fictitiousworth")
+        httpx.get(f"{base}/chat/chatter-secret-token-123")
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+        log = proc.stdout.read().decode() + proc.stderr.read().decode()
+        proc.stdout.close()
         proc.stderr.close()
+    assert '"GET /search HTTP/1.1" 303' in log and "/chat/[token]" in log, log[-2000:]
+    assert "Canaria" not in log and "chatter-secret-token-123" not in log
 
 
 def test_users_cli(db_url: str) -> None:

@@ -88,7 +88,7 @@ def test_demo_accounts_sign_in(tmp_path: Path) -> None:
 
 
 def test_no_demo_accounts_outside_development(tmp_path: Path) -> None:
-    settings = Settings(mode="test", secret_key="a-test-secret-that-is-not-the-default")
+    settings = Settings(mode="test", secret_key="kTpQr1yJAER86r_WbSAaBQQggysX_F4vjsCQv4527nM")
     engine = make_engine(f"sqlite:///{tmp_path / 'demo.db'}")
     assert build_demo_accounts_only(engine, settings) == []
     engine.dispose()
