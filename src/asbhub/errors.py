@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Literal
 
 
 class AsbhubError(Exception):
@@ -28,3 +29,13 @@ class InvalidInput(AsbhubError):
         super().__init__(message)
         self.message = message
         self.fields: dict[str, str] = dict(fields or {})
+
+
+class RateLimited(AsbhubError):
+    """The client has sent more reports (or started more chats) in the last minute than the
+    force accepts; ``what`` says which."""
+
+    def __init__(self, limit: int, what: Literal["reports", "chats"] = "reports") -> None:
+        super().__init__(f"more than {limit} {what} a minute from one client")
+        self.limit = limit
+        self.what = what

@@ -2,8 +2,10 @@
 
 Actions read ``scope:resource:verb``. Each role is granted a set of actions; a partner's grants
 are further scoped to the area its agency covers. Routes and services call :func:`require`;
-lists are narrowed in the query with :func:`restrict_incidents`, so a count or an export can
-never include incidents outside the actor's scope.
+every read of incidents, people, locations and chats is narrowed in the query with
+:func:`restrict`, so a count or an export can never include a record outside the actor's scope;
+and :func:`field_rule` decides, for every role at once, which fields of what it reads an actor
+is shown (names, free text, exact positions, location ids).
 """
 
 from __future__ import annotations
@@ -15,13 +17,12 @@ import hmac
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy import Select, false
 
 from asbhub.config import get_settings
 from asbhub.errors import InvalidInput, NotPermitted
-from asbhub.incidents.models import Incident
 
 
 class Role(enum.StrEnum):
@@ -216,16 +217,85 @@ def scoped_local_authorities(actor: Actor) -> frozenset[str] | None:
     return None
 
 
+def granted_actions(actor: Actor) -> frozenset[Action]:
+    """Every action ``actor`` may perform (what ``/api/v1/me`` lists)."""
+    return frozenset(a for a in GRANTS[actor.role] if allowed(actor, a))
+
+
 S = TypeVar("S", bound=Select)
 
 
-def restrict_incidents(actor: Actor, stmt: S) -> S:
-    """Narrow a select over ``incidents`` to what ``actor`` may see: its force, its area."""
-    stmt = stmt.where(Incident.force_code == actor.force_code)
+def restrict(actor: Actor, stmt: S, entity: Any) -> S:
+    """Narrow a select over ``entity`` (a mapped class) to the rows ``actor`` may see.
+
+    The one scoping rule: a row is in scope when it belongs to the actor's force and, for a
+    partner, to a local authority area its agency covers. An entity with no
+    ``local_authority_code`` (people, chats) is outside every partner's scope. Every service
+    that reads incidents, people, locations, chats (and later cases) calls this on its query.
+    """
+    stmt = stmt.where(entity.force_code == actor.force_code)
     areas = scoped_local_authorities(actor)
     if areas is not None:
-        stmt = stmt.where(Incident.local_authority_code.in_(sorted(areas)) if areas else false())
+        column = getattr(entity, "local_authority_code", None)
+        if column is None or not areas:
+            return stmt.where(false())
+        stmt = stmt.where(column.in_(sorted(areas)))
     return stmt
+
+
+def in_scope(actor: Actor, row: Any) -> bool:
+    """:func:`restrict`'s rule for one loaded row (a chat a handler acts on, say)."""
+    if row.force_code != actor.force_code:
+        return False
+    areas = scoped_local_authorities(actor)
+    if areas is None:
+        return True
+    return getattr(row, "local_authority_code", None) in areas
+
+
+# About 100 m: three decimals of a degree are 111 m north-south and 69 m east-west at Essex's
+# latitude; grid references and distances go to the nearest 100 m (docs/web.md).
+COARSE_DECIMALS = 3
+COARSE_METRES = 100.0
+
+
+@dataclass(frozen=True)
+class FieldRule:
+    """Which fields of incidents, people and places an actor is shown.
+
+    Decided in :func:`field_rule` for every role; services apply it and never test roles.
+    """
+
+    names: bool  # people's names and contact details (otherwise stable pseudonyms)
+    free_text: bool  # narratives and street-level places typed by people
+    exact_positions: bool  # coordinates as stored (otherwise ~100 m)
+    location_ids: bool  # ids of stored locations (which link the incidents of one address)
+
+    def position(self, value: float | None) -> float | None:
+        """A longitude or latitude as this actor may see it."""
+        if value is None:
+            return None
+        return round(value, 6) if self.exact_positions else round(value, COARSE_DECIMALS)
+
+    def metres(self, value: float | None) -> float | None:
+        """A grid coordinate or a distance in metres as this actor may see it."""
+        if value is None:
+            return None
+        if self.exact_positions:
+            return round(value, 1)
+        return round(value / COARSE_METRES) * COARSE_METRES
+
+    def location_id(self, value: int | None) -> int | None:
+        return value if self.location_ids else None
+
+
+def field_rule(actor: Actor) -> FieldRule:
+    """The roles that may see personal data see everything; the others (analysts, partners,
+    administrators) see pseudonyms, no free text, positions to ~100 m and no location ids."""
+    personal = sees_personal_data(actor)
+    return FieldRule(
+        names=personal, free_text=personal, exact_positions=personal, location_ids=personal
+    )
 
 
 def pseudonym(person_id: int) -> str:

@@ -28,8 +28,9 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from asbhub.contact.models import Chat
+from asbhub.errors import InvalidInput
 from asbhub.incidents.models import Channel, Incident
-from asbhub.permissions import Action, Actor, require
+from asbhub.permissions import Action, Actor, require, restrict
 
 COLUMNS = ("online_reports", "chats")
 
@@ -60,9 +61,7 @@ def _by_day(session: Session, stmt: Select[Any]) -> pd.Series:
     return pd.Series([int(r[1]) for r in rows], index=days, dtype="int64").groupby(level=0).sum()
 
 
-def daily_counts(
-    session: Session, *, force_code: str, start: dt.date, end: dt.date
-) -> pd.DataFrame:
+def daily_counts(session: Session, *, actor: Actor, start: dt.date, end: dt.date) -> pd.DataFrame:
     """One row per day from ``start`` to ``end`` inclusive: online reports and chats."""
     if end < start:
         raise ValueError("end is before start")
@@ -70,34 +69,38 @@ def daily_counts(
     inc_day = func.date(Incident.received_at)
     online = _by_day(
         session,
-        select(inc_day, func.count())
-        .where(
-            Incident.force_code == force_code,
-            Incident.channel == Channel.ONLINE,
-            Incident.received_at >= lo,
-            Incident.received_at < hi,
-        )
-        .group_by(inc_day),
+        restrict(
+            actor,
+            select(inc_day, func.count()).where(
+                Incident.channel == Channel.ONLINE,
+                Incident.received_at >= lo,
+                Incident.received_at < hi,
+            ),
+            Incident,
+        ).group_by(inc_day),
     )
     linked = select(Chat.id).where(Chat.incident_id == Incident.id).exists()
     chat_incidents = _by_day(
         session,
-        select(inc_day, func.count())
-        .where(
-            Incident.force_code == force_code,
-            Incident.channel == Channel.LIVE_CHAT,
-            Incident.received_at >= lo,
-            Incident.received_at < hi,
-            ~linked,
-        )
-        .group_by(inc_day),
+        restrict(
+            actor,
+            select(inc_day, func.count()).where(
+                Incident.channel == Channel.LIVE_CHAT,
+                Incident.received_at >= lo,
+                Incident.received_at < hi,
+                ~linked,
+            ),
+            Incident,
+        ).group_by(inc_day),
     )
     chat_day = func.date(Chat.started_at)
     chats = _by_day(
         session,
-        select(chat_day, func.count())
-        .where(Chat.force_code == force_code, Chat.started_at >= lo, Chat.started_at < hi)
-        .group_by(chat_day),
+        restrict(
+            actor,
+            select(chat_day, func.count()).where(Chat.started_at >= lo, Chat.started_at < hi),
+            Chat,
+        ).group_by(chat_day),
     )
     return frame_from_series(
         start, end, online_reports=online, chats=chats.add(chat_incidents, fill_value=0)
@@ -172,16 +175,54 @@ def period_summary(daily: pd.DataFrame) -> dict[str, dict[str, Any]]:
     return out
 
 
-def channel_counts(
-    session: Session, *, actor: Actor, start: dt.date, end: dt.date
-) -> dict[str, Any]:
-    """Everything the board's channel table shows for the actor's force, JSON-ready.
+def default_period(session: Session, *, actor: Actor) -> tuple[dt.date, dt.date]:
+    """The financial year of the latest contact through these channels, and the one before."""
+    require(actor, Action.CHANNELS_VIEW)
+    latest_incident = session.scalar(
+        restrict(
+            actor,
+            select(func.max(Incident.received_at)).where(
+                Incident.channel.in_([Channel.ONLINE, Channel.LIVE_CHAT])
+            ),
+            Incident,
+        )
+    )
+    latest_chat = session.scalar(restrict(actor, select(func.max(Chat.started_at)), Chat))
+    latest = max(
+        (d for d in (latest_incident, latest_chat) if d is not None),
+        default=dt.datetime.now(dt.UTC).replace(tzinfo=None),
+    )
+    end = latest.date()
+    fy_start = end.year if end.month >= 4 else end.year - 1
+    return dt.date(fy_start - 1, 4, 1), end
 
-    Counts are force-wide aggregates with no identities, so they are not narrowed further.
+
+def _check_period(start: dt.date, end: dt.date) -> None:
+    for name, day in (("start", start), ("end", end)):
+        if not 2000 <= day.year <= 2100:
+            raise InvalidInput("The period is not valid", {name: "must be in 2000-2100"})
+    if end < start:
+        raise InvalidInput("The period is not valid", {"end": "must not be before start"})
+    if (end - start).days > 366 * 20:
+        raise InvalidInput("The period is too long", {"start": "at most 20 years"})
+
+
+def channel_counts(
+    session: Session, *, actor: Actor, start: dt.date | None = None, end: dt.date | None = None
+) -> dict[str, Any]:
+    """Everything the board's channel table shows for the actor's force, JSON-ready
+    (:class:`~asbhub.contact.schemas.ChannelCounts`).
+
+    Without dates: from 1 April of the financial year before the latest contact, to that day
+    (:func:`default_period`). Counts are force-wide aggregates with no identities.
     """
     require(actor, Action.CHANNELS_VIEW)
+    if start is None or end is None:
+        default_start, default_end = default_period(session, actor=actor)
+        start, end = start or default_start, end or default_end
+    _check_period(start, end)
     force_code = actor.force_code
-    daily = daily_counts(session, force_code=force_code, start=start, end=end)
+    daily = daily_counts(session, actor=actor, start=start, end=end)
     q = quarterly(daily)
     quarters = []
     for row in q.to_dict(orient="records"):

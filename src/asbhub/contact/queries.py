@@ -11,7 +11,7 @@ from asbhub.audit.service import AuditAction, record
 from asbhub.contact.models import Chat, ChatMessage, ChatStatus
 from asbhub.errors import NotFound
 from asbhub.incidents.models import Channel, Incident, IncidentStatus
-from asbhub.permissions import Action, Actor, require, restrict_incidents
+from asbhub.permissions import Action, Actor, require, restrict
 
 PUBLIC_CHANNELS = (Channel.ONLINE, Channel.LIVE_CHAT)
 
@@ -33,11 +33,12 @@ def queue(session: Session, *, actor: Actor, limit: int = 50) -> Queue:
     actor's own and any others in the force, so a supervisor sees who is handling what.
     """
     require(actor, Action.CONTACT_QUEUE_VIEW)
-    base = restrict_incidents(
+    base = restrict(
         actor,
         select(Incident).where(
             Incident.status == IncidentStatus.NEW, Incident.channel.in_(PUBLIC_CHANNELS)
         ),
+        Incident,
     )
     incidents = list(
         session.scalars(base.order_by(Incident.received_at.desc(), Incident.id.desc()).limit(limit))
@@ -45,16 +46,14 @@ def queue(session: Session, *, actor: Actor, limit: int = 50) -> Queue:
     total = session.scalar(select(func.count()).select_from(base.subquery())) or 0
     waiting = list(
         session.scalars(
-            select(Chat)
-            .where(Chat.force_code == actor.force_code, Chat.status == ChatStatus.WAITING)
+            restrict(actor, select(Chat).where(Chat.status == ChatStatus.WAITING), Chat)
             .order_by(Chat.started_at, Chat.id)
             .limit(limit)
         )
     )
     active = list(
         session.scalars(
-            select(Chat)
-            .where(Chat.force_code == actor.force_code, Chat.status == ChatStatus.ACTIVE)
+            restrict(actor, select(Chat).where(Chat.status == ChatStatus.ACTIVE), Chat)
             .order_by(
                 or_(Chat.handler_id != actor.user_id, Chat.handler_id.is_(None)), Chat.taken_at
             )
@@ -81,9 +80,7 @@ def chat_with_transcript(
 ) -> tuple[Chat, list[ChatMessage]]:
     """A chat and its transcript for a handler; opening it is audit-logged (it names people)."""
     require(actor, Action.CONTACT_CHAT_HANDLE)
-    chat = session.scalar(
-        select(Chat).where(Chat.id == chat_id, Chat.force_code == actor.force_code)
-    )
+    chat = session.scalar(restrict(actor, select(Chat).where(Chat.id == chat_id), Chat))
     if chat is None:
         raise NotFound(f"chat {chat_id} not found")
     messages = transcript(session, chat_id=chat.id)

@@ -13,6 +13,8 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+from pydantic import BaseModel, Field
+
 from asbhub.contact.models import NATIONAL_STRANDS, HateStrand
 from asbhub.errors import InvalidInput
 from asbhub.incidents.models import IncidentType, Qualifier
@@ -400,3 +402,40 @@ def _caller(form: FormData, errors: _Errors) -> Reporter | None:
     if email and (len(email) > 200 or not EMAIL_RE.match(email)):
         errors.add("email", "Enter an email address in the correct format, like name@example.com")
     return Reporter(forename, surname, phone or None, email or None)
+
+
+# --- the channel counts (API response) -----------------------------------------------------
+
+
+class ChannelTotal(BaseModel):
+    count: int
+    first_day: dt.date | None
+    days: int
+    per_day: float
+
+
+class QuarterCounts(BaseModel):
+    quarter: str = Field(description="Financial quarter, e.g. 2020-21 Q3 (Oct-Dec 2020)")
+    start: dt.date
+    end: dt.date
+    partial: bool = Field(description="The period covers only part of the quarter")
+    online_reports: int
+    chats: int
+    online_reports_change: int | None = Field(description="Change on the previous quarter")
+    chats_change: int | None
+
+
+class DayCounts(BaseModel):
+    day: dt.date
+    online_reports: int
+    chats: int
+
+
+class ChannelCounts(BaseModel):
+    force: str
+    start: dt.date
+    end: dt.date
+    totals: dict[str, ChannelTotal]
+    quarters: list[QuarterCounts]
+    daily: list[DayCounts]
+    definitions: dict[str, str]

@@ -20,23 +20,13 @@ from sqlalchemy.orm import Session
 from asbhub.audit.service import AuditAction, record
 from asbhub.contact.models import Chat, ChatMessage, ChatSender, ChatStatus, PublicSubmission
 from asbhub.contact.schemas import ChatToIncident, OnlineReport
-from asbhub.errors import AsbhubError, Conflict, InvalidInput, NotFound, NotPermitted
+from asbhub.errors import Conflict, InvalidInput, NotFound, NotPermitted, RateLimited
 from asbhub.incidents.models import Channel, Incident, PersonRole
 from asbhub.incidents.schemas import NewIncident
 from asbhub.incidents.service import record_incident
-from asbhub.permissions import Action, Actor, allowed, require
+from asbhub.permissions import Action, Actor, allowed, in_scope, require, restrict
 
 CHAT_MESSAGE_MAX = 2000
-
-
-class RateLimited(AsbhubError):
-    """The client has sent more reports (or started more chats) in the last minute than the
-    force accepts; ``what`` says which."""
-
-    def __init__(self, limit: int, what: Literal["reports", "chats"] = "reports") -> None:
-        super().__init__(f"more than {limit} {what} a minute from one client")
-        self.limit = limit
-        self.what = what
 
 
 def utcnow() -> dt.datetime:
@@ -267,7 +257,7 @@ def start_chat(
 
 
 def _same_force(actor: Actor, chat: Chat) -> None:
-    if chat.force_code != actor.force_code:
+    if not in_scope(actor, chat):
         raise NotFound(f"chat {chat.id} not found")
 
 
@@ -282,8 +272,10 @@ def chat_by_token(session: Session, token: str) -> Chat:
     return chat
 
 
-def get_chat(session: Session, *, chat_id: int, force_code: str) -> Chat:
-    chat = session.scalar(select(Chat).where(Chat.id == chat_id, Chat.force_code == force_code))
+def get_chat(session: Session, *, actor: Actor, chat_id: int) -> Chat:
+    """A chat in the actor's scope, for a handler to act on."""
+    require(actor, Action.CONTACT_CHAT_HANDLE)
+    chat = session.scalar(restrict(actor, select(Chat).where(Chat.id == chat_id), Chat))
     if chat is None:
         raise NotFound(f"chat {chat_id} not found")
     return chat

@@ -75,7 +75,6 @@ TYPE_MIX: dict[str, dict[str, float]] = {
         "fireworks": 0.03,
     },
 }
-TYPES = sorted({t for mix in TYPE_MIX.values() for t in mix} | {"covid_breach"})
 # Fireworks cluster around Bonfire Night and New Year (multiplier by calendar month).
 FIREWORKS_SEASON = (1.5, 0.3, 0.3, 0.3, 0.3, 0.3, 0.3, 0.3, 0.3, 3.0, 6.0, 1.5)
 # Share of each type that happens at a home rather than in a public place.

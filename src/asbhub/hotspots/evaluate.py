@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 from scipy import stats
+from statsmodels.stats.multitest import multipletests
 
 from asbhub.errors import InvalidInput
 from asbhub.hotspots.events import GridEvents, MonthDiagnostics, month_label, month_range
@@ -174,14 +175,8 @@ def _wilcoxon(d: np.ndarray) -> float:
 
 
 def _holm(pvalues: list[float]) -> list[float]:
-    order = np.argsort(pvalues, kind="stable")
-    m = len(pvalues)
-    adjusted = np.empty(m)
-    running = 0.0
-    for rank, i in enumerate(order):
-        running = max(running, min(1.0, (m - rank) * pvalues[i]))
-        adjusted[i] = running
-    return adjusted.tolist()
+    """Holm's step-down adjustment (statsmodels), in the order given."""
+    return [float(p) for p in multipletests(pvalues, method="holm")[1]]
 
 
 def paired_tests(ev: Evaluation, *, seed: int = 0) -> list[dict[str, Any]]:

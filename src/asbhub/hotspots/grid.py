@@ -125,12 +125,6 @@ class Grid:
         out[self.mask] = np.asarray(values, dtype=float)
         return out
 
-    def cell_polygons(self) -> npt.NDArray[np.object_]:
-        """BNG squares of the kept cells, in stable index order."""
-        ix, iy = self.kept_ixiy()
-        s = self.cell
-        return shapely.box(ix * s, iy * s, (ix + 1) * s, (iy + 1) * s)
-
 
 def build_grid(area_bng: BaseGeometry, cell: int, force: str = "") -> Grid:
     """Grid of ``cell``-metre squares intersecting ``area_bng`` (a polygon in EPSG:27700)."""

@@ -16,11 +16,10 @@ import datetime as dt
 import math
 import secrets
 import threading
-import time
-from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
+from cachetools import TTLCache
 from sqlalchemy import ColumnElement, Connection, extract, func, or_, select
 from sqlalchemy.orm import Session
 
@@ -53,11 +52,11 @@ from asbhub.permissions import (
     Actor,
     allowed,
     check,
+    field_rule,
     pseudonym,
     require,
-    restrict_incidents,
+    restrict,
     scoped_local_authorities,
-    sees_personal_data,
 )
 
 # Crockford's base32 without I, L, O, U: read aloud over the phone without confusion.
@@ -191,7 +190,7 @@ def record_incidents(
     return written
 
 
-def _row(i: Incident, personal: bool) -> IncidentRow:
+def _row(i: Incident, free_text: bool) -> IncidentRow:
     return IncidentRow(
         id=i.id,
         reference=i.reference,
@@ -206,13 +205,12 @@ def _row(i: Incident, personal: bool) -> IncidentRow:
         district=i.district,
         local_authority_code=i.local_authority_code,
         lsoa_code=i.lsoa_code,
-        location_text=i.location_text if personal else None,
+        location_text=i.location_text if free_text else None,
     )
 
 
-_COUNT_TTL_S = 60.0
-_COUNT_CACHE_SIZE = 1024
-_count_cache: OrderedDict[tuple[str, ...], tuple[float, int]] = OrderedDict()
+# At most 1,024 answers, each for a minute; the lock because the web app counts from threads.
+_count_cache: TTLCache[tuple[str, ...], int] = TTLCache(maxsize=1024, ttl=60.0)
 _count_lock = threading.Lock()
 
 
@@ -234,18 +232,14 @@ def count_incidents(
         filters.model_dump_json(),
         str(COUNT_CAP),
     )
-    now = time.monotonic()
     with _count_lock:
         hit = _count_cache.get(key)
-        if hit and now - hit[0] < _COUNT_TTL_S:
-            return min(hit[1], COUNT_CAP), hit[1] > COUNT_CAP
-    base = queries.apply_filters(restrict_incidents(actor, select(Incident)), filters)
+    if hit is not None:
+        return min(hit, COUNT_CAP), hit > COUNT_CAP
+    base = queries.apply_filters(restrict(actor, select(Incident), Incident), filters)
     n = int(session.execute(queries.capped_count(base, COUNT_CAP)).scalar_one())
     with _count_lock:
-        _count_cache[key] = (now, n)
-        _count_cache.move_to_end(key)
-        while len(_count_cache) > _COUNT_CACHE_SIZE:
-            _count_cache.popitem(last=False)
+        _count_cache[key] = n
     return min(n, COUNT_CAP), n > COUNT_CAP
 
 
@@ -266,7 +260,7 @@ def list_incidents(
     require(actor, Action.INCIDENT_LIST)
     if not 1 <= limit <= 200:
         raise InvalidInput("page size out of range", {"limit": "between 1 and 200"})
-    base = queries.apply_filters(restrict_incidents(actor, select(Incident)), filters)
+    base = queries.apply_filters(restrict(actor, select(Incident), Incident), filters)
     rows = list(session.execute(queries.after(base, after).limit(limit + 1)).scalars())
     more = len(rows) > limit
     rows = rows[:limit]
@@ -276,7 +270,7 @@ def list_incidents(
         count = len(rows)  # the first page holds everything: nothing more to count
     elif with_count:
         count, capped = count_incidents(session, actor=actor, filters=filters)
-    personal = sees_personal_data(actor)
+    personal = field_rule(actor).free_text
     last = rows[-1] if rows and more else None
     return IncidentPage(
         items=[_row(i, personal) for i in rows],
@@ -287,7 +281,7 @@ def list_incidents(
 
 
 def _load_incident(session: Session, actor: Actor, incident_id: int) -> Incident:
-    stmt = restrict_incidents(actor, select(Incident).where(Incident.id == incident_id))
+    stmt = restrict(actor, select(Incident).where(Incident.id == incident_id), Incident)
     incident = session.execute(stmt).scalar_one_or_none()
     if incident is None:
         raise NotFound(f"incident {incident_id} not found")
@@ -318,7 +312,7 @@ def get_incident(session: Session, *, actor: Actor, incident_id: int) -> Inciden
     """An incident with its people and timeline; names only for entitled roles (audited)."""
     require(actor, Action.INCIDENT_VIEW)
     i = _load_incident(session, actor, incident_id)
-    personal = sees_personal_data(actor)
+    shown = field_rule(actor)
     links = session.execute(
         select(IncidentPerson.role, Person)
         .join(Person, Person.id == IncidentPerson.person_id)
@@ -327,11 +321,11 @@ def get_incident(session: Session, *, actor: Actor, incident_id: int) -> Inciden
     ).all()
     people = [
         PersonLink(person_id=p.id, label=f"{p.forename} {p.surname}", role=role)
-        if personal
+        if shown.names
         else PersonLink(person_id=None, label=pseudonym(p.id), role=role)
         for role, p in links
     ]
-    if personal:
+    if shown.names:
         record(
             session,
             actor=actor,
@@ -341,47 +335,37 @@ def get_incident(session: Session, *, actor: Actor, incident_id: int) -> Inciden
             object_id=i.id,
             data_subjects=[p.id for _, p in links],
         )
-    base = _row(i, personal).model_dump()
+    base = _row(i, shown.free_text).model_dump()
     return IncidentDetail(
         **base,
         opening_code=i.opening_code,
         closing_code=i.closing_code,
         hate_motivated=i.hate_motivated,
         attended_at=i.attended_at,
-        narrative=i.narrative if personal else None,
-        longitude=i.longitude,
-        latitude=i.latitude,
-        location_id=i.location_id,
+        narrative=i.narrative if shown.free_text else None,
+        longitude=shown.position(i.longitude),
+        latitude=shown.position(i.latitude),
+        location_id=shown.location_id(i.location_id),
         people=people,
         timeline=_timeline(session, i),
-        personal_data_shown=personal,
+        personal_data_shown=shown.names,
     )
-
-
-def get_incident_by_reference(session: Session, *, actor: Actor, reference: str) -> int:
-    require(actor, Action.INCIDENT_VIEW)
-    stmt = restrict_incidents(
-        actor, select(Incident.id).where(Incident.reference == reference.strip().upper())
-    )
-    found = session.execute(stmt).scalar_one_or_none()
-    if found is None:
-        raise NotFound(f"no incident with reference {reference!r}")
-    return int(found)
 
 
 def get_person(session: Session, *, actor: Actor, person_id: int) -> PersonDetail:
     """A person and every incident they appear in, in any role. Always audited."""
     require(actor, Action.PERSON_VIEW)
     person = session.execute(
-        select(Person).where(Person.id == person_id, Person.force_code == actor.force_code)
+        restrict(actor, select(Person).where(Person.id == person_id), Person)
     ).scalar_one_or_none()
     if person is None:
         raise NotFound(f"person {person_id} not found")
-    stmt = restrict_incidents(
+    stmt = restrict(
         actor,
         select(IncidentPerson.role, Incident)
         .join(Incident, Incident.id == IncidentPerson.incident_id)
         .where(IncidentPerson.person_id == person.id),
+        Incident,
     ).order_by(Incident.received_at.desc(), Incident.id.desc())
     incidents = [PersonIncident(role=r, incident=_row(i, True)) for r, i in session.execute(stmt)]
     record(
@@ -422,27 +406,27 @@ def _nearby(
         raise InvalidInput(
             "the radius is out of range", {"radius": f"between 1 and {MAX_RADIUS_M:.0f} metres"}
         )
-    base = queries.within_box(restrict_incidents(actor, select(Incident)), x, y, radius)
+    base = queries.within_box(restrict(actor, select(Incident), Incident), x, y, radius)
     total = int(session.execute(queries.capped_count(base, COUNT_CAP)).scalar_one())
     rows = session.execute(queries.after(base, None).limit(NEARBY_LIMIT)).scalars()
-    personal = sees_personal_data(actor)
+    shown = field_rule(actor)
     items = [
         NearbyIncident(
-            **_row(i, personal).model_dump(),
-            distance_m=round(math.hypot((i.x_bng or 0) - x, (i.y_bng or 0) - y), 1),
-            longitude=None if i.longitude is None else round(i.longitude, 6 if personal else 3),
-            latitude=None if i.latitude is None else round(i.latitude, 6 if personal else 3),
+            **_row(i, shown.free_text).model_dump(),
+            distance_m=shown.metres(math.hypot((i.x_bng or 0) - x, (i.y_bng or 0) - y)) or 0.0,
+            longitude=shown.position(i.longitude),
+            latitude=shown.position(i.latitude),
         )
         for i in rows
     ]
     lon, lat = from_bng([x], [y])
     return Nearby(
         label=label,
-        location_id=location_id,
-        x_bng=x,
-        y_bng=y,
-        longitude=round(float(lon[0]), 6),
-        latitude=round(float(lat[0]), 6),
+        location_id=shown.location_id(location_id),
+        x_bng=shown.metres(x) or 0.0,
+        y_bng=shown.metres(y) or 0.0,
+        longitude=shown.position(float(lon[0])) or 0.0,
+        latitude=shown.position(float(lat[0])) or 0.0,
         radius_m=radius,
         items=items,
         total=total,
@@ -456,11 +440,11 @@ def location_incidents(
     """Every incident in the actor's scope within ``radius`` metres of a stored location."""
     require(actor, Action.LOCATION_VIEW)
     loc = session.execute(
-        select(Location).where(Location.id == location_id, Location.force_code == actor.force_code)
+        restrict(actor, select(Location).where(Location.id == location_id), Location)
     ).scalar_one_or_none()
     if loc is None or loc.x_bng is None or loc.y_bng is None:
         raise NotFound(f"location {location_id} not found or not mapped")
-    if sees_personal_data(actor):
+    if field_rule(actor).free_text:
         label = loc.address + (f", {loc.postcode}" if loc.postcode else "")
     else:
         label = f"{loc.premises_type.value.replace('_', ' ')} in {loc.district or 'Essex'}"
@@ -500,9 +484,11 @@ def search(session: Session, *, actor: Actor, q: str) -> SearchResults:
     q = q.strip()
     if not 2 <= len(q) <= 100:
         raise InvalidInput("search for 2 to 100 characters", {"q": "2 to 100 characters"})
-    personal = sees_personal_data(actor)
-    ref_stmt = restrict_incidents(
-        actor, select(Incident).where(Incident.reference.startswith(q.upper(), autoescape=True))
+    personal = field_rule(actor).free_text
+    ref_stmt = restrict(
+        actor,
+        select(Incident).where(Incident.reference.startswith(q.upper(), autoescape=True)),
+        Incident,
     )
     by_ref = list(session.execute(queries.after(ref_stmt, None).limit(SEARCH_LIMIT)).scalars())
     if by_ref:
@@ -512,15 +498,16 @@ def search(session: Session, *, actor: Actor, q: str) -> SearchResults:
     if personal:
         # Free-text places can name a home, so only roles that see personal data match them.
         like = f"%{q.lower()}%"
-        place_stmt = restrict_incidents(
+        place_stmt = restrict(
             actor,
             select(Incident).where(func.lower(Incident.location_text).like(like, escape="\\")),
+            Incident,
         )
         found = session.execute(queries.after(place_stmt, None).limit(SEARCH_LIMIT)).scalars()
         incidents = [_row(i, True) for i in found]
     else:
-        district = restrict_incidents(
-            actor, select(Incident).where(func.lower(Incident.district) == q.lower())
+        district = restrict(
+            actor, select(Incident).where(func.lower(Incident.district) == q.lower()), Incident
         )
         found = session.execute(queries.after(district, None).limit(SEARCH_LIMIT)).scalars()
         incidents = [_row(i, False) for i in found]
@@ -557,8 +544,7 @@ def _people_named(session: Session, actor: Actor, q: str) -> list[PersonSummary]
         .scalar_subquery()
     )
     rows = session.execute(
-        select(Person, n_incidents)
-        .where(Person.force_code == actor.force_code, or_(*conds))
+        restrict(actor, select(Person, n_incidents).where(or_(*conds)), Person)
         .order_by(Person.surname, Person.forename, Person.id)
         .limit(SEARCH_LIMIT)
     ).all()
@@ -576,7 +562,7 @@ def monthly_counts(session: Session, *, actor: Actor, months: int = 12) -> Month
     if not allowed(actor, Action.INCIDENT_LIST):
         return MonthlyCounts(months=[], districts=[], counts={}, total=0)
     latest = session.execute(
-        restrict_incidents(actor, select(func.max(Incident.received_at)))
+        restrict(actor, select(func.max(Incident.received_at)), Incident)
     ).scalar_one()
     if latest is None:
         return MonthlyCounts(months=[], districts=[], counts={}, total=0)
@@ -585,11 +571,12 @@ def monthly_counts(session: Session, *, actor: Actor, months: int = 12) -> Month
         first = (first - dt.timedelta(days=1)).replace(day=1)
     year, month = extract("year", Incident.received_at), extract("month", Incident.received_at)
     district = func.coalesce(Incident.district, "Unknown")
-    stmt = restrict_incidents(
+    stmt = restrict(
         actor,
         select(year, month, district, func.count())
         .where(Incident.received_at >= dt.datetime.combine(first, dt.time()))
         .group_by(year, month, district),
+        Incident,
     )
     labels: list[str] = []
     d = first

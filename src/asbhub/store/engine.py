@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import threading
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib import resources
@@ -45,6 +48,26 @@ def session_scope(engine: Engine) -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+
+
+_WRITE_LOCKS: weakref.WeakKeyDictionary[Engine, threading.Lock] = weakref.WeakKeyDictionary()
+
+
+def write_lock(engine: Engine) -> contextlib.AbstractContextManager[object]:
+    """One writer at a time per SQLite engine in this process.
+
+    SQLite allows a single writer; a second thread that finds the database locked sleeps in
+    SQLite's busy handler (1, 2, 5, 10 ms ...) however soon the lock is freed, which under a
+    burst of public reports costs more than the writes themselves. Queueing on a Python lock
+    wakes the next writer as soon as the last commits. The busy timeout still covers other
+    processes (an ingest, the CLI). PostgreSQL has row locks and needs none of this.
+    """
+    if engine.dialect.name != "sqlite":
+        return contextlib.nullcontext()
+    lock = _WRITE_LOCKS.get(engine)
+    if lock is None:
+        lock = _WRITE_LOCKS.setdefault(engine, threading.Lock())
+    return lock
 
 
 def alembic_config(engine: Engine) -> Config:

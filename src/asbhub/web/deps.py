@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Request, WebSocket
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from asbhub.auth.service import NotSignedIn, actor_for, get_user
-from asbhub.permissions import Action, Actor, require
+from asbhub.permissions import Action, Actor, allowed, require
 from asbhub.store.engine import session_scope
 
 
@@ -74,4 +74,42 @@ class RequireAction:
 def require_action(action: Action) -> Actor:
     """``actor: Actor = require_action(Action.X)`` in a route's signature."""
     result: Actor = Depends(RequireAction(action))
+    return result
+
+
+def socket_actor(websocket: WebSocket) -> Actor | None:
+    user_id = websocket.session.get("uid") if "session" in websocket.scope else None
+    if not isinstance(user_id, int):
+        return None
+    with session_scope(websocket.app.state.engine) as session:
+        user = get_user(session, user_id)
+        if user is None:
+            return None
+        return actor_for(
+            user,
+            purpose=websocket.session.get("purpose"),
+            purpose_text=websocket.session.get("purpose_text"),
+            channel="ui",
+            client_ip=websocket.client.host if websocket.client else None,
+            device=websocket.headers.get("user-agent", "")[:300] or None,
+        )
+
+
+class SocketPolicy:
+    """The policy dependency of a WebSocket route: the actor if the session cookie signs in
+    someone granted ``action``, else ``None`` (the route then closes with 1008, as a socket
+    cannot answer 401 or 403). Kept on the instance, like :class:`RequireAction`, so the
+    route-policy test can read it."""
+
+    def __init__(self, action: Action) -> None:
+        self.action = action
+
+    def __call__(self, websocket: WebSocket) -> Actor | None:
+        actor = socket_actor(websocket)
+        return actor if actor is not None and allowed(actor, self.action) else None
+
+
+def socket_policy(action: Action) -> Actor | None:
+    """``actor: Actor | None = socket_policy(Action.X)`` in a WebSocket route's signature."""
+    result: Actor | None = Depends(SocketPolicy(action))
     return result

@@ -16,9 +16,17 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from asbhub.audit.service import AuditAction, record
 from asbhub.auth.service import NotSignedIn, SignInFailed
-from asbhub.errors import AsbhubError, Conflict, InvalidInput, NotFound, NotPermitted
+from asbhub.errors import (
+    AsbhubError,
+    Conflict,
+    InvalidInput,
+    NotFound,
+    NotPermitted,
+    RateLimited,
+)
 from asbhub.store.engine import session_scope
 from asbhub.web.security import redact_path
+from asbhub.web.templating import render
 
 log = logging.getLogger("asbhub.web")
 
@@ -29,7 +37,10 @@ STATUS: list[tuple[type[AsbhubError], int]] = [
     (NotFound, 404),
     (Conflict, 409),
     (InvalidInput, 422),
+    (RateLimited, 429),
 ]
+# A refused report or chat start may be tried again after the limit's window.
+RETRY_AFTER_SECONDS = 60
 TITLES = {
     400: "Bad request",
     401: "Sign in needed",
@@ -102,9 +113,23 @@ async def handle_domain(request: Request, exc: Exception) -> Response:
         return RedirectResponse(f"/login?next={quote(target, safe='')}", status_code=303)
     if isinstance(exc, NotPermitted):
         _audit_denied(request, exc)
+    if isinstance(exc, RateLimited):
+        return _rate_limited(request, exc)
     fields = exc.fields if isinstance(exc, InvalidInput) else {}
     message = exc.message if isinstance(exc, InvalidInput) else str(exc)
     return error_response(request, status, message, fields)
+
+
+def _rate_limited(request: Request, exc: RateLimited) -> Response:
+    """The public's readable 429 page (or the JSON error) for a refused report or chat start."""
+    headers = {"retry-after": str(RETRY_AFTER_SECONDS)}
+    if wants_json(request):
+        return error_response(request, 429, str(exc), headers=headers)
+    response = render(
+        request, "public/rate_limited.html", {"limit": exc.limit, "what": exc.what}, status_code=429
+    )
+    response.headers.update(headers)
+    return response
 
 
 async def handle_http(request: Request, exc: Exception) -> Response:

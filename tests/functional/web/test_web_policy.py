@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 from fastapi import FastAPI
-from fastapi.routing import APIRoute, iter_route_contexts
+from fastapi.routing import APIRoute, APIWebSocketRoute, iter_route_contexts
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from starlette.testclient import TestClient
@@ -27,7 +27,7 @@ from webseed import CANARY_PEOPLE, FAST_HASHER, Seeded, csrf_of, seed, sign_in
 from asbhub.permissions import GRANTS, Action, Actor, Role, allowed
 from asbhub.store.engine import make_engine
 from asbhub.web.app import create_app
-from asbhub.web.deps import RequireAction
+from asbhub.web.deps import RequireAction, SocketPolicy
 
 CANARIES = [n for pair in CANARY_PEOPLE for n in pair] + ["Nowhere Lane", "example.invalid"]
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
@@ -158,13 +158,63 @@ def policy_app(
         admin.dispose()
 
 
-def test_every_staff_route_is_under_policy() -> None:
-    """A route serving staff data without a policy dependency would slip past this module."""
-    staff_prefixes = ("/api/v1/", "/incidents", "/people", "/locations", "/near", "/search")
+# The only routes anyone may call without a policy dependency: signing in and out, choosing a
+# purpose once signed in, and the public's report and chat pages. Every other route, including
+# any added later (``/cases``...), must declare its action or this module fails.
+PUBLIC_ROUTES = {
+    ("GET", "/login"),
+    ("POST", "/login"),
+    ("POST", "/logout"),
+    ("GET", "/purpose"),
+    ("POST", "/purpose"),
+    ("GET", "/report"),
+    ("POST", "/report"),
+    ("GET", "/report/sent"),
+    ("GET", "/report/map.geojson"),
+    ("GET", "/chat"),
+    ("POST", "/chat"),
+    ("GET", "/chat/{token}"),
+    ("POST", "/chat/{token}/messages"),
+    ("POST", "/chat/{token}/end"),
+}
+# The public's chat socket: the unguessable chat token is its credential.
+PUBLIC_SOCKETS = {"/chat/{token}/ws"}
+
+
+def _sockets() -> list[tuple[str, APIWebSocketRoute]]:
+    app = create_app("sqlite://")
+    return [
+        (rc.path, rc.route)
+        for rc in iter_route_contexts(app.routes)
+        if isinstance(rc.route, APIWebSocketRoute)
+    ]
+
+
+def socket_action(route: APIWebSocketRoute) -> Action | None:
+    stack = list(route.dependant.dependencies)
+    while stack:
+        dep = stack.pop()
+        if isinstance(dep.call, SocketPolicy):
+            return dep.call.action
+        stack.extend(dep.dependencies)
+    return None
+
+
+def test_every_route_but_the_listed_public_ones_is_under_policy() -> None:
     unguarded = [
-        f"{m} {p}" for m, p, r in ROUTES if p.startswith(staff_prefixes) and not route_action(r)
+        f"{m} {p}" for m, p, r in ROUTES if (m, p) not in PUBLIC_ROUTES and not route_action(r)
     ]
     assert unguarded == []
+    # The list is kept exact: a public route that went away (or gained a policy) leaves it.
+    public_now = {(m, p) for m, p, r in ROUTES if not route_action(r)}
+    assert public_now == PUBLIC_ROUTES
+    sockets = _sockets()
+    assert {p for p, _ in sockets} >= PUBLIC_SOCKETS
+    unguarded_sockets = [
+        p for p, r in sockets if p not in PUBLIC_SOCKETS and socket_action(r) is None
+    ]
+    assert unguarded_sockets == []
+    assert {p for p, r in sockets if socket_action(r) is None} == PUBLIC_SOCKETS
     assert len(POLICY_ROUTES) >= 12
 
 

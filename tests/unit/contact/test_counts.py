@@ -16,6 +16,7 @@ from asbhub.contact.counts import (
     quarterly,
 )
 from asbhub.contact.models import Chat, ChatStatus
+from asbhub.errors import InvalidInput
 from asbhub.incidents.models import Channel, Incident, IncidentType
 from asbhub.permissions import Actor, Role
 from asbhub.store.engine import session_scope
@@ -153,5 +154,6 @@ def test_empty_period_gives_zeros(engine: Engine) -> None:
 
 
 def test_end_before_start_is_refused(engine: Engine) -> None:
-    with session_scope(engine) as s, pytest.raises(ValueError):
+    with session_scope(engine) as s, pytest.raises(InvalidInput) as err:
         channel_counts(s, actor=ANALYST, start=dt.date(2021, 2, 1), end=dt.date(2021, 1, 1))
+    assert err.value.fields == {"end": "must not be before start"}

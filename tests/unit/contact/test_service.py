@@ -11,7 +11,6 @@ from asbhub.auth.models import User
 from asbhub.contact.models import Chat, ChatSender, ChatStatus, PublicSubmission
 from asbhub.contact.schemas import ChatToIncident, validate_report
 from asbhub.contact.service import (
-    RateLimited,
     chat_by_token,
     chat_to_incident,
     client_key,
@@ -21,7 +20,7 @@ from asbhub.contact.service import (
     start_chat,
     take_chat,
 )
-from asbhub.errors import Conflict, InvalidInput, NotFound, NotPermitted
+from asbhub.errors import Conflict, InvalidInput, NotFound, NotPermitted, RateLimited
 from asbhub.incidents.models import (
     Channel,
     Incident,

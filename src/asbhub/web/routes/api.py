@@ -23,7 +23,7 @@ from asbhub.incidents.schemas import (
     PersonDetail,
     SearchResults,
 )
-from asbhub.permissions import GRANTS, Action, Actor
+from asbhub.permissions import Action, Actor, granted_actions
 from asbhub.web.deps import DbSession, require_action
 
 
@@ -73,7 +73,7 @@ def me(actor: Actor = require_action(Action.DASHBOARD_VIEW)) -> Me:
         organisation=actor.organisation,
         agency=actor.agency_code,
         purpose=actor.purpose,
-        actions=sorted(a.value for a in GRANTS[actor.role]),
+        actions=sorted(a.value for a in granted_actions(actor)),
     )
 
 

@@ -1,41 +1,30 @@
-"""Call handlers' contact screens (queue, live chat), the channel counts page and API, and the
-WebSocket plumbing both sides of a chat share.
+"""Call handlers' contact screens (queue, live chat) and the channel counts page and API.
 
-Chat sockets: every line is stored first, then published to everyone watching the chat through
-the in-process :class:`~asbhub.contact.hub.ChatHub`. A connection starts with the whole
-transcript, so a reconnect misses nothing. The handler's socket is authenticated by the session
-cookie (and an Origin check against cross-site hijacking); the public's by the chat token.
+The chat socket plumbing both sides share is in :mod:`asbhub.web.chat`.
 """
 
 from __future__ import annotations
 
-import asyncio
-import collections
-import contextlib
 import datetime as dt
-import json
-import time
 from collections.abc import Callable
 from typing import Annotated, Any, TypeVar
-from urllib.parse import urlsplit
 
-from fastapi import APIRouter, FastAPI, Query, Request, WebSocket, WebSocketDisconnect
+from fastapi import APIRouter, FastAPI, Query, Request, WebSocket
 from fastapi.responses import RedirectResponse, Response
-from pydantic import BaseModel, Field
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from asbhub.auth.service import actor_for, get_user
 from asbhub.contact import counts, queries, service
-from asbhub.contact.hub import ChatHub, Event
+from asbhub.contact.hub import Event
 from asbhub.contact.models import Chat, ChatMessage, ChatSender
-from asbhub.contact.schemas import validate_chat_incident
+from asbhub.contact.schemas import ChannelCounts, validate_chat_incident
 from asbhub.errors import AsbhubError, InvalidInput
-from asbhub.incidents.models import INCIDENT_TYPE_LABELS, Channel, Incident, IncidentType, Qualifier
+from asbhub.incidents.models import INCIDENT_TYPE_LABELS, Incident, IncidentType, Qualifier
 from asbhub.permissions import Action, Actor, allowed
 from asbhub.store.engine import session_scope
-from asbhub.web.deps import DbSession, require_action
+from asbhub.web.chat import chat_hub, message_event, run_chat_socket, status_event
+from asbhub.web.deps import DbSession, require_action, socket_policy
 from asbhub.web.routes.api import ERRORS
 from asbhub.web.templating import render
 
@@ -43,128 +32,6 @@ router = APIRouter(include_in_schema=False)
 api = APIRouter(prefix="/api/v1", tags=["channels"], responses=ERRORS)
 
 T = TypeVar("T")
-# At most this many lines per connection in this many seconds.
-SOCKET_LINES = 20
-SOCKET_WINDOW_SECONDS = 10.0
-
-
-# --- shared chat socket plumbing ----------------------------------------------------------------
-
-
-def chat_hub(app: FastAPI) -> ChatHub:
-    hub: ChatHub | None = getattr(app.state, "chat_hub", None)
-    if hub is None:
-        hub = ChatHub()
-        app.state.chat_hub = hub
-    return hub
-
-
-def message_event(msg: ChatMessage, chat: Chat) -> Event:
-    names = {
-        ChatSender.PUBLIC: chat.display_name or "Member of the public",
-        ChatSender.HANDLER: chat.handler_name or "Call handler",
-        ChatSender.SYSTEM: "Essex Police",
-    }
-    return {
-        "type": "message",
-        "id": msg.id,
-        "sender": msg.sender.value,
-        "name": names[msg.sender],
-        "body": msg.body,
-        "sent_at": msg.sent_at.isoformat(timespec="seconds"),
-    }
-
-
-def status_event(chat: Chat) -> Event:
-    return {
-        "type": "status",
-        "status": chat.status.value,
-        "handler_name": chat.handler_name,
-        "incident_id": chat.incident_id,
-    }
-
-
-def _same_origin(websocket: WebSocket) -> bool:
-    origin = websocket.headers.get("origin")
-    if origin is None:  # not a browser: nothing to hijack
-        return True
-    return urlsplit(origin).netloc == websocket.headers.get("host")
-
-
-async def _forward(queue: asyncio.Queue[Event], websocket: WebSocket) -> None:
-    while True:
-        await websocket.send_json(await queue.get())
-
-
-async def run_chat_socket(
-    websocket: WebSocket, *, chat_id: int, store: Callable[[Session, str], Event]
-) -> None:
-    """Serve one side of a chat: send the transcript, then relay lines both ways until close.
-
-    ``store`` writes one line for this side (in its own transaction) and returns its event.
-    """
-    if not _same_origin(websocket):
-        await websocket.close(code=1008)
-        return
-    await websocket.accept()
-    engine = websocket.app.state.engine
-    hub = chat_hub(websocket.app)
-
-    def history() -> list[Event]:
-        with session_scope(engine) as session:
-            chat = session.get_one(Chat, chat_id)
-            messages = queries.transcript(session, chat_id=chat_id)
-            return [
-                {"type": "history", "messages": [message_event(m, chat) for m in messages]},
-                status_event(chat),
-            ]
-
-    # Subscribe before reading the transcript so no line falls between the two.
-    async with hub.subscribe(chat_id) as queue:
-        for event in await run_in_threadpool(history):
-            queue.put_nowait(event)
-        forward = asyncio.create_task(_forward(queue, websocket))
-        recent: collections.deque[float] = collections.deque(maxlen=SOCKET_LINES)
-        try:
-            while True:
-                raw = await websocket.receive_text()
-                try:
-                    data = json.loads(raw)
-                except json.JSONDecodeError:
-                    data = None
-                if not isinstance(data, dict) or data.get("type") != "message":
-                    queue.put_nowait({"type": "error", "message": "Unknown request"})
-                    continue
-                now = time.monotonic()
-                if len(recent) == SOCKET_LINES and now - recent[0] < SOCKET_WINDOW_SECONDS:
-                    # One connection cannot flood the transcript or the other side's screen.
-                    queue.put_nowait(
-                        {"type": "error", "message": "Slow down: wait a moment and send again"}
-                    )
-                    continue
-                recent.append(now)
-                body = str(data.get("body", ""))
-
-                def save(body: str = body) -> Event:
-                    with session_scope(engine) as session:
-                        return store(session, body)
-
-                try:
-                    event = await run_in_threadpool(save)
-                except InvalidInput as exc:
-                    queue.put_nowait(
-                        {"type": "error", "message": exc.fields.get("body", exc.message)}
-                    )
-                except AsbhubError as exc:
-                    queue.put_nowait({"type": "error", "message": str(exc)})
-                else:
-                    hub.publish(chat_id, event)
-        except WebSocketDisconnect:
-            pass
-        finally:
-            forward.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await forward
 
 
 async def _in_session(request: Request, fn: Callable[[Session], T]) -> T:
@@ -247,7 +114,7 @@ async def chat_take(
     request: Request, chat_id: int, actor: Actor = require_action(Action.CONTACT_CHAT_HANDLE)
 ) -> Response:
     def take(session: Session) -> list[Event]:
-        chat = service.get_chat(session, chat_id=chat_id, force_code=actor.force_code)
+        chat = service.get_chat(session, actor=actor, chat_id=chat_id)
         before = _last_id(session, chat.id)
         service.take_chat(session, actor=actor, chat=chat)
         return _changes(session, chat, before)
@@ -261,7 +128,7 @@ async def chat_close(
     request: Request, chat_id: int, actor: Actor = require_action(Action.CONTACT_CHAT_HANDLE)
 ) -> Response:
     def close(session: Session) -> list[Event]:
-        chat = service.get_chat(session, chat_id=chat_id, force_code=actor.force_code)
+        chat = service.get_chat(session, actor=actor, chat_id=chat_id)
         before = _last_id(session, chat.id)
         service.close_chat(session, chat=chat, by=ChatSender.HANDLER, actor=actor)
         return _changes(session, chat, before)
@@ -278,7 +145,7 @@ async def chat_message(
     body = str((await request.form()).get("body", ""))
 
     def post(session: Session) -> list[Event]:
-        chat = service.get_chat(session, chat_id=chat_id, force_code=actor.force_code)
+        chat = service.get_chat(session, actor=actor, chat_id=chat_id)
         msg = service.post_message(
             session, chat=chat, sender=ChatSender.HANDLER, body=body, actor=actor
         )
@@ -307,7 +174,7 @@ async def chat_incident(
         return render(request, "contact/chat.html", ctx, status_code=422)
 
     def convert(session: Session) -> list[Event]:
-        chat = service.get_chat(session, chat_id=chat_id, force_code=actor.force_code)
+        chat = service.get_chat(session, actor=actor, chat_id=chat_id)
         before = _last_id(session, chat.id)
         service.chat_to_incident(session, actor=actor, chat=chat, details=details)
         return _changes(session, chat, before)
@@ -316,36 +183,21 @@ async def chat_incident(
     return RedirectResponse(f"/contact/chats/{chat_id}", status_code=303)
 
 
-def _socket_actor(websocket: WebSocket) -> Actor | None:
-    user_id = websocket.session.get("uid") if "session" in websocket.scope else None
-    if not isinstance(user_id, int):
-        return None
-    with session_scope(websocket.app.state.engine) as session:
-        user = get_user(session, user_id)
-        if user is None:
-            return None
-        return actor_for(
-            user,
-            purpose=websocket.session.get("purpose"),
-            purpose_text=websocket.session.get("purpose_text"),
-            channel="ui",
-            client_ip=websocket.client.host if websocket.client else None,
-            device=websocket.headers.get("user-agent", "")[:300] or None,
-        )
-
-
 @router.websocket("/contact/chats/{chat_id}/ws")
-async def chat_socket(websocket: WebSocket, chat_id: int) -> None:
+async def chat_socket(
+    websocket: WebSocket,
+    chat_id: int,
+    actor: Actor | None = socket_policy(Action.CONTACT_CHAT_HANDLE),
+) -> None:
     """The handler's live connection, signed in through the session cookie."""
-    actor = await run_in_threadpool(_socket_actor, websocket)
-    if actor is None or not allowed(actor, Action.CONTACT_CHAT_HANDLE):
+    if actor is None:
         await websocket.close(code=1008)
         return
 
     def exists() -> bool:
         with session_scope(websocket.app.state.engine) as session:
             try:
-                service.get_chat(session, chat_id=chat_id, force_code=actor.force_code)
+                service.get_chat(session, actor=actor, chat_id=chat_id)
             except AsbhubError:
                 return False
             return True
@@ -355,7 +207,7 @@ async def chat_socket(websocket: WebSocket, chat_id: int) -> None:
         return
 
     def store(session: Session, body: str) -> Event:
-        chat = service.get_chat(session, chat_id=chat_id, force_code=actor.force_code)
+        chat = service.get_chat(session, actor=actor, chat_id=chat_id)
         msg = service.post_message(
             session, chat=chat, sender=ChatSender.HANDLER, body=body, actor=actor
         )
@@ -365,75 +217,6 @@ async def chat_socket(websocket: WebSocket, chat_id: int) -> None:
 
 
 # --- channel counts ------------------------------------------------------------------------------
-
-
-def _default_period(session: Session, force_code: str) -> tuple[dt.date, dt.date]:
-    """The financial year of the latest contact through these channels, and the one before."""
-    latest_incident = session.scalar(
-        select(func.max(Incident.received_at)).where(
-            Incident.force_code == force_code,
-            Incident.channel.in_([Channel.ONLINE, Channel.LIVE_CHAT]),
-        )
-    )
-    latest_chat = session.scalar(
-        select(func.max(Chat.started_at)).where(Chat.force_code == force_code)
-    )
-    latest = max(
-        (d for d in (latest_incident, latest_chat) if d is not None),
-        default=service.utcnow(),
-    )
-    end = latest.date()
-    fy_start = end.year if end.month >= 4 else end.year - 1
-    return dt.date(fy_start - 1, 4, 1), end
-
-
-class ChannelTotal(BaseModel):
-    count: int
-    first_day: dt.date | None
-    days: int
-    per_day: float
-
-
-class QuarterCounts(BaseModel):
-    quarter: str = Field(description="Financial quarter, e.g. 2020-21 Q3 (Oct-Dec 2020)")
-    start: dt.date
-    end: dt.date
-    partial: bool = Field(description="The period covers only part of the quarter")
-    online_reports: int
-    chats: int
-    online_reports_change: int | None = Field(description="Change on the previous quarter")
-    chats_change: int | None
-
-
-class DayCounts(BaseModel):
-    day: dt.date
-    online_reports: int
-    chats: int
-
-
-class ChannelCounts(BaseModel):
-    force: str
-    start: dt.date
-    end: dt.date
-    totals: dict[str, ChannelTotal]
-    quarters: list[QuarterCounts]
-    daily: list[DayCounts]
-    definitions: dict[str, str]
-
-
-def _counts(
-    session: Session, actor: Actor, start: dt.date | None, end: dt.date | None
-) -> dict[str, Any]:
-    default_start, default_end = _default_period(session, actor.force_code)
-    start, end = start or default_start, end or default_end
-    for name, day in (("start", start), ("end", end)):
-        if not 2000 <= day.year <= 2100:
-            raise InvalidInput("The period is not valid", {name: "must be in 2000-2100"})
-    if end < start:
-        raise InvalidInput("The period is not valid", {"end": "must not be before start"})
-    if (end - start).days > 366 * 20:
-        raise InvalidInput("The period is too long", {"start": "at most 20 years"})
-    return counts.channel_counts(session, actor=actor, start=start, end=end)
 
 
 @api.get("/channels/counts", response_model=ChannelCounts)
@@ -447,7 +230,7 @@ def channel_counts_api(
 
     Without dates: from 1 April of the financial year before the latest contact, to that day.
     """
-    return _counts(session, actor, start, end)
+    return counts.channel_counts(session, actor=actor, start=start, end=end)
 
 
 @router.get("/contact/channels")
@@ -458,7 +241,7 @@ def channel_counts_page(
     end: dt.date | None = None,
     actor: Actor = require_action(Action.CHANNELS_VIEW),
 ) -> Response:
-    data = _counts(session, actor, start, end)
+    data = counts.channel_counts(session, actor=actor, start=start, end=end)
     chart = {
         "labels": [q["quarter"] for q in data["quarters"]],
         "datasets": [

@@ -7,11 +7,8 @@ so a bot learns nothing from the response. The event is logged without any form 
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
-import threading
-import weakref
 from collections.abc import Callable
 from functools import lru_cache
 from typing import Any, TypeVar
@@ -31,8 +28,8 @@ from asbhub.contact.schemas import ERROR_ANCHORS, STRAND_LABELS, WHAT_OPTIONS, v
 from asbhub.errors import Conflict, InvalidInput, NotFound
 from asbhub.geography.service import geography
 from asbhub.incidents.service import new_reference
-from asbhub.store.engine import session_scope
-from asbhub.web.routes.contact import chat_hub, message_event, run_chat_socket, status_event
+from asbhub.store.engine import session_scope, write_lock
+from asbhub.web.chat import chat_hub, message_event, run_chat_socket, status_event
 from asbhub.web.templating import render
 
 log = logging.getLogger("asbhub.web.public")
@@ -41,32 +38,12 @@ router = APIRouter(include_in_schema=False)
 T = TypeVar("T")
 
 
-_WRITE_LOCKS: weakref.WeakKeyDictionary[Engine, threading.Lock] = weakref.WeakKeyDictionary()
-
-
-def _write_lock(engine: Engine) -> contextlib.AbstractContextManager[object]:
-    """One writer at a time per SQLite engine in this process.
-
-    SQLite allows a single writer; a second thread that finds the database locked sleeps in
-    SQLite's busy handler (1, 2, 5, 10 ms ...) however soon the lock is freed, which under a
-    burst of public reports costs more than the writes themselves. Queueing on a Python lock
-    wakes the next writer as soon as the last commits. The busy timeout still covers other
-    processes (an ingest, the CLI). PostgreSQL has row locks and needs none of this.
-    """
-    if engine.dialect.name != "sqlite":
-        return contextlib.nullcontext()
-    lock = _WRITE_LOCKS.get(engine)
-    if lock is None:
-        lock = _WRITE_LOCKS.setdefault(engine, threading.Lock())
-    return lock
-
-
 async def _in_session(request: Request, fn: Callable[[Session], T]) -> T:
     """Run ``fn`` in its own committed transaction, off the event loop."""
     engine: Engine = request.app.state.engine
 
     def run() -> T:
-        with _write_lock(engine), session_scope(engine) as session:
+        with write_lock(engine), session_scope(engine) as session:
             return fn(session)
 
     return await run_in_threadpool(run)
@@ -104,18 +81,6 @@ def _client_key(request: Request) -> str:
     return service.client_key(address, request.app.state.settings.secret_key)
 
 
-def _rate_limited(request: Request, exc: service.RateLimited) -> Response:
-    """The readable 429 page for a refused report or chat start."""
-    response = render(
-        request,
-        "public/rate_limited.html",
-        {"limit": exc.limit, "what": exc.what},
-        status_code=429,
-    )
-    response.headers["retry-after"] = "60"
-    return response
-
-
 @router.get("/report")
 def report_form(request: Request) -> Response:
     return _report_page(request, {}, {})
@@ -150,8 +115,6 @@ async def report_submit(request: Request) -> Response:
 
     try:
         reference = await _in_session(request, store)
-    except service.RateLimited as exc:
-        return _rate_limited(request, exc)
     except InvalidInput as exc:
         return _report_page(request, form, exc.fields, status=422)
     request.session["report_ref"] = reference
@@ -222,8 +185,6 @@ async def chat_start(request: Request) -> Response:
 
     try:
         token = await _in_session(request, start)
-    except service.RateLimited as exc:
-        return _rate_limited(request, exc)
     except InvalidInput as exc:
         return render(
             request,

@@ -1,0 +1,147 @@
+"""The WebSocket plumbing both sides of a live chat share.
+
+Every line is stored first, then published to everyone watching the chat through the
+in-process :class:`~asbhub.contact.hub.ChatHub`. A connection starts with the whole transcript,
+so a reconnect misses nothing. The handler's socket is authenticated by the session cookie (and
+an Origin check against cross-site hijacking); the public's by the chat token.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import contextlib
+import json
+import time
+from collections.abc import Callable
+from urllib.parse import urlsplit
+
+from fastapi import FastAPI, WebSocket, WebSocketDisconnect
+from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
+
+from asbhub.contact import queries
+from asbhub.contact.hub import ChatHub, Event
+from asbhub.contact.models import Chat, ChatMessage, ChatSender
+from asbhub.errors import AsbhubError, InvalidInput
+from asbhub.store.engine import session_scope
+
+# At most this many lines per connection in this many seconds.
+SOCKET_LINES = 20
+SOCKET_WINDOW_SECONDS = 10.0
+
+
+def chat_hub(app: FastAPI) -> ChatHub:
+    hub: ChatHub | None = getattr(app.state, "chat_hub", None)
+    if hub is None:
+        hub = ChatHub()
+        app.state.chat_hub = hub
+    return hub
+
+
+def message_event(msg: ChatMessage, chat: Chat) -> Event:
+    names = {
+        ChatSender.PUBLIC: chat.display_name or "Member of the public",
+        ChatSender.HANDLER: chat.handler_name or "Call handler",
+        ChatSender.SYSTEM: "Essex Police",
+    }
+    return {
+        "type": "message",
+        "id": msg.id,
+        "sender": msg.sender.value,
+        "name": names[msg.sender],
+        "body": msg.body,
+        "sent_at": msg.sent_at.isoformat(timespec="seconds"),
+    }
+
+
+def status_event(chat: Chat) -> Event:
+    return {
+        "type": "status",
+        "status": chat.status.value,
+        "handler_name": chat.handler_name,
+        "incident_id": chat.incident_id,
+    }
+
+
+def _same_origin(websocket: WebSocket) -> bool:
+    origin = websocket.headers.get("origin")
+    if origin is None:  # not a browser: nothing to hijack
+        return True
+    return urlsplit(origin).netloc == websocket.headers.get("host")
+
+
+async def _forward(queue: asyncio.Queue[Event], websocket: WebSocket) -> None:
+    while True:
+        await websocket.send_json(await queue.get())
+
+
+async def run_chat_socket(
+    websocket: WebSocket, *, chat_id: int, store: Callable[[Session, str], Event]
+) -> None:
+    """Serve one side of a chat: send the transcript, then relay lines both ways until close.
+
+    ``store`` writes one line for this side (in its own transaction) and returns its event.
+    """
+    if not _same_origin(websocket):
+        await websocket.close(code=1008)
+        return
+    await websocket.accept()
+    engine = websocket.app.state.engine
+    hub = chat_hub(websocket.app)
+
+    def history() -> list[Event]:
+        with session_scope(engine) as session:
+            chat = session.get_one(Chat, chat_id)
+            messages = queries.transcript(session, chat_id=chat_id)
+            return [
+                {"type": "history", "messages": [message_event(m, chat) for m in messages]},
+                status_event(chat),
+            ]
+
+    # Subscribe before reading the transcript so no line falls between the two.
+    async with hub.subscribe(chat_id) as queue:
+        for event in await run_in_threadpool(history):
+            queue.put_nowait(event)
+        forward = asyncio.create_task(_forward(queue, websocket))
+        recent: collections.deque[float] = collections.deque(maxlen=SOCKET_LINES)
+        try:
+            while True:
+                raw = await websocket.receive_text()
+                try:
+                    data = json.loads(raw)
+                except json.JSONDecodeError:
+                    data = None
+                if not isinstance(data, dict) or data.get("type") != "message":
+                    queue.put_nowait({"type": "error", "message": "Unknown request"})
+                    continue
+                now = time.monotonic()
+                if len(recent) == SOCKET_LINES and now - recent[0] < SOCKET_WINDOW_SECONDS:
+                    # One connection cannot flood the transcript or the other side's screen.
+                    queue.put_nowait(
+                        {"type": "error", "message": "Slow down: wait a moment and send again"}
+                    )
+                    continue
+                recent.append(now)
+                body = str(data.get("body", ""))
+
+                def save(body: str = body) -> Event:
+                    with session_scope(engine) as session:
+                        return store(session, body)
+
+                try:
+                    event = await run_in_threadpool(save)
+                except InvalidInput as exc:
+                    queue.put_nowait(
+                        {"type": "error", "message": exc.fields.get("body", exc.message)}
+                    )
+                except AsbhubError as exc:
+                    queue.put_nowait({"type": "error", "message": str(exc)})
+                else:
+                    hub.publish(chat_id, event)
+        except WebSocketDisconnect:
+            pass
+        finally:
+            forward.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await forward

@@ -1,0 +1,137 @@
+"""The policy module on its own: the check pair, the one scoping rule and the field rule."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import Engine, select
+
+from asbhub.contact.models import Chat, ChatStatus
+from asbhub.errors import NotPermitted
+from asbhub.incidents.models import (
+    Channel,
+    Incident,
+    IncidentType,
+    Location,
+    Person,
+    PremisesType,
+)
+from asbhub.permissions import (
+    GRANTS,
+    PUBLIC_ACTIONS,
+    Action,
+    Actor,
+    Role,
+    allowed,
+    check,
+    field_rule,
+    granted_actions,
+    in_scope,
+    pseudonym,
+    require,
+    restrict,
+)
+from asbhub.store.engine import session_scope
+
+T = dt.datetime(2025, 1, 1)
+BASILDON, THURROCK = "E07000066", "E06000034"
+
+
+def actor(role: Role, agency: str | None = None, force: str = "essex") -> Actor:
+    return Actor(1, "u", "U", role, force_code=force, agency_code=agency)
+
+
+PARTNER = actor(Role.PARTNER, "thurrock-council")
+
+
+def test_allowed_follows_the_grants_and_public_actions() -> None:
+    for role in Role:
+        a = actor(role, "basildon-council" if role is Role.PARTNER else None)
+        for action in Action:
+            assert allowed(a, action) == (action in GRANTS[role] or action in PUBLIC_ACTIONS)
+        assert granted_actions(a) == GRANTS[role]
+    assert allowed(None, Action.PUBLIC_REPORT_CREATE)
+    assert not allowed(None, Action.INCIDENT_LIST)
+    # A partner account without an agency has no scope at all.
+    assert not allowed(actor(Role.PARTNER), Action.INCIDENT_LIST)
+    assert granted_actions(actor(Role.PARTNER)) == frozenset()
+
+
+def test_require_and_check_refuse_with_the_action_named() -> None:
+    assert require(actor(Role.OFFICER), Action.PERSON_VIEW).role is Role.OFFICER
+    with pytest.raises(NotPermitted, match="analyst may not open a person"):
+        require(actor(Role.ANALYST), Action.PERSON_VIEW)
+    with pytest.raises(NotPermitted, match="anonymous"):
+        require(None, Action.PUBLIC_REPORT_CREATE)  # require wants a signed-in actor
+    check(None, Action.PUBLIC_REPORT_CREATE)
+    with pytest.raises(NotPermitted, match="anonymous may not"):
+        check(None, Action.INCIDENT_VIEW)
+
+
+def test_field_rule_is_decided_once_per_role() -> None:
+    for role in Role:
+        a = actor(role, "basildon-council" if role is Role.PARTNER else None)
+        rule = field_rule(a)
+        personal = allowed(a, Action.PERSONAL_DATA_VIEW)
+        assert rule.names == rule.free_text == rule.exact_positions == rule.location_ids == personal
+    coarse = field_rule(actor(Role.ANALYST))
+    assert coarse.position(0.4592371) == 0.459 and coarse.position(None) is None
+    assert coarse.metres(571234.5) == 571200.0 and coarse.location_id(7) is None
+    exact = field_rule(actor(Role.OFFICER))
+    assert exact.position(0.4592371) == 0.459237 and exact.location_id(7) == 7
+
+
+def test_pseudonyms_are_stable_and_distinct() -> None:
+    assert pseudonym(1) == pseudonym(1) != pseudonym(2)
+    assert pseudonym(1).startswith("P-") and len(pseudonym(1)) == 10
+
+
+def test_restrict_narrows_every_entity_in_the_query(engine: Engine) -> None:
+    with session_scope(engine) as s:
+        for force, la in (("essex", BASILDON), ("essex", THURROCK), ("kent", None)):
+            s.add(
+                Incident(
+                    force_code=force,
+                    reference=f"R-{force}-{la}",
+                    received_at=T,
+                    channel=Channel.NON_EMERGENCY,
+                    opening_code=IncidentType.NOISE,
+                    local_authority_code=la,
+                )
+            )
+            s.add(
+                Location(
+                    force_code=force,
+                    address=f"1 {la} Road",
+                    premises_type=PremisesType.STREET,
+                    local_authority_code=la,
+                )
+            )
+        s.add_all(
+            [
+                Person(force_code="essex", forename="A", surname="B"),
+                Person(force_code="kent", forename="C", surname="D"),
+                Chat(
+                    force_code="essex", token_hash="x" * 64, status=ChatStatus.WAITING, started_at=T
+                ),
+            ]
+        )
+    officer = actor(Role.OFFICER)
+    with session_scope(engine) as s:
+
+        def seen(who: Actor, entity: type, column: object) -> list[object]:
+            return sorted(s.scalars(restrict(who, select(column), entity)).all(), key=str)
+
+        assert seen(officer, Incident, Incident.local_authority_code) == [THURROCK, BASILDON]
+        assert seen(PARTNER, Incident, Incident.local_authority_code) == [THURROCK]
+        assert seen(PARTNER, Location, Location.local_authority_code) == [THURROCK]
+        assert seen(officer, Location, Location.local_authority_code) == [THURROCK, BASILDON]
+        assert seen(officer, Person, Person.surname) == ["B"]
+        assert seen(PARTNER, Person, Person.surname) == []  # people carry no area
+        assert seen(actor(Role.CALL_HANDLER), Chat, Chat.force_code) == ["essex"]
+        assert seen(PARTNER, Chat, Chat.force_code) == []
+        assert seen(actor(Role.OFFICER, force="kent"), Incident, Incident.force_code) == ["kent"]
+        chat = s.scalars(select(Chat)).one()
+        assert in_scope(officer, chat) and not in_scope(PARTNER, chat)
+        assert not in_scope(actor(Role.OFFICER, force="kent"), chat)
