@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 
 .DEFAULT_GOAL := check
-.PHONY: help check run test lint typecheck format demo bench docs clean
+.PHONY: help check run test db-check lint typecheck format demo bench docs clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "%-10s %s\n", $$1, $$2}'
@@ -46,6 +46,9 @@ test: $(VENV)/.dev-installed ## the whole suite (SQLite, PostgreSQL, browser), t
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
 	$(BIN)/mypy
+
+db-check: $(VENV)/.dev-installed ## migrate fresh SQLite and PostgreSQL databases and compare them with the models
+	bash scripts/db-check
 
 lint: $(VENV)/.dev-installed ## ruff only
 	$(BIN)/ruff check src tests benchmarks

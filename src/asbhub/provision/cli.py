@@ -4,10 +4,19 @@ from __future__ import annotations
 
 import typer
 
-from asbhub.clikit import DbOption, JsonOption, console, domain_errors, engine_for, print_json
+from asbhub.clikit import (
+    DbOption,
+    JsonOption,
+    console,
+    domain_errors,
+    engine_for,
+    err_console,
+    print_json,
+)
 from asbhub.config import get_settings
 from asbhub.geography.service import load_reference
 from asbhub.store.engine import session_scope, upgrade
+from asbhub.store.schema import schema_drift
 
 db_app = typer.Typer(help="Database schema and reference data.", no_args_is_help=True)
 
@@ -29,6 +38,21 @@ def upgrade_cmd(
         with session_scope(engine) as session:
             added = load_reference(session, force)
     console.print(f"schema at head; {added} reference areas added for {force}")
+
+
+@db_app.command("check")
+def check_cmd(db: DbOption = None) -> None:
+    """Compare the database's tables with the models; list the differences and exit 1 if any.
+
+    A model changed without a migration (or a migration without its model) shows here."""
+    with domain_errors():
+        drift = schema_drift(engine_for(db))
+    if drift:
+        err_console.print(f"[red]the schema differs from the models[/red] ({len(drift)}):")
+        for line in drift:
+            err_console.print(f"  {line}")
+        raise typer.Exit(1)
+    console.print("schema matches the models")
 
 
 def demo_cmd(db: DbOption = None, json_output: JsonOption = False) -> None:
