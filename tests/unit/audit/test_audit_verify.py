@@ -9,7 +9,7 @@ from asbhub.audit.service import AuditAction, record, verify
 from asbhub.permissions import Actor, Role
 from asbhub.store.engine import session_scope
 
-OFFICER = Actor(1, "officer1", "Officer One", Role.OFFICER)
+OFFICER = Actor(1, "officer1", "Officer One", Role.OFFICER, force_code="essex")
 
 
 def _append(engine: Engine, n: int) -> None:

@@ -206,7 +206,11 @@ def _handler(engine: Engine, username: str = "handler.a") -> Actor:
         s.add(user)
         s.flush()
         return Actor(
-            user_id=user.id, username=username, display_name="Handler A", role=Role.CALL_HANDLER
+            user_id=user.id,
+            username=username,
+            display_name="Handler A",
+            role=Role.CALL_HANDLER,
+            force_code="essex",
         )
 
 
@@ -214,7 +218,9 @@ def test_chat_lifecycle_times_transcript_and_incident(engine: Engine) -> None:
     t0 = dt.datetime(2025, 3, 14, 10, 0, 0)
     handler = _handler(engine)
     other = _handler(engine, "handler.b")
-    analyst = Actor(user_id=999, username="an", display_name="An", role=Role.ANALYST)
+    analyst = Actor(
+        user_id=999, username="an", display_name="An", role=Role.ANALYST, force_code="essex"
+    )
     at = lambda seconds: t0 + dt.timedelta(seconds=seconds)  # noqa: E731
     bikes = ChatToIncident(IncidentType.VEHICLE_NUISANCE, Qualifier.NUISANCE, "The park", "Bikes")
     with session_scope(engine) as s:

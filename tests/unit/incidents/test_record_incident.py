@@ -47,7 +47,7 @@ def _handler(engine: Engine) -> Actor:
         )
         s.add(user)
         s.flush()
-        return Actor(user.id, "handler.r", "Handler R", Role.CALL_HANDLER)
+        return Actor(user.id, "handler.r", "Handler R", Role.CALL_HANDLER, force_code="essex")
 
 
 def _online(engine: Engine) -> int:
@@ -107,7 +107,7 @@ def _imported(engine: Engine, tmp_path: Path) -> int:
     }
     path = tmp_path / "export.jsonl"
     path.write_text(json.dumps(record) + "\n")
-    report = ingest_incidents(engine, path)
+    report = ingest_incidents(engine, path, force_code="essex")
     assert report.inserted == 1, report.messages()
     with session_scope(engine) as s:
         return s.scalars(select(Incident.id).where(Incident.reference == "EXP-000001")).one()
@@ -188,7 +188,7 @@ def test_recording_assigns_reference_areas_and_location(engine: Engine) -> None:
 
 
 def test_recording_checks_permission_and_place_before_writing(engine: Engine) -> None:
-    analyst = Actor(1, "a", "A", Role.ANALYST)
+    analyst = Actor(1, "a", "A", Role.ANALYST, force_code="essex")
     base = {"received_at": T, "channel": "online", "opening_code": "noise"}
     with session_scope(engine) as s, pytest.raises(NotPermitted):
         record_incident(

@@ -1,0 +1,55 @@
+"""The audit event catalogue: every event asbhub records, with what it means.
+
+An event name reads ``source:subject:action`` like the permission actions. :func:`record`
+refuses a name that is not here, so a new kind of event is added to this list (and to
+docs/audit.md, which a test keeps in step) before it can be written.
+"""
+
+from __future__ import annotations
+
+import enum
+
+
+class AuditEventType(enum.StrEnum):
+    """Every kind of audit event. ``description`` says what happened when one is recorded."""
+
+    description: str
+
+    def __new__(cls, value: str, description: str) -> AuditEventType:
+        member = str.__new__(cls, value)
+        member._value_ = value
+        member.description = description
+        return member
+
+    AUTH_LOGIN = ("auth:session:login", "A sign-in attempt, let in or refused (with lock-out)")
+    AUTH_USER_CREATE = ("auth:user:create", "An account was created, with its role and agency")
+    ACCESS_DENIED = ("web:route:access_denied", "A signed-in user was refused a page or call")
+    AUDIT_VIEW = ("audit:event:view", "Someone read the audit trail")
+    INCIDENT_RECORD = (
+        "incidents:incident:record",
+        "An incident was recorded from a call, an online report or a converted chat",
+    )
+    INCIDENT_VIEW = ("incidents:incident:view", "An incident with its people was opened")
+    PERSON_VIEW = ("incidents:person:view", "A person's page with all their incidents was opened")
+    PERSON_SEARCH = ("incidents:person:search", "Incidents were searched by a person's name")
+    PUBLIC_REPORT = ("public:report:create", "A member of the public sent an online report")
+    CHAT_VIEW = ("contact:chat:view", "A live chat and its transcript were opened by staff")
+    CHAT_TAKE = ("contact:chat:take", "A handler took a waiting live chat")
+    CHAT_CLOSE = ("contact:chat:close", "A handler closed a live chat")
+    CHAT_CONVERT = ("contact:chat:convert", "A live chat was recorded as an incident")
+    QUEUE_VIEW = (
+        "contact:queue:view",
+        "The contact queue was viewed with the names chatters gave",
+    )
+    INGEST_INCIDENTS = (
+        "ingest:incidents:load",
+        "A force incident export was loaded: rows stored, with their people",
+    )
+    INGEST_PUBLIC_RECORDS = (
+        "ingest:public_records:load",
+        "data.police.uk files were loaded: files, rows stored, skipped and quarantined",
+    )
+    GENERATE_INCIDENTS = (
+        "generate:incidents:create",
+        "Synthetic incidents, people and chats were generated for a period, with their counts",
+    )
