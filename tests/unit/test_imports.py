@@ -145,3 +145,29 @@ def test_the_checks_see_a_cycle_when_there_is_one() -> None:
     """The cycle finder itself: a three-step loop and a self-contained tail."""
     graph = {"a": {"b"}, "b": {"c"}, "c": {"a", "d"}, "d": set()}
     assert _cycles(graph) == [["a", "b", "c"]]
+
+
+# A route may name a session or an engine (to hand them on), but builds no query itself.
+ROUTE_SQLALCHEMY = {"sqlalchemy.Engine", "sqlalchemy.orm.Session"}
+
+
+def test_routes_import_no_route_and_query_nothing() -> None:
+    wrong = []
+    for name, path in _sources().items():
+        if not name.startswith("asbhub.web.routes."):
+            continue
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                # A relative import inside routes/ can only reach another route module.
+                module = f"asbhub.web.routes.{node.module or ''}" if node.level else node.module
+                names = [f"{module}.{alias.name}" for alias in node.names]
+            else:
+                continue
+            for target in names:
+                other_route = target.startswith("asbhub.web.routes.")
+                query = target.split(".")[0] == "sqlalchemy" and target not in ROUTE_SQLALCHEMY
+                if other_route or query:
+                    wrong.append(f"{path.relative_to(SRC)}:{node.lineno} imports {target}")
+    assert wrong == []

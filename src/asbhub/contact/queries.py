@@ -96,6 +96,20 @@ def chat_with_transcript(
     return chat, messages
 
 
+def linked_incident(session: Session, *, actor: Actor, chat: Chat) -> Incident | None:
+    """The incident ``chat`` was recorded as, if there is one ``actor`` may see."""
+    if chat.incident_id is None:
+        return None
+    stmt = select(Incident).where(Incident.id == chat.incident_id)
+    return session.scalar(restrict(actor, stmt, Incident))
+
+
+def last_message_id(session: Session, *, chat_id: int) -> int:
+    """The id of the chat's latest line (0 before the first), to find the lines added next."""
+    last = session.scalar(select(func.max(ChatMessage.id)).where(ChatMessage.chat_id == chat_id))
+    return int(last or 0)
+
+
 def transcript(session: Session, *, chat_id: int, after_id: int = 0) -> list[ChatMessage]:
     return list(
         session.scalars(

@@ -11,21 +11,20 @@ from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, FastAPI, Query, Request, WebSocket
 from fastapi.responses import RedirectResponse, Response
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from asbhub.contact import counts, queries, service
 from asbhub.contact.hub import Event
-from asbhub.contact.models import Chat, ChatMessage, ChatSender
+from asbhub.contact.models import Chat, ChatSender
 from asbhub.contact.schemas import ChannelCounts, validate_chat_incident
 from asbhub.errors import AsbhubError, InvalidInput
-from asbhub.incidents.models import INCIDENT_TYPE_LABELS, Incident, IncidentType, Qualifier
+from asbhub.incidents.models import INCIDENT_TYPE_LABELS, IncidentType, Qualifier
 from asbhub.permissions import Action, Actor, allowed
 from asbhub.store.engine import session_scope
 from asbhub.web.chat import chat_hub, message_event, run_chat_socket, status_event
 from asbhub.web.deps import DbSession, require_action, socket_policy
-from asbhub.web.routes.api import ERRORS
+from asbhub.web.errors import ERRORS
 from asbhub.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -55,12 +54,6 @@ def _changes(session: Session, chat: Chat, before: int) -> list[Event]:
     return [*(message_event(m, chat) for m in added), status_event(chat)]
 
 
-def _last_id(session: Session, chat_id: int) -> int:
-    return int(
-        session.scalar(select(func.max(ChatMessage.id)).where(ChatMessage.chat_id == chat_id)) or 0
-    )
-
-
 # --- queue ---------------------------------------------------------------------------------------
 
 
@@ -86,7 +79,7 @@ def _chat_context(
     session: Session, actor: Actor, chat_id: int, errors: dict[str, str] | None = None
 ) -> dict[str, Any]:
     chat, messages = queries.chat_with_transcript(session, actor=actor, chat_id=chat_id)
-    incident = session.get(Incident, chat.incident_id) if chat.incident_id else None
+    incident = queries.linked_incident(session, actor=actor, chat=chat)
     return {
         "chat": chat,
         "messages": messages,
@@ -115,7 +108,7 @@ async def chat_take(
 ) -> Response:
     def take(session: Session) -> list[Event]:
         chat = service.get_chat(session, actor=actor, chat_id=chat_id)
-        before = _last_id(session, chat.id)
+        before = queries.last_message_id(session, chat_id=chat.id)
         service.take_chat(session, actor=actor, chat=chat)
         return _changes(session, chat, before)
 
@@ -129,7 +122,7 @@ async def chat_close(
 ) -> Response:
     def close(session: Session) -> list[Event]:
         chat = service.get_chat(session, actor=actor, chat_id=chat_id)
-        before = _last_id(session, chat.id)
+        before = queries.last_message_id(session, chat_id=chat.id)
         service.close_chat(session, chat=chat, by=ChatSender.HANDLER, actor=actor)
         return _changes(session, chat, before)
 
@@ -175,7 +168,7 @@ async def chat_incident(
 
     def convert(session: Session) -> list[Event]:
         chat = service.get_chat(session, actor=actor, chat_id=chat_id)
-        before = _last_id(session, chat.id)
+        before = queries.last_message_id(session, chat_id=chat.id)
         service.chat_to_incident(session, actor=actor, chat=chat, details=details)
         return _changes(session, chat, before)
 
