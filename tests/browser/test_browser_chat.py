@@ -50,6 +50,7 @@ def test_live_chat_becomes_an_incident(new_page: Any, live_server: LiveServer) -
     handler.get_by_label("Incident type").select_option("rowdy_inconsiderate")
     handler.get_by_label("Nuisance").check()
     handler.get_by_label("Place").fill("Bus shelter, Fake Street")
+    handler.get_by_label("Town or council area").select_option(label="Tendring")
     handler.get_by_label("Summary").fill("Group throwing stones at the bus shelter, ongoing.")
     handler.get_by_role("button", name="Record incident").click()
     reference = handler.get_by_test_id("chat-incident").inner_text()

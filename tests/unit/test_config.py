@@ -61,7 +61,7 @@ def test_no_function_defaults_to_a_force() -> None:
     """A force comes from the caller or ``settings.default_force``, never a literal default.
     The generator is the exception: it is calibrated to Essex's figures and no other force."""
     literal = {
-        f"{rel}:{node.lineno}"
+        f"{rel}:{default.lineno}"
         for rel, node in _calls_and_defaults()
         if isinstance(node, ast.arguments)
         for default in [*node.defaults, *node.kw_defaults]

@@ -17,6 +17,7 @@ from pydantic import BaseModel, Field
 
 from asbhub.contact.models import NATIONAL_STRANDS, HateStrand
 from asbhub.errors import InvalidInput
+from asbhub.geography.service import council_areas
 from asbhub.incidents.models import IncidentType, Qualifier
 
 
@@ -113,6 +114,7 @@ ERROR_ANCHORS: dict[str, str] = {
     "what": "what",
     "description": "description",
     "place": "place",
+    "area": "area",
     "when": "when-day",
     "time": "time",
     "ongoing": "ongoing",
@@ -145,6 +147,8 @@ class OnlineReport:
     place: str | None
     longitude: float | None
     latitude: float | None
+    # The council area (local authority code) the reporter chose; the pin decides when given.
+    area: str | None
     occurred_at: dt.datetime
     ongoing: bool
     impact: str
@@ -252,7 +256,21 @@ def _when(form: FormData, errors: _Errors, now: dt.datetime) -> dt.datetime | No
     return when
 
 
-def validate_report(form: FormData, *, now: dt.datetime) -> OnlineReport:
+def _area(form: FormData, errors: _Errors, force_code: str, *, required: bool) -> str | None:
+    """The chosen council area: without a pin it is what puts a typed address in a district
+    (and so in its partners' lists)."""
+    area = _one(form, "area")
+    if not area:
+        if required:
+            errors.add("area", "Select the town or council area where it happened")
+        return None
+    if area not in {d.local_authority_code for d in council_areas(force_code)}:
+        errors.add("area", "Select the town or council area from the list")
+        return None
+    return area
+
+
+def validate_report(form: FormData, *, now: dt.datetime, force_code: str) -> OnlineReport:
     """Validate the online report form; raises :class:`InvalidInput` with every field's problem.
 
     ``now`` is naive UTC. The honeypot field ``website`` is reported back, not rejected, so the
@@ -273,14 +291,14 @@ def validate_report(form: FormData, *, now: dt.datetime) -> OnlineReport:
         errors.add("place", f"The place must be {PLACE_MAX} characters or fewer")
     elif not place and lon is None and "place" not in errors.fields:
         errors.add("place", "Enter where it happened, or put a pin on the map")
+    area = _area(form, errors, force_code, required=lon is None)
     occurred_at = _when(form, errors, now)
     ongoing_s = _one(form, "ongoing")
     if ongoing_s not in ("yes", "no"):
         errors.add("ongoing", "Select whether it is still happening")
+    # Optional: a witness reporting what happened to others may have nothing to say here.
     impact = _one(form, "impact")
-    if not impact:
-        errors.add("impact", "Enter how it affects you")
-    elif len(impact) > IMPACT_MAX:
+    if len(impact) > IMPACT_MAX:
         errors.add("impact", f"How it affects you must be {IMPACT_MAX} characters or fewer")
     targeted = _one(form, "targeted")
     strands: list[HateStrand] = []
@@ -330,6 +348,7 @@ def validate_report(form: FormData, *, now: dt.datetime) -> OnlineReport:
         place=place or None,
         longitude=lon,
         latitude=lat,
+        area=area,
         occurred_at=occurred_at,
         ongoing=ongoing_s == "yes",
         impact=impact,
@@ -349,11 +368,13 @@ class ChatToIncident:
     place: str | None
     summary: str
     hate_motivated: bool = False
+    area: str | None = None
     caller: Reporter | None = None
 
 
-def validate_chat_incident(form: FormData) -> ChatToIncident:
-    """Validate the handler's "record as incident" form."""
+def validate_chat_incident(form: FormData, *, force_code: str) -> ChatToIncident:
+    """Validate the handler's "record as incident" form; a chat has no pin, so the council
+    area is asked for."""
     errors = _Errors()
     try:
         itype: IncidentType | None = IncidentType(_one(form, "incident_type"))
@@ -368,6 +389,7 @@ def validate_chat_incident(form: FormData) -> ChatToIncident:
     place = _one(form, "place")
     if len(place) > PLACE_MAX:
         errors.add("place", f"The place must be {PLACE_MAX} characters or fewer")
+    area = _area(form, errors, force_code, required=True)
     summary = _one(form, "summary")
     if not summary:
         errors.add("summary", "Enter a summary of what the caller reported")
@@ -383,6 +405,7 @@ def validate_chat_incident(form: FormData) -> ChatToIncident:
         summary=summary,
         hate_motivated=_one(form, "hate_motivated") == "yes",
         caller=caller,
+        area=area,
     )
 
 

@@ -23,7 +23,7 @@ from asbhub.contact.schemas import ChatToIncident, OnlineReport
 from asbhub.errors import Conflict, InvalidInput, NotFound, NotPermitted, RateLimited
 from asbhub.incidents.models import Channel, Incident, PersonRole
 from asbhub.incidents.schemas import NewIncident
-from asbhub.incidents.service import record_incident
+from asbhub.incidents.service import place_in_area, record_incident
 from asbhub.permissions import Action, Actor, allowed, in_scope, require, restrict
 
 CHAT_MESSAGE_MAX = 2000
@@ -174,6 +174,13 @@ def create_online_report(
     except InvalidInput as exc:
         raise _place_error(exc) from None
     incident_id = stored.incident_id
+    if report.longitude is None and report.area:
+        place_in_area(
+            session,
+            incident_id=incident_id,
+            force_code=force_code,
+            local_authority_code=report.area,
+        )
     person_id = stored.person_ids[0] if stored.person_ids else None
     conn = session.connection()
     conn.execute(
@@ -441,6 +448,13 @@ def chat_to_incident(
         audit_fields={"chat_id": chat.id},
         now=now,
     )
+    if details.area:
+        place_in_area(
+            session,
+            incident_id=stored.incident_id,
+            force_code=chat.force_code,
+            local_authority_code=details.area,
+        )
     incident = session.get_one(Incident, stored.incident_id)
     chat.incident_id = incident.id
     _system_line(session, chat, now, f"Recorded as incident {incident.reference}")

@@ -11,6 +11,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from asbhub.clikit import DbOption, JsonOption, console, domain_errors, engine_for, print_json
 from asbhub.errors import InvalidInput
 from asbhub.generate.calibration import GENERATED_FORCES, financial_year, period
+from asbhub.permissions import system_actor
 
 app = typer.Typer()
 
@@ -69,6 +70,7 @@ def generate_cmd(
                 seed=seed,
                 replace=replace,
                 progress=step,
+                actor=system_actor(job="generate", force_code=force),
             )
     if json_output:
         print_json(report)

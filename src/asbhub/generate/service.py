@@ -38,6 +38,7 @@ from asbhub.generate.people import build_people, concat
 from asbhub.generate.places import build_places
 from asbhub.generate.schemas import Generated, Pools, YearData
 from asbhub.generate.writer import write
+from asbhub.permissions import Actor
 
 # Closing codes per category (probabilities). Personal incidents are mostly neighbours and
 # messages aimed at a household; environmental ones are about the place.
@@ -457,8 +458,12 @@ def generate(
     seed: int,
     replace: bool = False,
     progress: Callable[[str], None] | None = None,
+    actor: Actor | None = None,
 ) -> dict[str, Any]:
     """Generate ``start``..``end`` into the store in one transaction and report the counts.
+
+    The write is audited with its counts as ``actor`` (the command line passes the system
+    actor of the job).
 
     Raises :class:`~asbhub.errors.Conflict` when generated incidents of the force already exist
     in the period, unless ``replace`` (which deletes them, their links and any people and
@@ -466,7 +471,7 @@ def generate(
     """
     t0 = time.perf_counter()
     g = build(seed, start, end, force_code, progress)
-    counts = write(engine, g, replace=replace, progress=progress)
+    counts = write(engine, g, replace=replace, progress=progress, actor=actor)
     return {
         "force": force_code,
         "from": start,

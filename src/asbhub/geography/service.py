@@ -153,6 +153,15 @@ class ForceGeography:
 
 
 @lru_cache(maxsize=8)
+def council_areas(force_code: str) -> tuple[District, ...]:
+    """The force's council areas (local authorities) with their policing districts, by name;
+    read without the boundaries, for choices such as "which area is it in?"."""
+    with (data_dir(force_code) / "districts.csv").open("r", encoding="utf-8") as fh:
+        rows = [District(**row) for row in csv.DictReader(fh)]
+    return tuple(sorted(rows, key=lambda d: d.local_authority_name))
+
+
+@lru_cache(maxsize=8)
 def geography(force_code: str) -> ForceGeography:
     """The cached geography of a force whose boundaries are shipped."""
     return ForceGeography(force_code)

@@ -37,6 +37,8 @@ from asbhub.incidents.schemas import NewIncident, NewPerson
 from asbhub.store.bulk import Constant, Timestamps, insert_with_ids
 
 IntArray = npt.NDArray[np.int64]
+# Coordinates come as lists (from records) or float arrays with NaN (the generator's pools).
+Floats = Sequence[float | None] | npt.NDArray[np.float64]
 
 
 @dataclass
@@ -47,10 +49,10 @@ class Places:
     address: list[str]
     postcode: list[str | None]
     premises_type: list[str]
-    longitude: list[float | None]
-    latitude: list[float | None]
-    x_bng: list[float | None] | None = None
-    y_bng: list[float | None] | None = None
+    longitude: Floats
+    latitude: Floats
+    x_bng: Floats | None = None
+    y_bng: Floats | None = None
     lsoa_code: list[str | None] | None = None
     district: list[str | None] | None = None
     local_authority_code: list[str | None] | None = None
@@ -94,8 +96,8 @@ class IncidentBatch:
     covid_breach: npt.NDArray[np.bool_]
     hate_motivated: npt.NDArray[np.bool_]
     location_text: list[str | None]
-    longitude: list[float | None]
-    latitude: list[float | None]
+    longitude: Floats
+    latitude: Floats
     attended: npt.NDArray[np.bool_]
     attended_at: npt.NDArray[np.datetime64]
     narrative: list[str | None]
@@ -107,8 +109,8 @@ class IncidentBatch:
     link_person: IntArray
     link_role: list[str]
     # Grid references given with the input, kept exactly instead of projected again.
-    easting: list[float | None] | None = None
-    northing: list[float | None] | None = None
+    easting: Floats | None = None
+    northing: Floats | None = None
     match_existing: bool = True
 
     def __len__(self) -> int:
@@ -152,7 +154,9 @@ def _person_of(p: NewPerson) -> tuple[Any, ...]:
 def from_records(force_code: str, records: Sequence[NewIncident]) -> IncidentBatch:
     """Columns of validated records: people and places named twice are one row each."""
     place_index: dict[tuple[str, str | None], int] = {}
-    places = Places([], [], [], [], [])
+    place_lon: list[float | None] = []
+    place_lat: list[float | None] = []
+    places = Places([], [], [], place_lon, place_lat)
     person_index: dict[PersonKey, int] = {}
     people = People([], [], [], [], [], [], [])
     place: list[int] = []
@@ -168,8 +172,8 @@ def from_records(force_code: str, records: Sequence[NewIncident]) -> IncidentBat
                 places.address.append(r.location_text)
                 places.postcode.append(r.postcode.upper() if r.postcode else None)
                 places.premises_type.append((r.premises_type or PremisesType.OTHER).value)
-                places.longitude.append(r.longitude)
-                places.latitude.append(r.latitude)
+                place_lon.append(r.longitude)
+                place_lat.append(r.latitude)
             place.append(k)
         else:
             place.append(-1)
@@ -250,12 +254,8 @@ def check(batch: IncidentBatch) -> None:
     _codes(batch.places.premises_type, PremisesType, "premises_type", False)
     if any(not r or len(r) > 40 for r in batch.reference):
         raise InvalidInput("references must be 1 to 40 characters", {"reference": "length"})
-    lon = np.array(
-        [np.nan if v is None else v for v in [*batch.longitude, *batch.places.longitude]], float
-    )
-    lat = np.array(
-        [np.nan if v is None else v for v in [*batch.latitude, *batch.places.latitude]], float
-    )
+    lon = np.concatenate([floats(batch.longitude), floats(batch.places.longitude)])
+    lat = np.concatenate([floats(batch.latitude), floats(batch.places.latitude)])
     if (np.isnan(lon) != np.isnan(lat)).any():
         raise InvalidInput("longitude and latitude must be given together", {"longitude": "pairs"})
     with np.errstate(invalid="ignore"):

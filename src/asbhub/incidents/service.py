@@ -20,13 +20,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from cachetools import TTLCache
-from sqlalchemy import ColumnElement, Connection, extract, func, or_, select
+from sqlalchemy import ColumnElement, Connection, extract, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from asbhub.audit.models import AuditEvent
 from asbhub.audit.service import AuditAction, record
 from asbhub.errors import InvalidInput, NotFound
-from asbhub.geography.service import from_bng, geography, to_bng
+from asbhub.geography.service import council_areas, from_bng, geography, to_bng
 from asbhub.incidents import bulk, events, queries
 from asbhub.incidents.models import INCIDENT_TYPE_LABELS, Incident, IncidentPerson, Location, Person
 from asbhub.incidents.schemas import (
@@ -139,6 +139,26 @@ def record_incident(
         reference=str(incident.reference),
         person_ids=person_ids,
         location_id=int(written.location_ids[place]) if place >= 0 else None,
+    )
+
+
+def place_in_area(
+    session: Session, *, incident_id: int, force_code: str, local_authority_code: str
+) -> None:
+    """Put an incident that has no point in the council area its reporter named.
+
+    Areas normally come from a point; a typed address with no pin would otherwise count as
+    "Unknown", drop out of district filters and out of the partner's list for that area. Part
+    of recording the incident (its caller's transaction and audit event); an incident with a
+    point keeps the areas worked out from it.
+    """
+    district = {d.local_authority_code: d.policing_district for d in council_areas(force_code)}
+    if local_authority_code not in district:
+        raise InvalidInput("unknown council area", {"area": "not one of the force's areas"})
+    session.execute(
+        update(Incident)
+        .where(Incident.id == incident_id, Incident.longitude.is_(None))
+        .values(local_authority_code=local_authority_code, district=district[local_authority_code])
     )
 
 

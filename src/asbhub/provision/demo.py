@@ -26,6 +26,7 @@ from asbhub.generate.service import generate
 from asbhub.geography.service import load_reference
 from asbhub.incidents.models import Incident
 from asbhub.ingest.models import SourceLoad
+from asbhub.permissions import system_actor
 from asbhub.store.engine import session_scope, upgrade
 
 DEMO_FORCE = "essex"
@@ -142,6 +143,7 @@ def build_demo(
         report.update(already_built=True, seconds=round(time.perf_counter() - t0, 2))
         return report
     report["already_built"] = False
+    job = system_actor(job="demo", force_code=DEMO_FORCE)
     if not complete:
         # A partial or differently-sized run (an interrupted demo, a test period) is redone.
         say(f"generating {DEMO_FROM}..{DEMO_TO} (seed {DEMO_SEED})")
@@ -152,6 +154,7 @@ def build_demo(
             end=DEMO_TO,
             seed=DEMO_SEED,
             replace=generated > 0 or chats > 0,
+            actor=job,
         )
         say(f"  {gen['incidents']:,} incidents, {gen['people']:,} people in {gen['seconds']} s")
         report["generated"] = {
@@ -162,7 +165,7 @@ def build_demo(
 
         say("loading the shipped 2025 data.police.uk ASB slice")
         with resources.as_file(resources.files("asbhub") / "data" / DEMO_FORCE / SLICE) as path:
-            ingest = ingest_police_uk(engine, [path])
+            ingest = ingest_police_uk(engine, [path], actor=job)
         summary: dict[str, Any] = ingest.to_dict()
         summary.pop("details", None)
         say(f"  {summary.get('inserted', 0):,} public records stored")

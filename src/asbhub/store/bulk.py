@@ -298,6 +298,25 @@ def _sqlite_deferred_indexes(conn: Connection, table: str, n_rows: int) -> list[
     return [ddl for _, ddl in indexes]
 
 
+def reserve_ids(conn: Connection, table: str, n: int) -> npt.NDArray[np.int64]:
+    """``n`` new primary keys for ``table``, for rows that must name their id before insert.
+
+    PostgreSQL draws them from the table's sequence. On SQLite they follow ``MAX(id)``, which
+    is safe only while this transaction holds the write lock: the caller must already have
+    written in it (or begun it with ``BEGIN IMMEDIATE``).
+    """
+    if n <= 0:
+        return np.zeros(0, np.int64)
+    if conn.dialect.name == "postgresql":
+        ids = conn.exec_driver_sql(
+            f"SELECT nextval(pg_get_serial_sequence('{table}', 'id')) "
+            f"FROM generate_series(1, {int(n)})"
+        ).scalars()
+        return np.sort(np.array(list(ids), dtype=np.int64))
+    first = int(conn.exec_driver_sql(f"SELECT COALESCE(MAX(id), 0) FROM {table}").scalar_one()) + 1
+    return np.arange(first, first + n, dtype=np.int64)
+
+
 def insert_with_ids(
     conn: Connection, table: str, columns: Mapping[str, ColumnData]
 ) -> npt.NDArray[np.int64]:
@@ -314,16 +333,7 @@ def insert_with_ids(
     if n == 0:
         return np.zeros(0, np.int64)
     if conn.dialect.name == "postgresql":
-        ids = np.array(
-            conn.exec_driver_sql(
-                f"SELECT nextval(pg_get_serial_sequence('{table}', 'id')) "
-                f"FROM generate_series(1, {int(n)})"
-            )
-            .scalars()
-            .all(),
-            dtype=np.int64,
-        )
-        ids.sort()
+        ids = reserve_ids(conn, table, n)
         bulk_insert(conn, table, {"id": ids, **columns})
         return ids
     rebuild = _sqlite_deferred_indexes(conn, table, n)

@@ -11,6 +11,7 @@ from asbhub.config import Settings, get_settings
 from asbhub.errors import InvalidInput
 from asbhub.store.engine import make_engine
 from asbhub.web import errors
+from asbhub.web.head import HeadAsGet
 from asbhub.web.routes import api, auth, contact, home, hotspots, incidents, public
 from asbhub.web.security import SecurityHeaders, verify_csrf
 from asbhub.web.templating import HERE, make_templates
@@ -56,6 +57,7 @@ def create_app(database_url: str | None = None, settings: Settings | None = None
         https_only=settings.mode == "production",
     )
     app.add_middleware(SecurityHeaders)
+    app.add_middleware(HeadAsGet)
     errors.install(app)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
 

@@ -6,8 +6,9 @@ API shape: ``{"error": {"status": 404, "message": "...", "fields": {"name": "pro
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -26,7 +27,7 @@ from asbhub.errors import (
     RateLimited,
 )
 from asbhub.store.engine import session_scope
-from asbhub.web.security import redact_path
+from asbhub.web.security import CsrfFailed, redact_path
 from asbhub.web.templating import render
 
 log = logging.getLogger("asbhub.web")
@@ -111,6 +112,40 @@ def error_response(
     )
 
 
+# Public forms whose answers must survive a lost session cookie (route path -> a page that shows
+# the posted answers again, in the public's branding, with a fresh token to send them with).
+ExpiredForm = Callable[[Request], Awaitable[Response]]
+EXPIRED_FORMS: dict[str, ExpiredForm] = {}
+
+
+def expired_form(path: str) -> Callable[[ExpiredForm], ExpiredForm]:
+    """Register the page that answers a refused (expired) post to the route ``path``."""
+
+    def register(page: ExpiredForm) -> ExpiredForm:
+        EXPIRED_FORMS[path] = page
+        return page
+
+    return register
+
+
+def _sign_in_again(request: Request) -> Response:
+    """To the sign-in page, then back to where the user was.
+
+    An htmx request would follow a 303 inside its XHR and swap the whole sign-in page into the
+    results panel, so htmx gets ``HX-Redirect`` and navigates the window instead. Its way back
+    is the request itself when it renders the page in view (a filter of the same list), else
+    the page in view.
+    """
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    if request.headers.get("hx-request") != "true":
+        return RedirectResponse(f"/login?next={quote(target, safe='')}", status_code=303)
+    current = urlsplit(request.headers.get("hx-current-url", ""))
+    if current.path and current.path != request.url.path:
+        target = current.path + (f"?{current.query}" if current.query else "")
+    login = f"/login?next={quote(target, safe='')}"
+    return Response(status_code=401, headers={"hx-redirect": login})
+
+
 def _audit_denied(request: Request, exc: NotPermitted) -> None:
     actor = getattr(request.state, "actor", None)
     if actor is None:
@@ -132,8 +167,11 @@ async def handle_domain(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, AsbhubError)
     status = next((code for cls, code in STATUS if isinstance(exc, cls)), 400)
     if isinstance(exc, NotSignedIn) and not wants_json(request):
-        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-        return RedirectResponse(f"/login?next={quote(target, safe='')}", status_code=303)
+        return _sign_in_again(request)
+    route = request.scope.get("route")
+    expired = EXPIRED_FORMS.get(getattr(route, "path", ""))
+    if isinstance(exc, CsrfFailed) and expired is not None and not wants_json(request):
+        return await expired(request)
     if isinstance(exc, NotPermitted):
         _audit_denied(request, exc)
     if isinstance(exc, RateLimited):

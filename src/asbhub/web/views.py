@@ -6,6 +6,7 @@ import csv
 from functools import lru_cache
 from importlib import resources
 
+from asbhub.geography.service import council_areas
 from asbhub.permissions import Actor, scoped_local_authorities
 
 
@@ -30,3 +31,8 @@ def filter_options(actor: Actor) -> dict[str, list[tuple[str, str]]]:
         "districts": [(d, d) for d in districts],
         "local_authorities": sorted(((r[0], r[1]) for r in rows), key=lambda t: t[1]),
     }
+
+
+def area_options(force_code: str) -> list[tuple[str, str]]:
+    """The force's council areas as (local authority code, name), by name."""
+    return [(d.local_authority_code, d.local_authority_name) for d in council_areas(force_code)]

@@ -150,6 +150,7 @@ def test_chat_from_start_to_incident(
                 "incident_type": "vehicle_nuisance",
                 "qualifier": "nuisance",
                 "place": "The green, Fictionville",
+                "area": "E07000071",
                 "summary": "Off-road bikes on the green",
             },
         )
@@ -175,6 +176,7 @@ def test_chat_from_start_to_incident(
         assert chat.incident_id == inc.id
         assert inc.channel is Channel.LIVE_CHAT
         assert inc.opening_code is IncidentType.VEHICLE_NUISANCE
+        assert (inc.local_authority_code, inc.district) == ("E07000071", "Colchester")
     page = public.get(f"/chat/{token}")
     assert "This chat has ended" in page.text and "Where are they now?" in page.text
     assert f"Take chat {chat_id}" not in handler.get("/contact/queue").text
@@ -272,6 +274,7 @@ def test_online_report_appears_in_the_handlers_queue(
         "what": "noise",
         "description": "Loud music (fictitious).",
         "place": "1 Notreal Road",
+        "area": "E07000070",
         "time": "22:00",
         "ongoing": "yes",
         "impact": "No sleep",

@@ -36,6 +36,7 @@ def good_form(**changes: Any) -> dict[str, Any]:
         "what": "vehicles",
         "description": "Off-road bikes racing across the playing field (fictitious test report).",
         "place": "Playing field off Imaginary Lane, Witham",
+        "area": "E07000067",  # Braintree, which Witham is in
         "when-day": str(today.day),
         "when-month": str(today.month),
         "when-year": str(today.year),
@@ -97,12 +98,16 @@ def test_valid_report_creates_exactly_one_incident_and_shows_a_reference(
         inc = s.scalars(select(Incident).where(Incident.reference == m.group(1))).one()
         assert inc.channel is Channel.ONLINE and inc.status is IncidentStatus.NEW
         assert inc.location_text == "Playing field off Imaginary Lane, Witham"
+        # No pin: the chosen council area puts it in its district (not "Unknown").
+        assert inc.longitude is None and inc.local_authority_code == "E07000067"
+        assert inc.district == "Braintree & Uttlesford"
         events = s.scalars(
             select(AuditEvent).where(AuditEvent.event == "public:report:create")
         ).all()
         assert [e.object_id for e in events] == [str(inc.id)]
-    # The confirmation is shown once: reloading it does not repeat the reference.
-    assert client.get("/report/sent", follow_redirects=False).status_code == 303
+    # Reloading the confirmation shows the same reference again.
+    again = client.get("/report/sent", follow_redirects=False)
+    assert again.status_code == 200 and inc.reference in again.text
 
 
 def test_pin_only_report_is_located(client: TestClient, engine: Engine) -> None:
@@ -125,7 +130,7 @@ INVALID = [
     ({"when-day": "31", "when-month": "2"}, "when", "must be a real date"),
     ({"time": "25:61"}, "time", "Enter the time in the 24-hour clock"),
     ({"ongoing": None}, "ongoing", "Select whether it is still happening"),
-    ({"impact": ""}, "impact", "Enter how it affects you"),
+    ({"impact": "x" * 1001}, "impact", "1000 characters or fewer"),
     ({"targeted": "yes"}, "strands", "Select why you think you were targeted"),
     ({"contact": None}, "contact", "Select whether you want to give your contact details"),
     ({"forename": ""}, "forename", "Enter your first name"),
@@ -170,6 +175,7 @@ def test_missing_csrf_token_is_rejected_and_stores_nothing(
     assert r.status_code == 403
     r = client.post("/report", data={**good_form(), "csrf_token": "forged"})
     assert r.status_code == 403
+    assert "send again" in r.text  # the public's own page, answers kept
     assert counts(engine) == before
 
 

@@ -7,7 +7,6 @@ import datetime as dt
 import pytest
 from sqlalchemy import Engine, func, select
 
-from asbhub.auth.models import User
 from asbhub.contact.models import Chat, ChatSender, ChatStatus, PublicSubmission
 from asbhub.contact.schemas import ChatToIncident, validate_report
 from asbhub.contact.service import (
@@ -33,6 +32,7 @@ from asbhub.incidents.models import (
 )
 from asbhub.permissions import Actor, Role
 from asbhub.store.engine import session_scope
+from factories import staff_actor
 
 NOW = dt.datetime(2025, 3, 14, 18, 0)
 CHELMSFORD = ("0.4691", "51.7356")
@@ -69,7 +69,7 @@ def count(engine: Engine, model: type) -> int:
 
 
 def test_report_becomes_a_located_online_incident_with_its_reporter(engine: Engine) -> None:
-    report = validate_report(form(), now=NOW)
+    report = validate_report(form(), now=NOW, force_code="essex")
     with session_scope(engine) as s:
         inc = create_online_report(
             s,
@@ -100,7 +100,7 @@ def test_report_becomes_a_located_online_incident_with_its_reporter(engine: Engi
 
 
 def test_anonymous_report_stores_no_person(engine: Engine) -> None:
-    report = validate_report(form(contact="anonymous", targeted="no"), now=NOW)
+    report = validate_report(form(contact="anonymous", targeted="no"), now=NOW, force_code="essex")
     with session_scope(engine) as s:
         create_online_report(
             s, report=report, force_code="essex", client="c", rate_limit=5, now=NOW
@@ -109,7 +109,9 @@ def test_anonymous_report_stores_no_person(engine: Engine) -> None:
 
 
 def test_pin_outside_the_force_is_refused_and_nothing_stored(engine: Engine) -> None:
-    report = validate_report(form(pin_lon="-0.1276", pin_lat="51.5072"), now=NOW)  # London
+    report = validate_report(
+        form(pin_lon="-0.1276", pin_lat="51.5072"), now=NOW, force_code="essex"
+    )  # London
     with pytest.raises(InvalidInput) as exc, session_scope(engine) as s:
         create_online_report(
             s, report=report, force_code="essex", client="c", rate_limit=5, now=NOW
@@ -119,7 +121,7 @@ def test_pin_outside_the_force_is_refused_and_nothing_stored(engine: Engine) -> 
 
 
 def test_rate_limit_counts_reports_in_the_last_minute_per_client(engine: Engine) -> None:
-    report = validate_report(form(), now=NOW)
+    report = validate_report(form(), now=NOW, force_code="essex")
     for i in range(2):
         with session_scope(engine) as s:
             create_online_report(
@@ -177,7 +179,7 @@ def test_chat_starts_are_limited_per_client_apart_from_reports(engine: Engine) -
     with session_scope(engine) as s:  # a report from the client does not use up its chats
         create_online_report(
             s,
-            report=validate_report(form(), now=NOW),
+            report=validate_report(form(), now=NOW, force_code="essex"),
             force_code="essex",
             client="a",
             rate_limit=2,
@@ -195,23 +197,7 @@ def test_chat_starts_are_limited_per_client_apart_from_reports(engine: Engine) -
 
 
 def _handler(engine: Engine, username: str = "handler.a") -> Actor:
-    with session_scope(engine) as s:
-        user = User(
-            username=username,
-            display_name="Handler A",
-            password_hash="x",
-            role="call_handler",
-            force_code="essex",
-        )
-        s.add(user)
-        s.flush()
-        return Actor(
-            user_id=user.id,
-            username=username,
-            display_name="Handler A",
-            role=Role.CALL_HANDLER,
-            force_code="essex",
-        )
+    return staff_actor(engine, username)
 
 
 def test_chat_lifecycle_times_transcript_and_incident(engine: Engine) -> None:

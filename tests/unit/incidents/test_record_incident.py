@@ -12,7 +12,6 @@ import pytest
 from sqlalchemy import Engine, select
 
 from asbhub.audit.models import AuditEvent
-from asbhub.auth.models import User
 from asbhub.contact.schemas import validate_chat_incident, validate_report
 from asbhub.contact.service import (
     chat_to_incident,
@@ -29,6 +28,7 @@ from asbhub.incidents.service import record_incident
 from asbhub.ingest.incidents import ingest_incidents
 from asbhub.permissions import Action, Actor, Role
 from asbhub.store.engine import session_scope
+from factories import new_incident, staff_actor
 
 T = dt.datetime(2025, 3, 14, 18, 0)
 PLACE = "12 Fictional Way, Basildon"
@@ -37,17 +37,7 @@ CALLER = {"forename": "Fictio", "surname": "Testperson", "phone": "07700 900982"
 
 
 def _handler(engine: Engine) -> Actor:
-    with session_scope(engine) as s:
-        user = User(
-            username="handler.r",
-            display_name="Handler R",
-            password_hash="x",
-            role="call_handler",
-            force_code="essex",
-        )
-        s.add(user)
-        s.flush()
-        return Actor(user.id, "handler.r", "Handler R", Role.CALL_HANDLER, force_code="essex")
+    return staff_actor(engine, "handler.r", display_name="Handler R")
 
 
 def _online(engine: Engine) -> int:
@@ -55,6 +45,7 @@ def _online(engine: Engine) -> int:
         "what": "noise",
         "description": SUMMARY,
         "place": PLACE,
+        "area": "E07000066",  # Basildon
         "when-day": "14",
         "when-month": "3",
         "when-year": "2025",
@@ -66,7 +57,7 @@ def _online(engine: Engine) -> int:
         **CALLER,
         "consent": "yes",
     }
-    report = validate_report(form, now=T)
+    report = validate_report(form, now=T, force_code="essex")
     with session_scope(engine) as s:
         stored = create_online_report(
             s, report=report, force_code="essex", client=client_key("ip", "k"), rate_limit=5, now=T
@@ -82,8 +73,10 @@ def _chat(engine: Engine) -> int:
             "qualifier": "nuisance",
             "place": PLACE,
             "summary": SUMMARY,
+            "area": "E07000066",
             **CALLER,
-        }
+        },
+        force_code="essex",
     )
     with session_scope(engine) as s:
         chat, _ = start_chat(s, force_code="essex", display_name="F", topic="music", now=T)
@@ -134,6 +127,9 @@ def test_form_chat_and_import_store_identical_rows(engine: Engine, tmp_path: Pat
     with events.subscribed(lambda _conn, event: seen.append(event)):
         online, chat, imported = _online(engine), _chat(engine), _imported(engine, tmp_path)
     rows = [_stored(engine, i) for i in (online, chat, imported)]
+    # The form and the chat name their council area (no point); the export row names none.
+    areas = [(r.pop("district"), r.pop("local_authority_code")) for r in rows]
+    assert areas == [("Basildon", "E07000066")] * 2 + [(None, None)]
     assert rows[0] == rows[1] == rows[2]
     # One person and one location, found again by the later writers rather than repeated.
     assert len(rows[0]["people"]) == 1 and rows[0]["location"] == (PLACE, "other")
@@ -189,17 +185,16 @@ def test_recording_assigns_reference_areas_and_location(engine: Engine) -> None:
 
 def test_recording_checks_permission_and_place_before_writing(engine: Engine) -> None:
     analyst = Actor(1, "a", "A", Role.ANALYST, force_code="essex")
-    base = {"received_at": T, "channel": "online", "opening_code": "noise"}
     with session_scope(engine) as s, pytest.raises(NotPermitted):
         record_incident(
             s,
             actor=analyst,
-            incident=NewIncident.model_validate(base),
+            incident=new_incident(),
             force_code="essex",
             permission=Action.CONTACT_CHAT_CONVERT,
             source="test",
         )
-    outside_essex = NewIncident.model_validate({**base, "longitude": -1.9, "latitude": 52.48})
+    outside_essex = new_incident(longitude=-1.9, latitude=52.48)
     with session_scope(engine) as s, pytest.raises(InvalidInput) as err:
         record_incident(
             s,
@@ -219,9 +214,7 @@ def test_a_failing_subscriber_stores_nothing(engine: Engine) -> None:
     def refuse(_conn: object, _event: events.IncidentsRecorded) -> None:
         raise RuntimeError("triage is down")
 
-    incident = NewIncident.model_validate(
-        {"received_at": T, "channel": "online", "opening_code": "noise"}
-    )
+    incident = new_incident()
     with events.subscribed(refuse), pytest.raises(RuntimeError), session_scope(engine) as s:
         record_incident(
             s,

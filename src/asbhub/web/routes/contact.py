@@ -26,6 +26,7 @@ from asbhub.web.chat import chat_hub, message_event, run_chat_socket, status_eve
 from asbhub.web.deps import DbSession, require_action, socket_policy
 from asbhub.web.errors import ERRORS
 from asbhub.web.templating import render
+from asbhub.web.views import area_options
 
 router = APIRouter(include_in_schema=False)
 api = APIRouter(prefix="/api/v1", tags=["channels"], responses=ERRORS)
@@ -86,6 +87,7 @@ def _chat_context(
         "incident": incident,
         "errors": errors or {},
         "type_options": [(t.value, INCIDENT_TYPE_LABELS[t]) for t in IncidentType],
+        "area_options": area_options(actor.force_code),
         "qualifiers": [q.value for q in Qualifier],
         "mine": chat.handler_id == actor.user_id,
         "can_convert": allowed(actor, Action.CONTACT_CHAT_CONVERT),
@@ -156,7 +158,7 @@ async def chat_incident(
     form = await request.form()
     values = {k: v for k, v in form.items() if isinstance(v, str)}
     try:
-        details = validate_chat_incident(values)
+        details = validate_chat_incident(values, force_code=actor.force_code)
     except InvalidInput as exc:
         fields = exc.fields
 

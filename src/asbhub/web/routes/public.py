@@ -7,6 +7,7 @@ so a bot learns nothing from the response. The event is logged without any form 
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 from collections.abc import Callable
@@ -24,13 +25,22 @@ from asbhub.contact import service
 from asbhub.contact.hub import ChatHub
 from asbhub.contact.models import HateStrand
 from asbhub.contact.queries import transcript
-from asbhub.contact.schemas import ERROR_ANCHORS, STRAND_LABELS, WHAT_OPTIONS, validate_report
+from asbhub.contact.schemas import (
+    DESCRIPTION_MAX,
+    ERROR_ANCHORS,
+    IMPACT_MAX,
+    STRAND_LABELS,
+    WHAT_OPTIONS,
+    validate_report,
+)
 from asbhub.errors import Conflict, InvalidInput, NotFound
 from asbhub.geography.service import geography
 from asbhub.incidents.service import new_reference
 from asbhub.store.engine import session_scope, write_lock
 from asbhub.web.chat import chat_hub, message_event, run_chat_socket, status_event
+from asbhub.web.errors import expired_form
 from asbhub.web.templating import render
+from asbhub.web.views import area_options
 
 log = logging.getLogger("asbhub.web.public")
 router = APIRouter(include_in_schema=False)
@@ -57,6 +67,11 @@ def _form_dict(form: Any) -> dict[str, str | list[str]]:
     return out
 
 
+def _example_day(today: dt.date) -> str:
+    day = today - dt.timedelta(days=30)
+    return f"{day.day} {day.month} {day.year}"
+
+
 def _report_page(
     request: Request, form: dict[str, Any], errors: dict[str, str], status: int = 200
 ) -> Response:
@@ -68,9 +83,13 @@ def _report_page(
             "form": form,
             "form_strands": strands if isinstance(strands, list) else [strands],
             "errors": errors,
-            "anchors": ERROR_ANCHORS,
+            "anchors": {**ERROR_ANCHORS, "resend": "send-report"},
             "what_options": [(o.key, o.label, o.hint) for o in WHAT_OPTIONS],
             "strand_options": [(s.value, STRAND_LABELS[s]) for s in HateStrand],
+            "area_options": area_options(request.app.state.settings.default_force),
+            "limits": {"description": DESCRIPTION_MAX, "impact": IMPACT_MAX},
+            # The hint's example date must itself be accepted (within the last year).
+            "example_day": _example_day(service.utcnow().date()),
         },
         status_code=status,
     )
@@ -93,7 +112,7 @@ async def report_submit(request: Request) -> Response:
     form.pop("csrf_token", None)
     now = service.utcnow()
     try:
-        report = validate_report(form, now=now)
+        report = validate_report(form, now=now, force_code=settings.default_force)
     except InvalidInput as exc:
         return _report_page(request, form, exc.fields, status=422)
     if report.honeypot_filled:
@@ -121,9 +140,38 @@ async def report_submit(request: Request) -> Response:
     return RedirectResponse("/report/sent", status_code=303)
 
 
+# A lost session cookie (a long-open page, a browser that dropped it) fails the CSRF check:
+# the public keep their answers and their branding, and send again with a fresh token.
+RESEND = (
+    "We could not send this because the page was open for a long time. Your answers are "
+    "still here: check them and send again."
+)
+
+
+@expired_form("/report")
+async def report_expired(request: Request) -> Response:
+    form = _form_dict(await request.form())
+    form.pop("csrf_token", None)
+    return _report_page(request, form, {"resend": RESEND}, status=403)
+
+
+@expired_form("/chat")
+async def chat_start_expired(request: Request) -> Response:
+    form = _form_dict(await request.form())
+    ctx = {"form": form, "errors": {"resend": RESEND}, "anchors": {"resend": "start-chat"}}
+    return render(request, "public/chat_start.html", ctx, status_code=403)
+
+
+@expired_form("/chat/{token}/messages")
+async def chat_message_expired(request: Request) -> Response:
+    token = str(request.path_params.get("token", ""))
+    return await run_in_threadpool(_chat_page, request, token, {"body": RESEND}, 403)
+
+
 @router.get("/report/sent")
 def report_sent(request: Request) -> Response:
-    reference = request.session.pop("report_ref", None)
+    # Kept (not popped): refreshing the confirmation must not lose the reference.
+    reference = request.session.get("report_ref")
     if not isinstance(reference, str):
         return RedirectResponse("/report", status_code=303)
     return render(request, "public/confirmation.html", {"reference": reference})

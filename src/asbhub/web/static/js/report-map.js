@@ -22,6 +22,11 @@
     if (status) status.textContent = text;
   }
 
+  // "Remove the pin" only when there is one to remove.
+  function showClear(on) {
+    if (clear) clear.hidden = !on;
+  }
+
   function setPin(latlng) {
     var la = Math.round(latlng.lat * 1e6) / 1e6;
     var lo = Math.round(latlng.lng * 1e6) / 1e6;
@@ -33,15 +38,19 @@
       marker = window.L.marker(latlng, { draggable: true, keyboard: true, title: "Where it happened" }).addTo(map);
       marker.on("dragend", function () { setPin(marker.getLatLng()); });
     }
+    showClear(true);
     say("Pin placed at latitude " + la.toFixed(5) + ", longitude " + lo.toFixed(5) + ".");
   }
 
   fetch("/report/map.geojson")
     .then(function (r) { return r.json(); })
     .then(function (data) {
+      // Drawn only, not interactive: Leaflet makes every shape with a tooltip a tab stop, so
+      // keyboard users met 14 unnamed council shapes before the zoom buttons. Clicks fall
+      // through to the map, which places the pin.
       var layer = window.L.geoJSON(data, {
+        interactive: false,
         style: { color: "#1b2a4a", weight: 1, fillColor: "#ffcc00", fillOpacity: 0.1 },
-        onEachFeature: function (f, l) { l.bindTooltip(f.properties.name, { sticky: true }); },
       }).addTo(map);
       if (!marker) map.fitBounds(layer.getBounds());
     })
@@ -59,7 +68,9 @@
       if (marker) { map.removeLayer(marker); marker = null; }
       lat.value = "";
       lon.value = "";
+      showClear(false);
       say("No pin placed.");
+      map.getContainer().focus();
     });
   }
   if (lat.value && lon.value) {
