@@ -21,6 +21,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy import Select, false
 
+from asbhub.enums import DescribedEnum
 from asbhub.errors import InvalidInput, NotPermitted
 
 
@@ -49,16 +50,8 @@ ROLE_DESCRIPTIONS: dict[Role, str] = {
 }
 
 
-class Action(enum.StrEnum):
+class Action(DescribedEnum):
     """Every permission asbhub checks. ``description`` says what it lets the actor do."""
-
-    description: str
-
-    def __new__(cls, value: str, description: str) -> Action:
-        member = str.__new__(cls, value)
-        member._value_ = value
-        member.description = description
-        return member
 
     DASHBOARD_VIEW = ("staff:dashboard:view", "See the staff dashboard of counts")
     INCIDENT_LIST = ("incidents:incident:list", "List and filter incidents in one's scope")

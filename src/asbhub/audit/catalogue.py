@@ -7,19 +7,11 @@ docs/audit.md, which a test keeps in step) before it can be written.
 
 from __future__ import annotations
 
-import enum
+from asbhub.enums import DescribedEnum
 
 
-class AuditEventType(enum.StrEnum):
+class AuditEventType(DescribedEnum):
     """Every kind of audit event. ``description`` says what happened when one is recorded."""
-
-    description: str
-
-    def __new__(cls, value: str, description: str) -> AuditEventType:
-        member = str.__new__(cls, value)
-        member._value_ = value
-        member.description = description
-        return member
 
     AUTH_LOGIN = ("auth:session:login", "A sign-in attempt, let in or refused (with lock-out)")
     AUTH_USER_CREATE = ("auth:user:create", "An account was created, with its role and agency")
