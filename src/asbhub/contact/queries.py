@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from asbhub.audit.service import AuditAction, record
 from asbhub.contact.models import Chat, ChatMessage, ChatStatus
+from asbhub.contact.service import chat_by_token
 from asbhub.errors import NotFound
 from asbhub.incidents.models import Channel, Incident, IncidentStatus
 from asbhub.permissions import Action, Actor, require, restrict
@@ -75,10 +76,16 @@ def queue(session: Session, *, actor: Actor, limit: int = 50) -> Queue:
     return Queue(incidents, int(total), waiting, active)
 
 
-def chat_with_transcript(
-    session: Session, *, actor: Actor, chat_id: int
-) -> tuple[Chat, list[ChatMessage]]:
-    """A chat and its transcript for a handler; opening it is audit-logged (it names people)."""
+@dataclass(frozen=True)
+class ChatView:
+    chat: Chat
+    messages: list[ChatMessage]
+    incident: Incident | None  # the incident it was recorded as
+
+
+def chat_with_transcript(session: Session, *, actor: Actor, chat_id: int) -> ChatView:
+    """A chat, its transcript and the incident it became, for a handler; opening it is
+    audit-logged (it names people)."""
     require(actor, Action.CONTACT_CHAT_HANDLE)
     chat = session.scalar(restrict(actor, select(Chat).where(Chat.id == chat_id), Chat))
     if chat is None:
@@ -93,21 +100,25 @@ def chat_with_transcript(
         object_id=chat.id,
         result_count=len(messages),
     )
-    return chat, messages
+    incident = None
+    if chat.incident_id is not None:
+        incident = session.scalar(
+            restrict(actor, select(Incident).where(Incident.id == chat.incident_id), Incident)
+        )
+    return ChatView(chat, messages, incident)
 
 
-def linked_incident(session: Session, *, actor: Actor, chat: Chat) -> Incident | None:
-    """The incident ``chat`` was recorded as, if there is one ``actor`` may see."""
-    if chat.incident_id is None:
-        return None
-    stmt = select(Incident).where(Incident.id == chat.incident_id)
-    return session.scalar(restrict(actor, stmt, Incident))
+def public_chat(session: Session, *, token: str) -> tuple[Chat, list[ChatMessage]]:
+    """The chat a public token opens, with its transcript; the token is the credential."""
+    chat = chat_by_token(session, token)
+    return chat, transcript(session, chat_id=chat.id)
 
 
 def last_message_id(session: Session, *, chat_id: int) -> int:
-    """The id of the chat's latest line (0 before the first), to find the lines added next."""
-    last = session.scalar(select(func.max(ChatMessage.id)).where(ChatMessage.chat_id == chat_id))
-    return int(last or 0)
+    """The newest transcript line's id (0 for none): a change's new lines come after it."""
+    return int(
+        session.scalar(select(func.max(ChatMessage.id)).where(ChatMessage.chat_id == chat_id)) or 0
+    )
 
 
 def transcript(session: Session, *, chat_id: int, after_id: int = 0) -> list[ChatMessage]:

@@ -9,10 +9,13 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+import json
 import secrets
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Literal, cast
 
+import shapely
 from pydantic import ValidationError
 from sqlalchemy import Table, func, insert, select
 from sqlalchemy.orm import Session
@@ -21,6 +24,7 @@ from asbhub.audit.service import AuditAction, record
 from asbhub.contact.models import Chat, ChatMessage, ChatSender, ChatStatus, PublicSubmission
 from asbhub.contact.schemas import ChatToIncident, OnlineReport
 from asbhub.errors import Conflict, InvalidInput, NotFound, NotPermitted, RateLimited
+from asbhub.geography.service import geography
 from asbhub.incidents.models import Channel, Incident, PersonRole
 from asbhub.incidents.schemas import NewIncident
 from asbhub.incidents.service import place_in_area, record_incident
@@ -459,3 +463,22 @@ def chat_to_incident(
     chat.incident_id = incident.id
     _system_line(session, chat, now, f"Recorded as incident {incident.reference}")
     return incident
+
+
+@lru_cache(maxsize=4)
+def report_map_geojson(force_code: str) -> bytes:
+    """The force's local authority boundaries for the report form's map, as GeoJSON bytes."""
+    geo = geography(force_code)
+    names = {d.local_authority_code: d.local_authority_name for d in geo.districts}
+    features = []
+    for code, geom in zip(geo.la_codes, geo.la_geoms, strict=True):
+        # ~50 m simplification: plenty for placing a pin, a fraction of the bytes.
+        simple = shapely.simplify(geom, 0.0005, preserve_topology=True)
+        features.append(
+            {
+                "type": "Feature",
+                "properties": {"code": code, "name": names.get(code, code)},
+                "geometry": shapely.geometry.mapping(simple),
+            }
+        )
+    return json.dumps({"type": "FeatureCollection", "features": features}).encode()

@@ -295,6 +295,9 @@ def place_points(
     lons, lats = floats(lon), floats(lat)
     n = len(lons)
     x, y = to_bng(lons, lats) if n else (np.zeros(0), np.zeros(0))
+    # pyproj projects a missing point to infinity; an unmapped point has no grid reference.
+    x[~np.isfinite(x)] = np.nan
+    y[~np.isfinite(y)] = np.nan
     lsoa = np.full(n, None, dtype=object)
     district = np.full(n, None, dtype=object)
     la = np.full(n, None, dtype=object)

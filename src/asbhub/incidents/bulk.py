@@ -15,16 +15,18 @@ import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import numpy.typing as npt
-from sqlalchemy import Connection, func, select, tuple_
+from sqlalchemy import Connection, Table, func, insert, select, tuple_
 
 from asbhub.errors import InvalidInput
 from asbhub.geography.service import UK_LAT, UK_LON, floats, place_points
 from asbhub.incidents.models import (
     Channel,
+    Incident,
+    IncidentPerson,
     IncidentStatus,
     IncidentType,
     Location,
@@ -532,3 +534,111 @@ def write(conn: Connection, batch: IncidentBatch) -> Written:
             },
         )
     return Written(incident_ids, person_ids, loc_ids, m, new_people, new_places)
+
+
+@dataclass(frozen=True)
+class WrittenOne:
+    incident_id: int
+    person_ids: tuple[int, ...]
+    location_id: int | None
+    local_authority_code: str | None
+
+
+_LOCATIONS = cast(Table, Location.__table__)
+_INCIDENTS = cast(Table, Incident.__table__)
+_PEOPLE = cast(Table, Person.__table__)
+_LINKS = cast(Table, IncidentPerson.__table__)
+
+
+def place_one(force_code: str, incident: NewIncident) -> dict[str, Any]:
+    """The grid reference and areas of one incident, as :func:`write` finds them for many."""
+    lon, lat = incident.longitude, incident.latitude
+    at = place_points(
+        force_code, [lon], [lat], np.array([incident.received_at], dtype="datetime64[us]")
+    )
+    x, y = float(at.x_bng[0]), float(at.y_bng[0])
+    if incident.easting is not None and incident.northing is not None:
+        x, y = incident.easting, incident.northing
+    return {
+        "x_bng": None if np.isnan(x) else x,
+        "y_bng": None if np.isnan(y) else y,
+        "lsoa_code": at.lsoa_code[0],
+        "district": at.district[0],
+        "local_authority_code": at.local_authority_code[0],
+    }
+
+
+def write_one(
+    conn: Connection, force_code: str, incident: NewIncident, place: dict[str, Any]
+) -> WrittenOne:
+    """Store one incident as :func:`write` stores a batch of one with ``match_existing`` off:
+    its location and people are new rows. A handful of row inserts, not the column machinery,
+    because this is the public form's path and runs once per request. ``place`` is
+    :func:`place_one` of the incident."""
+    location_id: int | None = None
+    if incident.location_text:
+        location_id = conn.execute(
+            insert(_LOCATIONS).returning(_LOCATIONS.c.id),
+            {
+                "force_code": force_code,
+                "address": incident.location_text,
+                "postcode": incident.postcode.upper() if incident.postcode else None,
+                "premises_type": (incident.premises_type or PremisesType.OTHER).value,
+                "longitude": incident.longitude,
+                "latitude": incident.latitude,
+                **place,
+            },
+        ).scalar_one()
+    incident_id = conn.execute(
+        insert(_INCIDENTS).returning(_INCIDENTS.c.id),
+        {
+            "force_code": force_code,
+            "reference": incident.reference,
+            "received_at": incident.received_at,
+            "channel": incident.channel,
+            "opening_code": incident.opening_code,
+            "closing_code": incident.closing_code,
+            "qualifier": incident.qualifier,
+            "covid_breach": incident.covid_breach,
+            "hate_motivated": incident.hate_motivated,
+            "location_text": incident.location_text,
+            "location_id": location_id,
+            "longitude": incident.longitude,
+            "latitude": incident.latitude,
+            "attended": incident.attended,
+            "attended_at": incident.attended_at,
+            "narrative": incident.narrative,
+            "status": incident.status,
+            **place,
+        },
+    ).scalar_one()
+    ids: dict[PersonKey, int] = {}
+    links: set[tuple[int, str]] = set()
+    for p in incident.people:
+        f, su, dob, phone, email, address, flags = _person_of(p)
+        key = person_key(f, su, dob, phone, email, address)
+        if key not in ids:
+            ids[key] = conn.execute(
+                insert(_PEOPLE).returning(_PEOPLE.c.id),
+                {
+                    "force_code": force_code,
+                    "forename": f,
+                    "surname": su,
+                    "date_of_birth": p.date_of_birth,
+                    "phone": phone,
+                    "email": email,
+                    "address": address,
+                    "vulnerable": bool(flags),
+                    "vulnerability_flags": flags,
+                },
+            ).scalar_one()
+        links.add((ids[key], p.role.value))
+    if links:
+        conn.execute(
+            insert(_LINKS),
+            [
+                {"force_code": force_code, "incident_id": incident_id, "person_id": pid, "role": r}
+                for pid, r in sorted(links)
+            ],
+        )
+    return WrittenOne(incident_id, tuple(ids.values()), location_id, place["local_authority_code"])

@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 from asbhub.audit.models import AuditEvent
 from asbhub.audit.service import AuditAction, record
 from asbhub.errors import InvalidInput, NotFound
-from asbhub.geography.service import council_areas, from_bng, geography, to_bng
+from asbhub.geography.service import council_areas, from_bng, to_bng
 from asbhub.incidents import bulk, events, queries
 from asbhub.incidents.models import INCIDENT_TYPE_LABELS, Incident, IncidentPerson, Location, Person
 from asbhub.incidents.schemas import (
@@ -109,36 +109,33 @@ def record_incident(
     if incident.reference is None:
         now = now or dt.datetime.now(dt.UTC).replace(tzinfo=None)
         incident = incident.model_copy(update={"reference": new_reference(reference_prefix, now)})
-    batch = bulk.from_records(force_code, [incident])
-    if within_force and incident.longitude is not None and incident.latitude is not None:
-        located = geography(force_code).locate([incident.longitude], [incident.latitude])
-        if located.local_authority_code[0] is None:
-            raise InvalidInput(
-                "the point is outside the force area", {"longitude": "outside the force area"}
-            )
+    place = bulk.place_one(force_code, incident)
+    outside = incident.longitude is not None and place["local_authority_code"] is None
+    if within_force and outside:
+        # Refused before anything is written, so a failed report leaves no rows behind.
+        raise InvalidInput(
+            "the point is outside the force area", {"longitude": "outside the force area"}
+        )
     conn = session.connection()
-    written = _write_and_emit(conn, batch, source)
-    incident_id = int(written.incident_ids[0])
-    person_ids = tuple(int(p) for p in written.person_ids.tolist())
+    written = bulk.write_one(conn, force_code, incident, place)
     record(
         session,
         actor=actor,
         event=event,
         action=AuditAction.CREATE,
         object_type="incident",
-        object_id=incident_id,
-        data_subjects=person_ids,
+        object_id=written.incident_id,
+        data_subjects=written.person_ids,
         fields=audit_fields,
         force_code=force_code,
         channel=channel,
     )
-    events.emit(conn, events.IncidentsRecorded(force_code, (incident_id,), source))
-    place = batch.place[0]
+    events.emit(conn, events.IncidentsRecorded(force_code, (written.incident_id,), source))
     return Recorded(
-        incident_id=incident_id,
+        incident_id=written.incident_id,
         reference=str(incident.reference),
-        person_ids=person_ids,
-        location_id=int(written.location_ids[place]) if place >= 0 else None,
+        person_ids=written.person_ids,
+        location_id=written.location_id,
     )
 
 
@@ -162,11 +159,6 @@ def place_in_area(
     )
 
 
-def _write_and_emit(conn: Connection, batch: bulk.IncidentBatch, source: str) -> bulk.Written:
-    bulk.check(batch)
-    return bulk.write(conn, batch)
-
-
 def record_incidents(
     conn: Connection,
     *,
@@ -186,7 +178,8 @@ def record_incidents(
     """
     if permission is not None:
         check(actor, permission)
-    written = _write_and_emit(conn, batch, source)
+    bulk.check(batch)
+    written = bulk.write(conn, batch)
     with Session(bind=conn) as session:
         record(
             session,

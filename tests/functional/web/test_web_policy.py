@@ -33,12 +33,13 @@ CANARIES = [n for pair in CANARY_PEOPLE for n in pair] + ["Nowhere Lane", "examp
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 
 
-def route_action(route: APIRoute) -> Action | None:
-    """The policy action a route's dependencies require, if any."""
+def route_action(route: APIRoute | APIWebSocketRoute) -> Action | None:
+    """The policy action a route's dependencies require, if any (:class:`RequireAction` on
+    HTTP routes, :class:`SocketPolicy` on WebSocket routes)."""
     stack = list(route.dependant.dependencies)
     while stack:
         dep = stack.pop()
-        if isinstance(dep.call, RequireAction):
+        if isinstance(dep.call, RequireAction | SocketPolicy):
             return dep.call.action
         stack.extend(dep.dependencies)
     return None
@@ -190,16 +191,6 @@ def _sockets() -> list[tuple[str, APIWebSocketRoute]]:
     ]
 
 
-def socket_action(route: APIWebSocketRoute) -> Action | None:
-    stack = list(route.dependant.dependencies)
-    while stack:
-        dep = stack.pop()
-        if isinstance(dep.call, SocketPolicy):
-            return dep.call.action
-        stack.extend(dep.dependencies)
-    return None
-
-
 def test_every_route_but_the_listed_public_ones_is_under_policy() -> None:
     unguarded = [
         f"{m} {p}" for m, p, r in ROUTES if (m, p) not in PUBLIC_ROUTES and not route_action(r)
@@ -211,10 +202,10 @@ def test_every_route_but_the_listed_public_ones_is_under_policy() -> None:
     sockets = _sockets()
     assert {p for p, _ in sockets} >= PUBLIC_SOCKETS
     unguarded_sockets = [
-        p for p, r in sockets if p not in PUBLIC_SOCKETS and socket_action(r) is None
+        p for p, r in sockets if p not in PUBLIC_SOCKETS and route_action(r) is None
     ]
     assert unguarded_sockets == []
-    assert {p for p, r in sockets if socket_action(r) is None} == PUBLIC_SOCKETS
+    assert {p for p, r in sockets if route_action(r) is None} == PUBLIC_SOCKETS
     assert len(POLICY_ROUTES) >= 12
 
 

@@ -112,13 +112,18 @@ def _stored(engine: Engine, incident_id: int) -> dict[str, Any]:
         inc = s.get_one(Incident, incident_id)
         row = {c.key: getattr(inc, c.key) for c in Incident.__table__.columns if c.key not in skip}
         links = s.execute(
-            select(IncidentPerson.role, Person.forename, Person.surname, Person.phone, Person.id)
+            select(IncidentPerson.role, Person.forename, Person.surname, Person.phone, Person.email)
             .join(Person, Person.id == IncidentPerson.person_id)
             .where(IncidentPerson.incident_id == incident_id)
         ).all()
         loc = s.get_one(Location, inc.location_id) if inc.location_id else None
         row["people"] = sorted(tuple(link) for link in links)
-        row["location"] = (loc.address, loc.premises_type) if loc else None
+        row["location"] = (
+            (loc.address, loc.premises_type, loc.x_bng, loc.district, loc.lsoa_code)
+            if loc
+            else None
+        )
+        row.pop("location_id")
         return row
 
 
@@ -131,8 +136,8 @@ def test_form_chat_and_import_store_identical_rows(engine: Engine, tmp_path: Pat
     areas = [(r.pop("district"), r.pop("local_authority_code")) for r in rows]
     assert areas == [("Basildon", "E07000066")] * 2 + [(None, None)]
     assert rows[0] == rows[1] == rows[2]
-    # One person and one location, found again by the later writers rather than repeated.
-    assert len(rows[0]["people"]) == 1 and rows[0]["location"] == (PLACE, "other")
+    assert len(rows[0]["people"]) == 1
+    assert rows[0]["location"] == (PLACE, "other", None, None, None)
     assert rows[0]["narrative"] == SUMMARY and rows[0]["received_at"] == T
     with session_scope(engine) as s:
         channels = [s.get_one(Incident, i).channel for i in (online, chat, imported)]

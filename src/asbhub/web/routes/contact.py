@@ -79,12 +79,12 @@ def queue_page(
 def _chat_context(
     session: Session, actor: Actor, chat_id: int, errors: dict[str, str] | None = None
 ) -> dict[str, Any]:
-    chat, messages = queries.chat_with_transcript(session, actor=actor, chat_id=chat_id)
-    incident = queries.linked_incident(session, actor=actor, chat=chat)
+    view = queries.chat_with_transcript(session, actor=actor, chat_id=chat_id)
+    chat = view.chat
     return {
         "chat": chat,
-        "messages": messages,
-        "incident": incident,
+        "messages": view.messages,
+        "incident": view.incident,
         "errors": errors or {},
         "type_options": [(t.value, INCIDENT_TYPE_LABELS[t]) for t in IncidentType],
         "area_options": area_options(actor.force_code),

@@ -8,13 +8,10 @@ so a bot learns nothing from the response. The event is logged without any form 
 from __future__ import annotations
 
 import datetime as dt
-import json
 import logging
 from collections.abc import Callable
-from functools import lru_cache
 from typing import Any, TypeVar
 
-import shapely
 from fastapi import APIRouter, Request, WebSocket
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import Engine
@@ -24,7 +21,7 @@ from starlette.concurrency import run_in_threadpool
 from asbhub.contact import service
 from asbhub.contact.hub import ChatHub
 from asbhub.contact.models import HateStrand
-from asbhub.contact.queries import transcript
+from asbhub.contact.queries import public_chat
 from asbhub.contact.schemas import (
     DESCRIPTION_MAX,
     ERROR_ANCHORS,
@@ -34,7 +31,6 @@ from asbhub.contact.schemas import (
     validate_report,
 )
 from asbhub.errors import Conflict, InvalidInput, NotFound
-from asbhub.geography.service import geography
 from asbhub.incidents.service import new_reference
 from asbhub.store.engine import session_scope, write_lock
 from asbhub.web.chat import chat_hub, message_event, run_chat_socket, status_event
@@ -177,28 +173,10 @@ def report_sent(request: Request) -> Response:
     return render(request, "public/confirmation.html", {"reference": reference})
 
 
-@lru_cache(maxsize=4)
-def _map_geojson(force_code: str) -> bytes:
-    geo = geography(force_code)
-    names = {d.local_authority_code: d.local_authority_name for d in geo.districts}
-    features = []
-    for code, geom in zip(geo.la_codes, geo.la_geoms, strict=True):
-        # ~50 m simplification: plenty for placing a pin, a fraction of the bytes.
-        simple = shapely.simplify(geom, 0.0005, preserve_topology=True)
-        features.append(
-            {
-                "type": "Feature",
-                "properties": {"code": code, "name": names.get(code, code)},
-                "geometry": shapely.geometry.mapping(simple),
-            }
-        )
-    return json.dumps({"type": "FeatureCollection", "features": features}).encode()
-
-
 @router.get("/report/map.geojson")
 def report_map(request: Request) -> Response:
     """The force's local authority boundaries, drawn under the pin (no third-party tiles)."""
-    body = _map_geojson(request.app.state.settings.default_force)
+    body = service.report_map_geojson(request.app.state.settings.default_force)
     return Response(
         body,
         media_type="application/geo+json",
@@ -247,8 +225,7 @@ def _chat_page(
     request: Request, token: str, errors: dict[str, str] | None = None, status: int = 200
 ) -> Response:
     with session_scope(request.app.state.engine) as session:
-        chat = service.chat_by_token(session, token)
-        messages = transcript(session, chat_id=chat.id)
+        chat, messages = public_chat(session, token=token)
     return render(
         request,
         "public/chat.html",
