@@ -164,3 +164,27 @@ def _settings(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     get_settings.cache_clear()
     yield
     get_settings.cache_clear()
+
+
+@pytest.fixture(scope="session")
+def deep_dive_db(tmp_path_factory: pytest.TempPathFactory, _sqlite_template: Path) -> str:
+    """URL of a SQLite database holding the six generated years 2015-04..2021-03 (seed 2021).
+
+    Generating takes ~10 s, so the analytics, report and dashboard tests share one copy and
+    only read it.
+    """
+    from asbhub.generate.service import generate
+
+    path = tmp_path_factory.mktemp("deep_dive") / "six.db"
+    shutil.copyfile(_sqlite_template, path)
+    url = f"sqlite:///{path}"
+    engine = make_engine(url)
+    generate(engine, force_code="essex", start="2015-04", end="2021-03", seed=2021)
+    engine.dispose()
+    return url
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    """``../shared/data``: the real data.police.uk files, the deep dive's tables, populations."""
+    return SHARED / "data"

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import typer
 
+from asbhub.analytics.cli import register as register_analytics
 from asbhub.generate.cli import app as generate_app
 from asbhub.hotspots.cli import app as hotspots_app
 from asbhub.ingest.cli import app as ingest_app
 from asbhub.provision.cli import db_app, demo_cmd
 from asbhub.web.cli import register as register_web
+from asbhub.web.cli import register_report
 
 app = typer.Typer(
     help="asbhub: anti-social behaviour incidents, casework and analysis for a force and partners.",
@@ -21,6 +23,8 @@ app.add_typer(hotspots_app, name="hotspots")
 app.add_typer(generate_app)  # adds the top-level ``generate`` command
 app.command("demo")(demo_cmd)
 register_web(app)  # adds ``serve`` and ``users``
+register_analytics(app)  # adds ``kpi`` and ``msg``
+register_report(app)  # adds ``report board``
 
 
 if __name__ == "__main__":

@@ -71,6 +71,14 @@ class Action(DescribedEnum):
     CONTACT_CHAT_HANDLE = ("contact:chat:handle", "Take, answer and close live chats")
     CONTACT_CHAT_CONVERT = ("contact:chat:convert", "Record a live chat as an incident")
     CHANNELS_VIEW = ("analytics:channels:view", "See counts of online reports and live chats")
+    ANALYTICS_VIEW = (
+        "analytics:figures:view",
+        "See the board's figures: KPIs, most similar group, surveys and forecasts",
+    )
+    BOARD_REPORT_CREATE = (
+        "report:board:create",
+        "Download the board report of ASB figures as HTML or PDF",
+    )
     HOTSPOT_MAP_VIEW = (
         "hotspots:map:view",
         "See the predicted ASB hotspot map and print district patrol plans",
@@ -94,20 +102,28 @@ _CONTACT = {Action.CONTACT_QUEUE_VIEW, Action.CONTACT_CHAT_HANDLE, Action.CONTAC
 # are public and hold no personal data, so partners (councils, the fire service) who plan joint
 # patrols and diversionary work with the force may see them too.
 _HOTSPOTS = {Action.HOTSPOT_MAP_VIEW}
+# Board figures are counts with no identities; a partner's are narrowed to its area. The board
+# report states force-wide figures, so only those who prepare it for the board may produce it.
+_FIGURES = {Action.ANALYTICS_VIEW}
+_BOARD = {Action.BOARD_REPORT_CREATE}
 
 GRANTS: dict[Role, frozenset[Action]] = {
-    Role.CALL_HANDLER: frozenset(_READ_INCIDENTS | _PERSONAL | _CONTACT),
-    Role.OFFICER: frozenset(_READ_INCIDENTS | _PERSONAL | _HOTSPOTS),
-    Role.ASB_OFFICER: frozenset(_READ_INCIDENTS | _PERSONAL | _HOTSPOTS),
-    Role.ANALYST: frozenset(_READ_INCIDENTS | _HOTSPOTS | {Action.CHANNELS_VIEW}),
+    Role.CALL_HANDLER: frozenset(_READ_INCIDENTS | _PERSONAL | _CONTACT | _FIGURES),
+    Role.OFFICER: frozenset(_READ_INCIDENTS | _PERSONAL | _HOTSPOTS | _FIGURES),
+    Role.ASB_OFFICER: frozenset(_READ_INCIDENTS | _PERSONAL | _HOTSPOTS | _FIGURES),
+    Role.ANALYST: frozenset(
+        _READ_INCIDENTS | _HOTSPOTS | _FIGURES | _BOARD | {Action.CHANNELS_VIEW}
+    ),
     Role.SUPERVISOR: frozenset(
         _READ_INCIDENTS
         | _PERSONAL
         | _CONTACT
         | _HOTSPOTS
+        | _FIGURES
+        | _BOARD
         | {Action.AUDIT_VIEW, Action.CHANNELS_VIEW}
     ),
-    Role.PARTNER: frozenset(_READ_INCIDENTS | _HOTSPOTS),
+    Role.PARTNER: frozenset(_READ_INCIDENTS | _HOTSPOTS | _FIGURES),
     Role.ADMIN: frozenset(
         {Action.DASHBOARD_VIEW, Action.USER_MANAGE, Action.AUDIT_VIEW, Action.CHANNELS_VIEW}
     ),

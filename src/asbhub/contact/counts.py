@@ -24,7 +24,7 @@ import datetime as dt
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, extract, func, select
 from sqlalchemy.orm import Session
 
 from asbhub.contact.models import Chat
@@ -105,6 +105,35 @@ def daily_counts(session: Session, *, actor: Actor, start: dt.date, end: dt.date
     return frame_from_series(
         start, end, online_reports=online, chats=chats.add(chat_incidents, fill_value=0)
     )
+
+
+def months_with_contact(session: Session, *, actor: Actor) -> dict[str, int]:
+    """Chats and online / live chat incidents per month (YYYY-MM), months with any only."""
+    require(actor, Action.CHANNELS_VIEW)
+    out: dict[str, int] = {}
+    inc_year, inc_month = (
+        extract("year", Incident.received_at),
+        extract("month", Incident.received_at),
+    )
+    chat_year, chat_month = extract("year", Chat.started_at), extract("month", Chat.started_at)
+    for stmt in (
+        restrict(
+            actor,
+            select(inc_year, inc_month, func.count())
+            .where(Incident.channel.in_([Channel.ONLINE, Channel.LIVE_CHAT]))
+            .group_by(inc_year, inc_month),
+            Incident,
+        ),
+        restrict(
+            actor,
+            select(chat_year, chat_month, func.count()).group_by(chat_year, chat_month),
+            Chat,
+        ),
+    ):
+        for y, m, n in session.execute(stmt):
+            key = f"{int(y):04d}-{int(m):02d}"
+            out[key] = out.get(key, 0) + int(n)
+    return dict(sorted(out.items()))
 
 
 def frame_from_series(start: dt.date, end: dt.date, **series: pd.Series) -> pd.DataFrame:

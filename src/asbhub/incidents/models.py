@@ -39,6 +39,17 @@ class Channel(enum.StrEnum):
     OFFICER = "officer"
 
 
+CHANNEL_LABELS: dict[str, str] = {
+    "999": "999 call",
+    "101": "101 call",
+    "online": "Online report",
+    "live_chat": "Live chat",
+    "email": "E-mail",
+    "partner": "Partner referral",
+    "officer": "Officer-generated",
+}
+
+
 class Qualifier(enum.StrEnum):
     PERSONAL = "personal"
     NUISANCE = "nuisance"

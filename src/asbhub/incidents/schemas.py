@@ -267,10 +267,3 @@ class SearchResults(BaseModel):
     kind: Literal["reference", "place", "person", "all"]
     incidents: list[IncidentRow]
     people: list[PersonSummary]
-
-
-class MonthlyCounts(BaseModel):
-    months: list[str] = Field(description="YYYY-MM, oldest first")
-    districts: list[str]
-    counts: dict[str, list[int]] = Field(description="District -> count per month")
-    total: int

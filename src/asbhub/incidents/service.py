@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from cachetools import TTLCache
-from sqlalchemy import ColumnElement, Connection, extract, func, or_, select, update
+from sqlalchemy import ColumnElement, Connection, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from asbhub.audit.models import AuditEvent
@@ -36,7 +36,6 @@ from asbhub.incidents.schemas import (
     IncidentFilters,
     IncidentPage,
     IncidentRow,
-    MonthlyCounts,
     Nearby,
     NearbyIncident,
     NewIncident,
@@ -567,44 +566,3 @@ def _people_named(session: Session, actor: Actor, q: str) -> list[PersonSummary]
         )
         for p, n in rows
     ]
-
-
-def monthly_counts(session: Session, *, actor: Actor, months: int = 12) -> MonthlyCounts:
-    """Incidents per month and policing district over the latest ``months`` months held."""
-    require(actor, Action.DASHBOARD_VIEW)
-    if not allowed(actor, Action.INCIDENT_LIST):
-        return MonthlyCounts(months=[], districts=[], counts={}, total=0)
-    latest = session.execute(
-        restrict(actor, select(func.max(Incident.received_at)), Incident)
-    ).scalar_one()
-    if latest is None:
-        return MonthlyCounts(months=[], districts=[], counts={}, total=0)
-    first = dt.date(latest.year, latest.month, 1)
-    for _ in range(months - 1):
-        first = (first - dt.timedelta(days=1)).replace(day=1)
-    year, month = extract("year", Incident.received_at), extract("month", Incident.received_at)
-    district = func.coalesce(Incident.district, "Unknown")
-    stmt = restrict(
-        actor,
-        select(year, month, district, func.count())
-        .where(Incident.received_at >= dt.datetime.combine(first, dt.time()))
-        .group_by(year, month, district),
-        Incident,
-    )
-    labels: list[str] = []
-    d = first
-    while d <= latest.date():
-        labels.append(f"{d:%Y-%m}")
-        d = (d + dt.timedelta(days=32)).replace(day=1)
-    index = {m: n for n, m in enumerate(labels)}
-    counts: dict[str, list[int]] = {}
-    for y, m, dist, n in session.execute(stmt):
-        key = f"{int(y):04d}-{int(m):02d}"
-        if key in index:
-            counts.setdefault(dist, [0] * len(labels))[index[key]] += int(n)
-    return MonthlyCounts(
-        months=labels,
-        districts=sorted(counts),
-        counts=dict(sorted(counts.items())),
-        total=sum(sum(v) for v in counts.values()),
-    )

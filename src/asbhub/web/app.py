@@ -12,7 +12,7 @@ from asbhub.errors import InvalidInput
 from asbhub.store.engine import make_engine
 from asbhub.web import errors
 from asbhub.web.head import HeadAsGet
-from asbhub.web.routes import api, auth, contact, home, hotspots, incidents, public
+from asbhub.web.routes import api, auth, contact, home, hotspots, incidents, public, reports
 from asbhub.web.security import SecurityHeaders, verify_csrf
 from asbhub.web.templating import HERE, make_templates
 
@@ -69,4 +69,5 @@ def create_app(database_url: str | None = None, settings: Settings | None = None
     app.include_router(contact.router)
     app.include_router(contact.api)
     app.include_router(hotspots.router)
+    app.include_router(reports.router)
     return app

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import sys
+from pathlib import Path
 
 import typer
 import uvicorn
@@ -143,3 +144,78 @@ def agencies_(json_out: JsonOption = False) -> None:
         return
     for r in rows:
         console.print(f"{r['code']:<28} {r['name']}")
+
+
+report_app = typer.Typer(help="Reports for the board.", no_args_is_help=True)
+
+
+def register_report(root: typer.Typer) -> None:
+    root.add_typer(report_app, name="report")
+
+    @report_app.command("board")
+    def board(
+        period_end: str = typer.Option(..., "--period-end", help="Last day, YYYY-MM-DD."),
+        out: Path = typer.Option(..., "--out", help="FILE.html or FILE.pdf."),
+        force: str = typer.Option("essex", "--force", help="Force code."),
+        msg_source: list[Path] | None = typer.Option(
+            None, "--msg-source", help="data.police.uk files for the MSG table (else the store)."
+        ),
+        msg_from: str | None = typer.Option(None, "--msg-from", help="MSG first month, YYYY-MM."),
+        msg_to: str | None = typer.Option(None, "--msg-to", help="MSG last month, YYYY-MM."),
+        channels_to: str | None = typer.Option(
+            None, "--channels-to", help="Last day of the channel counts (default --period-end)."
+        ),
+        also: Path | None = typer.Option(
+            None, "--also", help="CSV key,value,place of figures stated elsewhere: must agree."
+        ),
+        db: DbOption = None,
+    ) -> None:
+        """Regenerate the board's ASB data update as HTML or PDF; refuses contradictions."""
+        from rich.progress import BarColumn, Progress, TextColumn
+
+        from asbhub.analytics.cli import cli_actor, parse_day
+        from asbhub.clikit import engine_for, err_console
+        from asbhub.report.board import STEPS, build, read_claims
+        from asbhub.store.engine import session_scope
+        from asbhub.web.board import render_html, render_pdf
+
+        with domain_errors():
+            if out.suffix.lower() not in (".html", ".pdf"):
+                raise InvalidInput("unknown output format", {"--out": "FILE.html or FILE.pdf"})
+            end = parse_day(period_end, "--period-end")
+            ch_end = parse_day(channels_to, "--channels-to") if channels_to else None
+            claims = read_claims(also) if also else []
+            actor = cli_actor(force)
+            engine = engine_for(db)
+            progress = Progress(
+                TextColumn("{task.description}"), BarColumn(), console=err_console, transient=True
+            )
+            try:
+                with progress, session_scope(engine) as session:
+                    task = progress.add_task("board report", total=len(STEPS) + 1)
+
+                    def step(name: str) -> None:
+                        progress.update(task, advance=1, description=f"board report: {name}")
+
+                    report = build(
+                        session,
+                        actor=actor,
+                        period_end=end,
+                        msg_paths=msg_source or None,
+                        msg_from=msg_from,
+                        msg_to=msg_to,
+                        channels_to=ch_end,
+                        claims=claims,
+                        step=step,
+                    )
+                    step("writing")
+                    data = (
+                        render_pdf(report)
+                        if out.suffix.lower() == ".pdf"
+                        else render_html(report).encode("utf-8")
+                    )
+            finally:
+                engine.dispose()
+            # Written only once every figure agreed: a refused report leaves no file behind.
+            out.write_bytes(data)
+        console.print(f"wrote {out} ({len(data):,} bytes, {len(report['provenance'])} figures)")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -12,6 +13,7 @@ from fastapi.templating import Jinja2Templates
 from markupsafe import Markup, escape
 
 from asbhub.audit.service import PURPOSES
+from asbhub.incidents.models import CHANNEL_LABELS
 from asbhub.permissions import Action, allowed
 from asbhub.web.security import CSRF_FIELD, csrf_token
 
@@ -30,6 +32,14 @@ def _qs(params: dict[str, Any], **extra: Any) -> str:
     return urlencode({k: v for k, v in merged.items() if v not in (None, "")})
 
 
+def _day_iso(d: str | dt.date | None) -> str:
+    """``2021-03-31`` -> ``31 March 2021``."""
+    if not d:
+        return ""
+    day = dt.date.fromisoformat(str(d)[:10])
+    return f"{day.day} {day:%B %Y}"
+
+
 def make_templates() -> Jinja2Templates:
     templates = Jinja2Templates(directory=str(HERE / "templates"))
     env = templates.env
@@ -44,6 +54,11 @@ def make_templates() -> Jinja2Templates:
     env.filters["thousands"] = lambda n: f"{n:,}" if isinstance(n, int) else n
     env.filters["when"] = lambda d: d.strftime("%d %b %Y %H:%M") if d else ""
     env.filters["day"] = lambda d: d.strftime("%d %b %Y") if d else ""
+    env.filters["day_iso"] = _day_iso
+    env.filters["monthname"] = lambda m: (
+        dt.date.fromisoformat(f"{m}-01").strftime("%B %Y") if m else ""
+    )
+    env.filters["channel_label"] = lambda c: CHANNEL_LABELS.get(str(c), str(c))
     return templates
 
 

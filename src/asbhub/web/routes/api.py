@@ -11,6 +11,8 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel
 
+from asbhub.analytics import service as analytics
+from asbhub.analytics.schemas import MonthlyCounts
 from asbhub.incidents import service
 from asbhub.incidents.schemas import (
     MAX_ID,
@@ -18,7 +20,6 @@ from asbhub.incidents.schemas import (
     IncidentDetail,
     IncidentFilters,
     IncidentPage,
-    MonthlyCounts,
     Nearby,
     PersonDetail,
     SearchResults,
@@ -132,5 +133,5 @@ def monthly(
     months: Annotated[int, Query(ge=1, le=60)] = 12,
     actor: Actor = require_action(Action.DASHBOARD_VIEW),
 ) -> MonthlyCounts:
-    """Incidents per month and policing district."""
-    return service.monthly_counts(session, actor=actor, months=months)
+    """Incidents per month and policing district, over the latest ``months`` months held."""
+    return MonthlyCounts(**analytics.monthly_counts(session, actor=actor, months=months))

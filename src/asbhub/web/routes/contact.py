@@ -14,6 +14,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
+from asbhub.analytics import periods
 from asbhub.contact import counts, queries, service
 from asbhub.contact.hub import Event
 from asbhub.contact.models import Chat, ChatSender
@@ -234,8 +235,19 @@ def channel_counts_page(
     session: DbSession,
     start: dt.date | None = None,
     end: dt.date | None = None,
+    period: Annotated[
+        str | None, Query(description="The month a 12-month period ends in, YYYY-MM")
+    ] = None,
     actor: Actor = require_action(Action.CHANNELS_VIEW),
 ) -> Response:
+    have = counts.months_with_contact(session, actor=actor)
+    if period and not periods.MONTH.fullmatch(period):
+        raise InvalidInput("The period is not valid", {"period": "choose a period from the list"})
+    chosen = None
+    if start is None and end is None:
+        chosen = periods.choose(have, period or None)
+        if chosen is not None:
+            start, end = chosen.start, chosen.end
     data = counts.channel_counts(session, actor=actor, start=start, end=end)
     chart = {
         "labels": [q["quarter"] for q in data["quarters"]],
@@ -244,4 +256,13 @@ def channel_counts_page(
             {"label": "Chats", "data": [q["chats"] for q in data["quarters"]]},
         ],
     }
-    return render(request, "contact/channels.html", {"data": data, "chart": chart})
+    return render(
+        request,
+        "contact/channels.html",
+        {
+            "data": data,
+            "chart": chart,
+            "presets": [{"key": p.key, "label": p.label} for p in periods.presets(list(have))],
+            "chosen": chosen,
+        },
+    )

@@ -1,0 +1,1 @@
+"""Board figures: KPIs, most-similar-group comparison, surveys and forecasts."""

@@ -1,0 +1,1 @@
+"""The board report: one set of computed figures turned into HTML and PDF."""
