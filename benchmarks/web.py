@@ -221,6 +221,7 @@ def report_form() -> dict[str, str]:
         "what": "vehicles",
         "description": "Off-road bikes across the playing field (fictitious benchmark report).",
         "place": "Playing field off Imaginary Lane, Witham",
+        "area": "E07000067",  # Braintree, which Witham is in (the form asks since issue 15)
         "when-day": str(day.day),
         "when-month": str(day.month),
         "when-year": str(day.year),

@@ -157,6 +157,20 @@ def engine(db_url: str) -> Iterator[Engine]:
     eng.dispose()
 
 
+@pytest.fixture
+def audit_unguarded(engine: Engine) -> Engine:
+    """``engine`` with the triggers that keep audit_events append-only dropped: what an
+    attacker holding the database owner's account can do (docs/threat-model.md), so a test
+    can tamper with the log and show the chain or a checkpoint catching it."""
+    with session_scope(engine) as s:
+        if engine.dialect.name == "postgresql":
+            s.execute(text("DROP TRIGGER audit_events_no_change ON audit_events"))
+        else:
+            s.execute(text("DROP TRIGGER audit_events_no_update"))
+            s.execute(text("DROP TRIGGER audit_events_no_delete"))
+    return engine
+
+
 @pytest.fixture(autouse=True)
 def _settings(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Each test reads settings afresh, so a test can override ASBHUB_* variables."""

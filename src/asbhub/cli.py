@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from asbhub.analytics.cli import register as register_analytics
+from asbhub.audit.cli import app as audit_app
 from asbhub.generate.cli import app as generate_app
 from asbhub.hotspots.cli import app as hotspots_app
 from asbhub.ingest.cli import app as ingest_app
@@ -20,6 +21,7 @@ app = typer.Typer(
 app.add_typer(db_app, name="db")
 app.add_typer(ingest_app, name="ingest")
 app.add_typer(hotspots_app, name="hotspots")
+app.add_typer(audit_app, name="audit")
 app.add_typer(generate_app)  # adds the top-level ``generate`` command
 app.command("demo")(demo_cmd)
 register_web(app)  # adds ``serve`` and ``users``

@@ -64,6 +64,27 @@ class Settings(BaseSettings):
         5, description="Failed sign-ins in a row after which an account is locked."
     )
     login_lockout_minutes: int = Field(15, description="How long a locked account stays locked.")
+    session_idle_minutes: int = Field(
+        30,
+        ge=1,
+        description="A session unused for this long is signed out (besides the absolute limit "
+        "of 10 hours from sign-in).",
+    )
+    db_wait_seconds: float = Field(
+        5.0,
+        gt=0,
+        le=60,
+        description="How long a web request waits for a database lock before answering 503 "
+        "with Retry-After (batch commands wait longer).",
+    )
+    audit_checkpoint_path: str = Field(
+        "",
+        description="File the keyed audit checkpoints are appended to; empty: beside the "
+        "SQLite file (asbhub.db.checkpoints), none for PostgreSQL unless set.",
+    )
+    audit_checkpoint_minutes: int = Field(
+        10, ge=1, description="How often the web app writes an audit checkpoint (and at shutdown)."
+    )
     public_report_rate_limit: int = Field(
         10,
         description="Public reports accepted per client per minute; live chat starts are "

@@ -39,3 +39,12 @@ class RateLimited(AsbhubError):
         super().__init__(f"more than {limit} {what} a minute from one client")
         self.limit = limit
         self.what = what
+
+
+class Unavailable(AsbhubError):
+    """The store cannot take the request now (locked past the bounded wait, read-only, down);
+    the caller may try again after ``retry_after`` seconds."""
+
+    def __init__(self, message: str = "", retry_after: int = 30) -> None:
+        super().__init__(message or "The service is busy. Please try again in a minute.")
+        self.retry_after = retry_after

@@ -15,6 +15,11 @@ class AuditEventType(DescribedEnum):
 
     AUTH_LOGIN = ("auth:session:login", "A sign-in attempt, let in or refused (with lock-out)")
     AUTH_USER_CREATE = ("auth:user:create", "An account was created, with its role and agency")
+    AUTH_USER_UPDATE = ("auth:user:update", "An account's role was changed (before and after)")
+    AUTH_SESSION_REVOKE = (
+        "auth:session:revoke",
+        "Every open session of an account was ended, with the reason",
+    )
     ACCESS_DENIED = ("web:route:access_denied", "A signed-in user was refused a page or call")
     AUDIT_VIEW = ("audit:event:view", "Someone read the audit trail")
     INCIDENT_RECORD = (
@@ -22,6 +27,11 @@ class AuditEventType(DescribedEnum):
         "An incident was recorded from a call, an online report or a converted chat",
     )
     INCIDENT_VIEW = ("incidents:incident:view", "An incident with its people was opened")
+    INCIDENT_LIST = ("incidents:incident:list", "A page of incidents was listed, with its filters")
+    INCIDENT_SEARCH = (
+        "incidents:incident:search",
+        "Incidents were searched by reference or place, with the query",
+    )
     PERSON_VIEW = ("incidents:person:view", "A person's page with all their incidents was opened")
     PERSON_SEARCH = ("incidents:person:search", "Incidents were searched by a person's name")
     PUBLIC_REPORT = ("public:report:create", "A member of the public sent an online report")

@@ -10,13 +10,17 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import hashlib
+import hmac
 import json
+import os
 import uuid
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+from pathlib import Path
 from typing import Any, cast
 
 from sqlalchemy import Table, func, insert, select, text
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from asbhub.audit.catalogue import AuditEventType
@@ -238,3 +242,106 @@ def recent(session: Session, *, actor: Actor, limit: int = 100) -> list[AuditEve
 
 def count(session: Session) -> int:
     return int(session.execute(select(func.count()).select_from(AuditEvent)).scalar_one())
+
+
+# --- checkpoints: the chain's tail anchored outside the table --------------------------------
+#
+# The chain shows an edited or removed row in the middle of the log, but deleting the newest
+# rows leaves a shorter chain that is still intact. A checkpoint records the latest seq and
+# hash in a file beside the database, keyed with the secret key so that whoever can write the
+# database cannot also write a matching checkpoint. A checkpoint also catches a log rewritten
+# with recomputed hashes: the hash it saw at its seq no longer matches.
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    written_at: str
+    seq: int  # seqs run 1..n without gaps (verify checks), so this is also the count
+    hash: str
+    mac: str
+
+
+@dataclass(frozen=True)
+class AnchoredCheck:
+    chain: ChainCheck
+    checkpoints: int
+    latest: Checkpoint | None
+    problem: str | None
+
+    @property
+    def intact(self) -> bool:
+        return self.chain.intact and self.problem is None
+
+
+def default_checkpoint_path(database_url: str) -> Path | None:
+    """Beside a SQLite file (``asbhub.db`` -> ``asbhub.db.checkpoints``); ``None`` for an
+    in-memory database or a server, for which ``ASBHUB_AUDIT_CHECKPOINT_PATH`` names one."""
+    url = make_url(database_url)
+    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+        return Path(f"{url.database}.checkpoints")
+    return None
+
+
+def _mac(secret: str, written_at: str, seq: int, hash_: str) -> str:
+    key = hmac.new(secret.encode(), b"asbhub:audit:checkpoint", hashlib.sha256).digest()
+    return hmac.new(key, f"{written_at}|{seq}|{hash_}".encode(), hashlib.sha256).hexdigest()
+
+
+def write_checkpoint(session: Session, *, secret: str, path: Path) -> Checkpoint | None:
+    """Append the chain's latest seq and hash, keyed with ``secret``, to the file at ``path``
+    (one JSON object a line, synced to disk). ``None`` if the log is still empty."""
+    c = _AUDIT_EVENTS.c
+    last = session.execute(select(c.seq, c.hash).order_by(c.seq.desc()).limit(1)).first()
+    if last is None:
+        return None
+    written_at = _now().isoformat(timespec="milliseconds")
+    point = Checkpoint(written_at, last.seq, last.hash, _mac(secret, written_at, *last))
+    with path.open("a", encoding="utf-8") as f:
+        f.write(json.dumps(asdict(point)) + "\n")
+        f.flush()
+        os.fsync(f.fileno())
+    return point
+
+
+def _read_checkpoints(secret: str, path: Path) -> tuple[list[Checkpoint], str | None]:
+    points: list[Checkpoint] = []
+    if not path.exists():
+        return points, None
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        try:
+            point = Checkpoint(**json.loads(line))
+            valid = hmac.compare_digest(
+                point.mac, _mac(secret, point.written_at, point.seq, point.hash)
+            )
+        except (TypeError, ValueError):
+            valid = False
+        if not valid:
+            return points, f"{path.name} line {n} does not verify (altered, or another key)"
+        points.append(point)
+    return points, None
+
+
+def verify_anchored(session: Session, *, secret: str, path: Path) -> AnchoredCheck:
+    """:func:`verify`, then compare the log with every checkpoint in ``path``: each
+    checkpointed seq must still hold the hash it had, and the log must reach the latest."""
+    chain = verify(session)
+    points, problem = _read_checkpoints(secret, path)
+    latest = points[-1] if points else None
+    if problem is None and points:
+        seen = {p.seq: p for p in points}
+        c = _AUDIT_EVENTS.c
+        rows = session.execute(select(c.seq, c.hash).where(c.seq.in_(list(seen)))).tuples()
+        found = {seq: hash_ for seq, hash_ in rows}
+        top = session.scalar(select(func.max(c.seq))) or 0
+        for point in points:
+            if point.seq not in found:
+                problem = (
+                    f"the log ends at seq {top} but the checkpoint of {point.written_at} saw "
+                    f"seq {point.seq}: events were deleted"
+                    + (f" (at least the newest {point.seq - top})" if point.seq > top else "")
+                )
+                break
+            if found[point.seq] != point.hash:
+                problem = f"event {point.seq} differs from the checkpoint of {point.written_at}"
+                break
+    return AnchoredCheck(chain, len(points), latest, problem)

@@ -13,8 +13,8 @@ from sqlalchemy.orm import Session
 from asbhub.audit.service import PURPOSES, AuditAction, record
 from asbhub.auth.models import User
 from asbhub.config import Settings
-from asbhub.errors import AsbhubError, Conflict, InvalidInput
-from asbhub.permissions import STAFF_ROLES, Actor, Role, agency
+from asbhub.errors import AsbhubError, Conflict, InvalidInput, NotFound
+from asbhub.permissions import STAFF_ROLES, Action, Actor, Role, agency, require
 
 _hasher = PasswordHasher()
 # Verifying against this keeps the time of "no such user" close to "wrong password".
@@ -188,6 +188,8 @@ def authenticate(
         if user.failed_logins >= settings.login_max_failures:
             user.locked_until = now + dt.timedelta(minutes=settings.login_lockout_minutes)
             user.failed_logins = 0
+            # A session opened before the lock-out (perhaps by the guesser) ends with it.
+            end_sessions(session, user=user, actor=None, reason="locked")
     record(
         session,
         actor=actor_for(
@@ -201,6 +203,86 @@ def authenticate(
         outcome="success" if ok else "denied",
     )
     return user if ok else None
+
+
+def end_sessions(session: Session, *, user: User, actor: Actor | None, reason: str) -> None:
+    """End every session ``user`` has open, by bumping the version their cookies carry."""
+    user.session_version += 1
+    record(
+        session,
+        actor=actor,
+        event="auth:session:revoke",
+        action=AuditAction.UPDATE,
+        object_type="user",
+        object_id=user.id,
+        fields={"reason": reason},
+        force_code=user.force_code,
+    )
+
+
+def sign_out(session: Session, *, actor: Actor) -> None:
+    """Sign ``actor`` out everywhere: a copy of the cookie replayed later is refused."""
+    user = session.get(User, actor.user_id)
+    if user is not None:
+        end_sessions(session, user=user, actor=actor, reason="sign_out")
+
+
+def change_password(session: Session, *, actor: Actor, user_id: int, password: str) -> None:
+    """Set a user's password (their own, or anyone's for an administrator); ends sessions."""
+    if actor.user_id != user_id:
+        require(actor, Action.USER_MANAGE)
+    if len(password) < MIN_PASSWORD:
+        raise InvalidInput(
+            "the password is too short", {"password": f"at least {MIN_PASSWORD} characters"}
+        )
+    user = _user(session, user_id)
+    user.password_hash = _hasher.hash(password)
+    end_sessions(session, user=user, actor=actor, reason="password_change")
+
+
+def change_role(session: Session, *, actor: Actor, user_id: int, role: str) -> None:
+    """Give a user another role; their open sessions end so the new grants apply at once."""
+    require(actor, Action.USER_MANAGE)
+    if role not in set(STAFF_ROLES):  # no account may become the jobs' system role
+        raise InvalidInput(
+            "unknown role", {"role": "must be one of: " + ", ".join(r.value for r in STAFF_ROLES)}
+        )
+    role_ = Role(role)
+    user = _user(session, user_id)
+    if (role_ is Role.PARTNER) != (user.agency_code is not None):
+        raise InvalidInput(
+            "the role does not fit the account",
+            {"role": "partners, and only partners, belong to an agency"},
+        )
+    before, user.role = user.role, role_.value
+    record(
+        session,
+        actor=actor,
+        event="auth:user:update",
+        action=AuditAction.UPDATE,
+        object_type="user",
+        object_id=user.id,
+        fields={"role": [before, role_.value]},
+    )
+    end_sessions(session, user=user, actor=actor, reason="role_change")
+
+
+def _user(session: Session, user_id: int) -> User:
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound(f"user {user_id} not found")
+    return user
+
+
+def session_user(session: Session, *, user_id: int, version: object) -> User | None:
+    """The user a session cookie names, if that session is still valid: the account is
+    active and not locked, and no sign-out or change has ended sessions since it opened."""
+    user = get_user(session, user_id)
+    if user is None or version != user.session_version:
+        return None
+    if user.locked_until is not None and user.locked_until > _now():
+        return None
+    return user
 
 
 def password_matches(user: User, password: str) -> bool:

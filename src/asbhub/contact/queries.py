@@ -12,6 +12,7 @@ from asbhub.contact.models import Chat, ChatMessage, ChatStatus
 from asbhub.contact.service import chat_by_token
 from asbhub.errors import NotFound
 from asbhub.incidents.models import Channel, Incident, IncidentStatus
+from asbhub.incidents.queries import people_of
 from asbhub.permissions import Action, Actor, require, restrict
 
 PUBLIC_CHANNELS = (Channel.ONLINE, Channel.LIVE_CHAT)
@@ -62,16 +63,19 @@ def queue(session: Session, *, actor: Actor, limit: int = 50) -> Queue:
         )
     )
     named = [c.id for c in waiting if c.display_name]
-    if named:
-        # The queue shows the names chatters gave; seeing them is a view of personal data.
+    shown = [i.id for i in incidents]
+    if named or shown:
+        # The queue shows the names chatters gave and the reports' own words and places;
+        # seeing them is a view of personal data.
         record(
             session,
             actor=actor,
             event="contact:queue:view",
             action=AuditAction.VIEW,
             object_type="chat_queue",
-            result_count=len(named),
-            fields={"chats_named": named},
+            result_count=len(named) + len(shown),
+            data_subjects=people_of(session, shown),
+            fields={"chats_named": named, "incidents": shown},
         )
     return Queue(incidents, int(total), waiting, active)
 

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+from collections.abc import Sequence
 
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+from sqlalchemy.orm import Session
 
 from asbhub.errors import InvalidInput
-from asbhub.incidents.models import Incident
+from asbhub.incidents.models import Incident, IncidentPerson
 from asbhub.incidents.schemas import MAX_ID, IncidentFilters
 
 
@@ -88,3 +90,11 @@ def within_box(stmt: Select, x: float, y: float, r: float) -> Select:
         Incident.y_bng.between(y - r, y + r),
         dx * dx + dy * dy <= r * r,
     )
+
+
+def people_of(session: Session, incident_ids: Sequence[int]) -> list[int]:
+    """The ids of the people linked to any of ``incident_ids``: the data subjects of a list."""
+    if not incident_ids:
+        return []
+    stmt = select(IncidentPerson.person_id).where(IncidentPerson.incident_id.in_(incident_ids))
+    return sorted(set(session.scalars(stmt)))

@@ -255,6 +255,37 @@ def count_incidents(
     return min(n, COUNT_CAP), n > COUNT_CAP
 
 
+def audit_shown(
+    session: Session,
+    *,
+    actor: Actor,
+    event: str,
+    incidents: list[Incident],
+    query: str | None = None,
+    object_type: str = "incident",
+    object_id: int | None = None,
+) -> None:
+    """Record that ``actor`` was shown these incidents with their free text (places that
+    are often a home address, narratives): one event per page or answer, naming the people
+    linked to them, as the DPA 2018 s.62 log of consultation requires. Roles shown no free
+    text are shown no personal data, and nothing is recorded for them."""
+    if not incidents or not field_rule(actor).free_text:
+        return
+    ids = [i.id for i in incidents]
+    record(
+        session,
+        actor=actor,
+        event=event,
+        action=AuditAction.SEARCH if query is not None else AuditAction.VIEW,
+        object_type=object_type,
+        object_id=object_id,
+        query=query,
+        result_count=len(ids),
+        data_subjects=queries.people_of(session, ids),
+        fields={"incidents": ids},
+    )
+
+
 def list_incidents(
     session: Session,
     *,
@@ -284,6 +315,8 @@ def list_incidents(
         count, capped = count_incidents(session, actor=actor, filters=filters)
     personal = field_rule(actor).free_text
     last = rows[-1] if rows and more else None
+    shown = filters.model_dump_json(exclude_defaults=True) + (f" after {after}" if after else "")
+    audit_shown(session, actor=actor, event="incidents:incident:list", incidents=rows, query=shown)
     return IncidentPage(
         items=[_row(i, personal) for i in rows],
         next_cursor=queries.encode_cursor(last.received_at, last.id) if last else None,
@@ -420,7 +453,16 @@ def _nearby(
         )
     base = queries.within_box(restrict(actor, select(Incident), Incident), x, y, radius)
     total = int(session.execute(queries.capped_count(base, COUNT_CAP)).scalar_one())
-    rows = session.execute(queries.after(base, None).limit(NEARBY_LIMIT)).scalars()
+    rows = list(session.execute(queries.after(base, None).limit(NEARBY_LIMIT)).scalars())
+    audit_shown(
+        session,
+        actor=actor,
+        event="incidents:location:view" if location_id else "incidents:incident:near",
+        incidents=rows,
+        query=None if location_id else f"{x:.0f},{y:.0f} r={radius:.0f}",
+        object_type="location" if location_id else "incident",
+        object_id=location_id,
+    )
     shown = field_rule(actor)
     items = [
         NearbyIncident(
@@ -504,6 +546,9 @@ def search(session: Session, *, actor: Actor, q: str) -> SearchResults:
     )
     by_ref = list(session.execute(queries.after(ref_stmt, None).limit(SEARCH_LIMIT)).scalars())
     if by_ref:
+        audit_shown(
+            session, actor=actor, event="incidents:incident:search", incidents=by_ref, query=q
+        )
         rows = [_row(i, personal) for i in by_ref]
         return SearchResults(query=q, kind="reference", incidents=rows, people=[])
     incidents: list[IncidentRow] = []
@@ -515,13 +560,16 @@ def search(session: Session, *, actor: Actor, q: str) -> SearchResults:
             select(Incident).where(func.lower(Incident.location_text).like(like, escape="\\")),
             Incident,
         )
-        found = session.execute(queries.after(place_stmt, None).limit(SEARCH_LIMIT)).scalars()
+        found = list(session.execute(queries.after(place_stmt, None).limit(SEARCH_LIMIT)).scalars())
+        audit_shown(
+            session, actor=actor, event="incidents:incident:search", incidents=found, query=q
+        )
         incidents = [_row(i, True) for i in found]
     else:
         district = restrict(
             actor, select(Incident).where(func.lower(Incident.district) == q.lower()), Incident
         )
-        found = session.execute(queries.after(district, None).limit(SEARCH_LIMIT)).scalars()
+        found = list(session.execute(queries.after(district, None).limit(SEARCH_LIMIT)).scalars())
         incidents = [_row(i, False) for i in found]
     people: list[PersonSummary] = []
     if allowed(actor, Action.PERSON_SEARCH):

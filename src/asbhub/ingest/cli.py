@@ -95,8 +95,17 @@ def police_uk_cmd(
     ],
     db: DbOption = None,
     json_out: JsonOption = False,
+    replace: Annotated[
+        bool,
+        typer.Option(
+            "--replace",
+            help="Swap in a force-month already loaded from different content (one "
+            "transaction per file).",
+        ),
+    ] = False,
 ) -> None:
-    """Load data.police.uk street-level files; a force-month already loaded is skipped.
+    """Load data.police.uk street-level files; a force-month already loaded from the same
+    file is skipped, from a different one reported as changed (see --replace).
 
     Exits 1 when some file could not be read at all (the others are still loaded).
     """
@@ -111,6 +120,7 @@ def police_uk_cmd(
                 paths,
                 actor=system_actor(job="ingest police-uk", force_code=settings.default_force),
                 progress=_Bar(progress, "reading"),
+                replace=replace,
             )
         engine.dispose()
     _finish(report, "police-uk", json_out)

@@ -76,6 +76,11 @@ def _jsonl_records(name: str, text: str) -> Iterator[_Raw]:
             reason = f"invalid JSON: {exc.msg} at column {exc.colno}"
             yield _Raw(i, line, None, f"truncated last line: {reason}" if last else reason)
             continue
+        except RecursionError:
+            # A record nested thousands deep exhausts the parser's stack: a row problem, not
+            # a crash of the whole run.
+            yield _Raw(i, line[:1000], None, "invalid JSON: nested too deeply")
+            continue
         if not isinstance(data, dict):
             yield _Raw(i, line, None, "expected a JSON object")
             continue
@@ -130,6 +135,9 @@ def _csv_records(name: str, text: str) -> Iterator[_Raw]:
                 data["people"] = json.loads(people)
             except json.JSONDecodeError as exc:
                 yield _Raw(start, raw, None, f"people: not a JSON list ({exc.msg})")
+                continue
+            except RecursionError:
+                yield _Raw(start, raw[:1000], None, "people: nested too deeply")
                 continue
         yield _Raw(start, raw, data)
 

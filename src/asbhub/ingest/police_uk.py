@@ -35,7 +35,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import shapely
-from sqlalchemy import Connection, Engine, Table, and_, func, insert, select
+from sqlalchemy import Connection, Engine, Table, and_, delete, func, insert, select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -409,8 +409,12 @@ def prepare(source: Source, data: bytes | None = None) -> Prepared:
         _check(prep, parsed)
     except SourceFailure as exc:
         prep.failure = exc.problem
+    except (csv.Error, ValueError, RecursionError, MemoryError) as exc:
+        # Whatever else one file's bytes can make a parser raise fails that file alone.
+        prep.failure = Problem(source.name, 0, f"cannot parse: {type(exc).__name__}: {exc}"[:300])
+    if prep.failure is not None:
         result.status = FileStatus.FAILED
-        result.note(exc.problem.message())
+        result.note(prep.failure.message())
     return prep
 
 
@@ -562,7 +566,7 @@ def _reason(key: str, i: int, cols: dict[str, Column], month_text: str) -> str:
     return key
 
 
-def _write(conn: Connection, prep: Prepared) -> None:
+def _write(conn: Connection, prep: Prepared, replace: bool = False) -> None:
     result = prep.result
     if prep.failure is not None:
         # A file that cannot be read leaves one quarantine entry so the store shows it too.
@@ -580,15 +584,37 @@ def _write(conn: Connection, prep: Prepared) -> None:
         return
     already = and_(SourceLoad.force_code == force_code, SourceLoad.month == month)
     marking = False
+    replaced = False
     try:
         with conn.begin():
-            if conn.execute(select(SourceLoad.id).where(already)).first() is not None:
+            loaded = conn.execute(
+                select(SourceLoad.sha256, SourceLoad.source_file).where(already)
+            ).first()
+            if loaded is not None and loaded.sha256 == prep.sha256:
                 result.status = FileStatus.SKIPPED
                 result.duplicates_skipped = result.rows
                 result.messages = [
                     f"{prep.source.name}: {force_code} {result.month} is already loaded; skipped"
                 ]
                 return
+            if loaded is not None and not replace:
+                # Same force-month, other bytes (the demo's ASB-only slice, a corrected
+                # re-issue): not duplicates, and not to be mixed with what is stored.
+                result.status = FileStatus.CHANGED
+                result.messages = [
+                    f"{prep.source.name}: {force_code} {result.month} is loaded from different "
+                    f"content ({loaded.source_file}, another sha256); not loaded: --replace "
+                    "swaps it in"
+                ]
+                return
+            if loaded is not None:
+                # In this one transaction: readers see the old month or the new, never neither.
+                month_rows = and_(
+                    PublicRecord.force_code == force_code, PublicRecord.month == month
+                )
+                conn.execute(delete(PublicRecord).where(month_rows))
+                conn.execute(delete(SourceLoad).where(already))
+                replaced = True
             if prep.count:
                 # Marks the force-month first, so a concurrent load of it fails fast here.
                 marking = True
@@ -619,6 +645,9 @@ def _write(conn: Connection, prep: Prepared) -> None:
     result.inserted = prep.count
     result.quarantined = quarantined
     result.status = FileStatus.LOADED if prep.count else FileStatus.NO_ROWS
+    if replaced:
+        result.status = FileStatus.REPLACED
+        result.note(f"{prep.source.name}: {force_code} {result.month} replaced")
 
 
 def _refused(result: FileResult, prep: Prepared, exc: Exception) -> None:
@@ -659,14 +688,17 @@ def ingest_police_uk(
     progress: Progress | None = None,
     bulk: bool | None = None,
     parallel: bool | None = None,
+    replace: bool = False,
 ) -> IngestReport:
     """Load data.police.uk street-level CSVs from files, folders and monthly archive zips.
 
     Every crime type is kept; rows without coordinates are stored with ``mapped`` false;
     British National Grid x/y come from the coordinates and, for forces whose boundaries
     asbhub ships, the district and local authority by point-in-polygon. A force-month already
-    in ``source_loads`` is skipped whole. Bad rows are quarantined with file, line and reason;
-    a file that cannot be read at all is reported as failed and the others still load.
+    in ``source_loads`` from the same bytes is skipped whole; from other bytes it is reported
+    as changed and left alone, unless ``replace``, which swaps it in one transaction. Bad rows
+    are quarantined with file, line and reason; a file that cannot be read at all is reported
+    as failed and the others still load.
 
     ``bulk`` rebuilds the table's indexes after the load instead of updating them row by row;
     by default (None) it is used on SQLite when the run brings at least ``BULK_MIN_ROWS`` rows
@@ -699,7 +731,7 @@ def ingest_police_uk(
         if parallel is None:
             parallel = len(sources) > 1 and _incoming(sources) >= BULK_MIN_ROWS
         with deferred_indexes(conn, table) if bulk and sources else nullcontext():
-            _load_all(conn, sources, report, progress, parallel=parallel)
+            _load_all(conn, sources, report, progress, parallel=parallel, replace=replace)
     _audit_run(engine, actor, report)
     return report
 
@@ -733,6 +765,7 @@ def _load_all(
     progress: Progress | None,
     *,
     parallel: bool,
+    replace: bool = False,
 ) -> None:
     # Parse the next files while this one is written. On a large run that happens in a second
     # process: on a thread, the GIL taken back after every row's sqlite3_step serialised the two
@@ -758,19 +791,23 @@ def _load_all(
             pool.submit(prepare, s) for s in itertools.islice(todo, ahead)
         )
         for source in first:
-            _store(conn, prepare(source), report, progress)
+            _store(conn, prepare(source), report, progress, replace)
         while pending:
             prep = pending.popleft().result()
             nxt = next(todo, None)
             if nxt is not None:
                 pending.append(pool.submit(prepare, nxt))
-            _store(conn, prep, report, progress)
+            _store(conn, prep, report, progress, replace)
 
 
 def _store(
-    conn: Connection, prep: Prepared, report: IngestReport, progress: Progress | None
+    conn: Connection,
+    prep: Prepared,
+    report: IngestReport,
+    progress: Progress | None,
+    replace: bool = False,
 ) -> None:
-    _write(conn, prep)
+    _write(conn, prep, replace)
     report.results.append(prep.result)
     if progress is not None:
         progress.advance(prep.result)

@@ -15,6 +15,8 @@ class FileStatus(StrEnum):
     SKIPPED = "skipped"  # already loaded before: nothing stored
     NO_ROWS = "no_rows"  # readable, but nothing to store
     FAILED = "failed"  # could not be read at all
+    CHANGED = "changed"  # its force-month is loaded from other content: not loaded (--replace)
+    REPLACED = "replaced"  # its force-month was loaded from other content, now swapped for it
 
 
 @dataclass
@@ -110,6 +112,10 @@ class IngestReport:
         return sum(r.status is FileStatus.FAILED for r in self.results)
 
     @property
+    def changed_files(self) -> int:
+        return sum(r.status is FileStatus.CHANGED for r in self.results)
+
+    @property
     def ok(self) -> bool:
         return self.failed_files == 0
 
@@ -125,6 +131,7 @@ class IngestReport:
             "duplicates_skipped": self.duplicates_skipped,
             "quarantined": self.quarantined,
             "failed_files": self.failed_files,
+            "changed_files": self.changed_files,
             "details": [r.to_dict() for r in self.results],
         }
 

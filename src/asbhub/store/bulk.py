@@ -20,6 +20,9 @@ from typing import Any, cast
 import numpy as np
 import numpy.typing as npt
 from sqlalchemy import Connection, Index, Table, text
+from sqlalchemy.schema import CreateIndex, DropIndex
+
+from asbhub.store.engine import lock_for_transaction
 
 
 @dataclass(frozen=True)
@@ -220,11 +223,28 @@ def _secondary(table: Table) -> list[Index]:
     return sorted((ix for ix in table.indexes if not ix.unique), key=lambda ix: str(ix.name))
 
 
+def _index_ddl(conn: Connection, table: Table, *, create: bool) -> None:
+    """Create (or drop) the table's secondary indexes that are missing (or present).
+
+    Two ingests of one folder at once both found an index missing and both created it; the
+    second died with "index ... already exists". The DDL now runs under one lock per table
+    (an advisory lock on PostgreSQL, the write lock on SQLite) with IF [NOT] EXISTS.
+    """
+    with conn.begin():
+        lock_for_transaction(conn, INDEX_LOCK_NAMESPACE, table.name)
+        for ix in _secondary(table):
+            if create:
+                conn.execute(CreateIndex(ix, if_not_exists=True))
+            else:
+                conn.execute(DropIndex(ix, if_exists=True))
+
+
+INDEX_LOCK_NAMESPACE = 3  # lock_for_transaction's namespace for index DDL (1, 2: rate limits)
+
+
 def ensure_indexes(conn: Connection, table: Table) -> None:
     """Create any of the table's declared indexes that are missing (after an interrupted load)."""
-    with conn.begin():
-        for ix in _secondary(table):
-            ix.create(conn, checkfirst=True)
+    _index_ddl(conn, table, create=True)
 
 
 @contextmanager
@@ -237,15 +257,11 @@ def deferred_indexes(conn: Connection, table: Table) -> Iterator[None]:
     the same answers, only slower. If the process dies before the rebuild, the next ingest run
     rebuilds them (:func:`ensure_indexes`).
     """
-    with conn.begin():
-        for ix in _secondary(table):
-            ix.drop(conn, checkfirst=True)
+    _index_ddl(conn, table, create=False)
     try:
         yield
     finally:
-        with conn.begin():
-            for ix in _secondary(table):
-                ix.create(conn, checkfirst=True)
+        _index_ddl(conn, table, create=True)
 
 
 @contextmanager

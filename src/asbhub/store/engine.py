@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import sqlite3
 import threading
 import weakref
 from collections.abc import Iterator
@@ -10,13 +12,17 @@ from contextlib import contextmanager
 from importlib import resources
 from typing import Any
 
+import psycopg
+import sqlalchemy.exc
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
 
+from asbhub.errors import Unavailable
 
-def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any, busy_ms: int = 30000) -> None:
     cur = dbapi_conn.cursor()
     # Only takes effect on a new, empty file. 16 KiB pages write the WAL and checkpoints in a
     # quarter of the system calls: a police-uk ingest spends ~15% less CPU (docs/benchmarks.md).
@@ -25,16 +31,62 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.execute("PRAGMA foreign_keys=ON")
-    cur.execute("PRAGMA busy_timeout=30000")
+    cur.execute(f"PRAGMA busy_timeout={int(busy_ms)}")
     cur.close()
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
-    """Create an engine for ``url``; SQLite connections get WAL and foreign keys."""
+# What a database that is locked past the wait, read-only or down raises: SQLAlchemy's
+# wrapper, or the driver's own error from the bulk paths that use the DBAPI cursor directly.
+UNAVAILABLE_ERRORS: tuple[type[Exception], ...] = (
+    Unavailable,
+    sqlalchemy.exc.OperationalError,
+    sqlite3.OperationalError,
+    psycopg.OperationalError,
+)
+
+
+def make_engine(url: str, *, wait_seconds: float | None = None, **kwargs: Any) -> Engine:
+    """Create an engine for ``url``; SQLite connections get WAL and foreign keys.
+
+    ``wait_seconds`` bounds how long a statement waits for a lock (SQLite's busy timeout,
+    PostgreSQL's lock_timeout) before it fails; the web app sets it short so that a locked
+    database answers 503 at once instead of holding the request for 30 s. Batch work (ingest,
+    the CLI) keeps the default: SQLite waits 30 s, PostgreSQL as long as it takes.
+    """
+    if wait_seconds is not None and url.startswith("postgresql"):
+        options = f"-c lock_timeout={int(wait_seconds * 1000)}"
+        kwargs["connect_args"] = {**kwargs.get("connect_args", {}), "options": options}
     engine = create_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
-        event.listen(engine, "connect", _sqlite_pragmas)
+        busy_ms = 30000 if wait_seconds is None else int(wait_seconds * 1000)
+
+        def pragmas(dbapi_conn: Any, record: Any) -> None:
+            _sqlite_pragmas(dbapi_conn, record, busy_ms)
+
+        event.listen(engine, "connect", pragmas)
+        _WAITS[engine] = wait_seconds
     return engine
+
+
+def lock_for_transaction(target: Session | Connection, namespace: int, key: str) -> None:
+    """Hold a lock named by (``namespace``, ``key``) until ``session``'s transaction ends, so
+    a read followed by a write ("count, then insert") is atomic against other processes.
+
+    PostgreSQL: a transaction-scoped advisory lock on the two-integer key space (apart from
+    the single-key space the audit chain uses). SQLite has one writer: the transaction takes
+    the database write lock now (``BEGIN IMMEDIATE``) instead of at its first write.
+    """
+    conn = target.connection() if isinstance(target, Session) else target
+    if conn.dialect.name == "postgresql":
+        digest = hashlib.sha256(key.encode()).digest()
+        objid = int.from_bytes(digest[:4], "big", signed=True)
+        conn.execute(
+            text("SELECT pg_advisory_xact_lock(:ns, :obj)"), {"ns": namespace, "obj": objid}
+        )
+    elif conn.dialect.name == "sqlite":
+        raw = conn.connection.driver_connection
+        if raw is not None and not raw.in_transaction:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 @contextmanager
@@ -51,6 +103,7 @@ def session_scope(engine: Engine) -> Iterator[Session]:
 
 
 _WRITE_LOCKS: weakref.WeakKeyDictionary[Engine, threading.Lock] = weakref.WeakKeyDictionary()
+_WAITS: weakref.WeakKeyDictionary[Engine, float | None] = weakref.WeakKeyDictionary()
 
 
 def write_lock(engine: Engine) -> contextlib.AbstractContextManager[object]:
@@ -67,7 +120,19 @@ def write_lock(engine: Engine) -> contextlib.AbstractContextManager[object]:
     lock = _WRITE_LOCKS.get(engine)
     if lock is None:
         lock = _WRITE_LOCKS.setdefault(engine, threading.Lock())
-    return lock
+    return _held(lock, _WAITS.get(engine))
+
+
+@contextmanager
+def _held(lock: threading.Lock, wait_seconds: float | None) -> Iterator[None]:
+    # Bounded like the busy timeout: a queue of writers behind a stuck one gives up (503)
+    # instead of each holding a worker thread for half a minute.
+    if not lock.acquire(timeout=-1 if wait_seconds is None else wait_seconds):
+        raise Unavailable("The service is busy. Please try again in a minute.")
+    try:
+        yield
+    finally:
+        lock.release()
 
 
 def alembic_config(engine: Engine) -> Config:

@@ -2,22 +2,59 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
 from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 from pydantic import ValidationError
+from starlette.concurrency import run_in_threadpool
 from starlette.middleware.sessions import SessionMiddleware
 
+from asbhub.audit.service import default_checkpoint_path, write_checkpoint
 from asbhub.config import Settings, get_settings
 from asbhub.errors import InvalidInput
-from asbhub.store.engine import make_engine
+from asbhub.store.engine import make_engine, session_scope
 from asbhub.web import errors
+from asbhub.web.deps import SESSION_HOURS
 from asbhub.web.head import HeadAsGet
 from asbhub.web.routes import api, auth, contact, home, hotspots, incidents, public, reports
 from asbhub.web.security import SecurityHeaders, verify_csrf
 from asbhub.web.templating import HERE, make_templates
 
 SESSION_COOKIE = "asbhub_session"
-SESSION_HOURS = 10
+log = logging.getLogger("asbhub.web")
+
+
+def _checkpoint(app: FastAPI) -> None:
+    path: Path | None = app.state.checkpoint_path
+    if path is None:
+        return
+    try:
+        with session_scope(app.state.engine) as session:
+            write_checkpoint(session, secret=app.state.settings.secret_key, path=path)
+    except Exception as exc:  # an unmigrated or unreachable database must not stop the app
+        log.warning("audit.checkpoint_failed", extra={"type": type(exc).__name__})
+
+
+@asynccontextmanager
+async def _anchor_audit(app: FastAPI) -> AsyncIterator[None]:
+    """Checkpoint the audit chain's tail every few minutes and at shutdown (issue 14.4)."""
+
+    async def every() -> None:
+        while True:
+            await asyncio.sleep(app.state.settings.audit_checkpoint_minutes * 60)
+            await run_in_threadpool(_checkpoint, app)
+
+    task = asyncio.create_task(every())
+    try:
+        yield
+    finally:
+        task.cancel()
+        await run_in_threadpool(_checkpoint, app)
 
 
 def load_settings() -> Settings:
@@ -43,9 +80,13 @@ def create_app(database_url: str | None = None, settings: Settings | None = None
         # refused by the CSP, so the page would be blank. /openapi.json is the contract.
         docs_url=None,
         redoc_url=None,
+        lifespan=_anchor_audit,
     )
+    url = database_url or settings.database_url
     app.state.settings = settings
-    app.state.engine = make_engine(database_url or settings.database_url)
+    app.state.engine = make_engine(url, wait_seconds=settings.db_wait_seconds)
+    configured = settings.audit_checkpoint_path
+    app.state.checkpoint_path = Path(configured) if configured else default_checkpoint_path(url)
     app.state.templates = make_templates()
 
     app.add_middleware(

@@ -24,6 +24,7 @@ from asbhub.contact import queries
 from asbhub.contact.hub import ChatHub, Event
 from asbhub.contact.models import Chat, ChatMessage, ChatSender
 from asbhub.errors import AsbhubError, InvalidInput
+from asbhub.permissions import Actor
 from asbhub.store.engine import session_scope
 
 # At most this many lines per connection in this many seconds.
@@ -77,11 +78,17 @@ async def _forward(queue: asyncio.Queue[Event], websocket: WebSocket) -> None:
 
 
 async def run_chat_socket(
-    websocket: WebSocket, *, chat_id: int, store: Callable[[Session, str], Event]
+    websocket: WebSocket,
+    *,
+    chat_id: int,
+    store: Callable[[Session, str], Event],
+    actor: Actor | None = None,
 ) -> None:
     """Serve one side of a chat: send the transcript, then relay lines both ways until close.
 
     ``store`` writes one line for this side (in its own transaction) and returns its event.
+    ``actor`` is the handler on the staff side, whose reading of the transcript is audited as
+    opening the chat page is; the public side, which wrote it, passes none.
     """
     if not _same_origin(websocket):
         await websocket.close(code=1008)
@@ -92,8 +99,12 @@ async def run_chat_socket(
 
     def history() -> list[Event]:
         with session_scope(engine) as session:
-            chat = session.get_one(Chat, chat_id)
-            messages = queries.transcript(session, chat_id=chat_id)
+            if actor is None:
+                chat = session.get_one(Chat, chat_id)
+                messages = queries.transcript(session, chat_id=chat_id)
+            else:
+                view = queries.chat_with_transcript(session, actor=actor, chat_id=chat_id)
+                chat, messages = view.chat, view.messages
             return [
                 {"type": "history", "messages": [message_event(m, chat) for m in messages]},
                 status_event(chat),

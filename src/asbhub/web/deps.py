@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from typing import Annotated
 
 from fastapi import Depends, Request, WebSocket
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
+from starlette.requests import HTTPConnection
 
-from asbhub.auth.service import NotSignedIn, actor_for, get_user
-from asbhub.permissions import Action, Actor, allowed, require
+from asbhub.auth.models import User
+from asbhub.auth.service import NotSignedIn, actor_for, default_purpose, session_user
+from asbhub.permissions import Action, Actor, Role, allowed, require
 from asbhub.store.engine import session_scope
+
+SESSION_HOURS = 10  # the absolute limit of a session, from sign-in
 
 
 def get_engine(request: Request) -> Engine:
@@ -33,23 +38,62 @@ def is_api(request: Request) -> bool:
     return request.url.path.startswith("/api/")
 
 
+def open_session(conn: HTTPConnection, user: User) -> None:
+    """Start a signed-in session for ``user`` in a new cookie (no fixation of the old one)."""
+    now = int(time.time())
+    conn.session.clear()
+    conn.session.update(
+        uid=user.id,
+        sv=user.session_version,
+        iat=now,
+        seen=now,
+        purpose=default_purpose(Role(user.role)),
+    )
+
+
+def signed_in_user(conn: HTTPConnection, session: Session) -> User | None:
+    """The user the session cookie names, if its session is still valid; a stale one is
+    cleared. Checked on every request, so a replayed cookie dies with its session."""
+    data = conn.session
+    user_id = data.get("uid")
+    if not isinstance(user_id, int):
+        return None
+    now = int(time.time())
+    idle = conn.app.state.settings.session_idle_minutes * 60
+    opened, seen = data.get("iat"), data.get("seen")
+    user = None
+    # The cookie's own signature age slides with every response, so the absolute limit is
+    # counted from the sign-in time inside it.
+    if (
+        isinstance(opened, int)
+        and isinstance(seen, int)
+        and now - opened <= SESSION_HOURS * 3600
+        and now - seen <= idle
+    ):
+        user = session_user(session, user_id=user_id, version=data.get("sv"))
+    if user is None or not isinstance(seen, int):
+        data.clear()
+        return None
+    if now - seen >= 60:  # a minute's precision spares re-signing the cookie on every request
+        data["seen"] = now
+    return user
+
+
 def optional_actor(request: Request, session: DbSession) -> Actor | None:
     """The signed-in actor, or ``None``; also kept on ``request.state`` for templates."""
-    user_id = request.session.get("uid")
     actor = None
-    if isinstance(user_id, int):
-        user = get_user(session, user_id)
-        if user is not None:
-            client = request.client.host if request.client else None
-            actor = actor_for(
-                user,
-                settings=request.app.state.settings,
-                purpose=request.session.get("purpose"),
-                purpose_text=request.session.get("purpose_text"),
-                channel="api" if is_api(request) else "ui",
-                client_ip=client,
-                device=request.headers.get("user-agent", "")[:300] or None,
-            )
+    user = signed_in_user(request, session)
+    if user is not None:
+        client = request.client.host if request.client else None
+        actor = actor_for(
+            user,
+            settings=request.app.state.settings,
+            purpose=request.session.get("purpose"),
+            purpose_text=request.session.get("purpose_text"),
+            channel="api" if is_api(request) else "ui",
+            client_ip=client,
+            device=request.headers.get("user-agent", "")[:300] or None,
+        )
     request.state.actor = actor
     return actor
 
@@ -79,11 +123,10 @@ def require_action(action: Action) -> Actor:
 
 
 def socket_actor(websocket: WebSocket) -> Actor | None:
-    user_id = websocket.session.get("uid") if "session" in websocket.scope else None
-    if not isinstance(user_id, int):
+    if "session" not in websocket.scope:
         return None
     with session_scope(websocket.app.state.engine) as session:
-        user = get_user(session, user_id)
+        user = signed_in_user(websocket, session)
         if user is None:
             return None
         return actor_for(

@@ -25,8 +25,9 @@ from asbhub.errors import (
     NotFound,
     NotPermitted,
     RateLimited,
+    Unavailable,
 )
-from asbhub.store.engine import session_scope
+from asbhub.store.engine import UNAVAILABLE_ERRORS, session_scope
 from asbhub.web.security import CsrfFailed, redact_path
 from asbhub.web.templating import render
 
@@ -62,6 +63,7 @@ STATUS: list[tuple[type[AsbhubError], int]] = [
     (Conflict, 409),
     (InvalidInput, 422),
     (RateLimited, 429),
+    (Unavailable, 503),
 ]
 # A refused report or chat start may be tried again after the limit's window.
 RETRY_AFTER_SECONDS = 60
@@ -75,6 +77,7 @@ TITLES = {
     422: "Check your answers",
     429: "Too many requests",
     500: "Sorry, something went wrong",
+    503: "Service busy",
 }
 
 
@@ -146,18 +149,21 @@ def _sign_in_again(request: Request) -> Response:
     return Response(status_code=401, headers={"hx-redirect": login})
 
 
-def _audit_denied(request: Request, exc: NotPermitted) -> None:
+def _audit_denied(request: Request, exc: NotPermitted | NotFound) -> None:
+    """A signed-in request refused, or answered "not found" (which is also what a record
+    outside the actor's scope answers), is an attempted access: it is logged too."""
     actor = getattr(request.state, "actor", None)
     if actor is None:
         return
+    refused = isinstance(exc, NotPermitted)
     with session_scope(request.app.state.engine) as session:
         record(
             session,
             actor=actor,
-            event="web:route:access_denied",
+            event="web:route:access_denied" if refused else "web:route:not_found",
             action=AuditAction.ACCESS_DENIED,
             object_type="route",
-            object_id=request.url.path[:80],
+            object_id=redact_path(request.url.path)[:80],
             outcome="denied",
             fields={"method": request.method, "reason": str(exc)},
         )
@@ -172,10 +178,13 @@ async def handle_domain(request: Request, exc: Exception) -> Response:
     expired = EXPIRED_FORMS.get(getattr(route, "path", ""))
     if isinstance(exc, CsrfFailed) and expired is not None and not wants_json(request):
         return await expired(request)
-    if isinstance(exc, NotPermitted):
+    if isinstance(exc, NotPermitted | NotFound):
         _audit_denied(request, exc)
     if isinstance(exc, RateLimited):
         return _rate_limited(request, exc)
+    if isinstance(exc, Unavailable):
+        headers = {"retry-after": str(exc.retry_after)}
+        return error_response(request, 503, str(exc), headers=headers)
     fields = exc.fields if isinstance(exc, InvalidInput) else {}
     message = exc.message if isinstance(exc, InvalidInput) else str(exc)
     return error_response(request, status, message, fields)
@@ -222,7 +231,19 @@ async def handle_unexpected(request: Request, exc: Exception) -> Response:
     return error_response(request, 500, "The server could not complete the request.")
 
 
+async def handle_database(request: Request, exc: Exception) -> Response:
+    """A lock not granted within the bounded wait, a read-only file or a database that is
+    down: 503 with Retry-After at once, never a generic 500 after 30 s."""
+    log.warning(
+        "web.database_unavailable",
+        extra={"path": redact_path(request.url.path), "type": type(exc).__name__},
+    )
+    return await handle_domain(request, Unavailable())
+
+
 def install(app: FastAPI) -> None:
+    for error in UNAVAILABLE_ERRORS[1:]:
+        app.add_exception_handler(error, handle_database)
     app.add_exception_handler(AsbhubError, handle_domain)
     app.add_exception_handler(StarletteHTTPException, handle_http)
     app.add_exception_handler(RequestValidationError, handle_validation)

@@ -231,3 +231,18 @@ def test_cli_json_and_wrong_header_exit_code(db_url: str, tmp_path: Path) -> Non
     result = runner.invoke(app, ["ingest", "incidents", str(empty), "--db", db_url])
     assert result.exit_code == 1
     assert f"{empty}:0: empty file" in result.stderr
+
+
+def test_a_record_nested_200000_deep_is_quarantined_not_a_crash(
+    db_url: str, engine: Engine, tmp_path: Path
+) -> None:
+    """14.5: one JSON-lines record nested 200,000 deep crashed the run with RecursionError."""
+    path = tmp_path / "export.jsonl"
+    deep = '{"reference": "ESX-DEEP", "x": ' + "[" * 200_000 + "]" * 200_000 + "}"
+    path.write_text("\n".join([json.dumps(incident("ESX-OK-1")), deep, ""]), encoding="utf-8")
+    result = runner.invoke(app, ["ingest", "incidents", str(path), "--db", db_url, "--json"])
+    report = json.loads(result.stdout)
+    assert report["inserted"] == 1 and report["quarantined"] == 1, result.output
+    assert f"{path}:2: invalid JSON: nested too deeply" in report["details"][0]["messages"]
+    with Session(engine) as s:
+        assert s.scalar(select(func.count()).select_from(QuarantinedRow)) == 1

@@ -7,6 +7,7 @@ import json
 import zipfile
 from pathlib import Path
 
+import pytest
 from sqlalchemy import Engine, func, inspect, select, text
 from typer.testing import CliRunner
 
@@ -379,3 +380,133 @@ def test_rows_written_many_to_a_statement_keep_their_values_and_lines(
     assert got == [
         (i + 2, f"On or near Street {i}", None if i % 3 else "Court result") for i in range(70)
     ]
+
+
+def _zip(path: Path, entries: dict[str, bytes]) -> Path:
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, data in entries.items():
+            zf.writestr(name, data)
+    return path
+
+
+def _corrupt_crc(path: Path) -> None:
+    """Flip one byte of the first entry's compressed data: its CRC check then fails."""
+    with zipfile.ZipFile(path) as zf:
+        info = zf.infolist()[0]
+    raw = bytearray(path.read_bytes())
+    start = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra)
+    raw[start + info.compress_size // 2] ^= 0xFF
+    path.write_bytes(bytes(raw))
+
+
+def test_one_bad_file_fails_alone_and_json_is_one_object(
+    db_url: str, engine: Engine, tmp_path: Path, write_csv: WriteCsv
+) -> None:
+    """14.5: a CRC-corrupt zip entry beside two good zips crashed the run with zlib.error
+    (exit 1, no JSON, 0 of 3 loaded); a UTF-16 CSV did the same with _csv.Error."""
+    rows = "\n".join([HEADER] + [police_row(month="2025-05", crime_id=f"c{i}") for i in range(400)])
+    bad = _zip(tmp_path / "2025-05.zip", {"2025-05/2025-05-essex-street.csv": rows.encode()})
+    _corrupt_crc(bad)
+    good = [
+        _zip(
+            tmp_path / f"2025-0{m}.zip",
+            {f"2025-0{m}/2025-0{m}-essex-street.csv": (
+                "\n".join([HEADER, police_row(month=f"2025-0{m}")]) + "\n").encode()},
+        )
+        for m in (6, 7)
+    ]  # fmt: skip
+    utf16 = tmp_path / "2025-08-essex-street.csv"
+    utf16.write_bytes(("\n".join([HEADER, police_row(month="2025-08")]) + "\n").encode("utf-16"))
+    nul = tmp_path / "2025-09-essex-street.csv"
+    nul.write_bytes(("\n".join([HEADER, police_row(month="2025-09")]) + "\n").encode("utf-16-le"))
+    args = [str(p) for p in (bad, *good, utf16, nul)]
+    result = runner.invoke(app, ["ingest", "police-uk", *args, "--db", db_url, "--json"])
+    assert result.exit_code == 1, result.output
+    report = json.loads(result.stdout)  # one object, despite the failures
+    status = {d["source"].split("!")[0].rsplit("/", 1)[-1]: d["status"] for d in report["details"]}
+    assert status == {
+        "2025-05.zip": "failed",
+        "2025-06.zip": "loaded",
+        "2025-07.zip": "loaded",
+        "2025-08-essex-street.csv": "loaded",  # UTF-16 with its byte-order mark is read
+        "2025-09-essex-street.csv": "failed",  # without one it is refused, named
+    }
+    messages = [m for d in report["details"] for m in d["messages"]]
+    assert any(m.startswith(f"{bad}!2025-05/") and "corrupt zip entry" in m for m in messages)
+    assert any(m.startswith(f"{nul}:1: holds NUL bytes") for m in messages)
+    assert report["inserted"] == 3 and report["failed_files"] == 2
+    assert {q[0] for q in _quarantine(engine)} >= {f"{bad}!2025-05/2025-05-essex-street.csv"}
+
+
+def test_zip_bombs_are_refused_before_they_expand(
+    engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """14.5: 2.1 MB of zip expanding to 600 MB loaded 4.95 M rows at 2.3 GB peak memory."""
+    row = police_row(month="2025-10") + "\n"
+    bomb = _zip(
+        tmp_path / "2025-10.zip",
+        {"2025-10/2025-10-essex-street.csv": (HEADER + "\n" + row * 60_000).encode()},
+    )
+    report = ingest_police_uk(engine, [bomb])
+    [result] = report.results
+    assert result.status is FileStatus.FAILED and report.inserted == 0
+    assert "compressed" in result.messages[0] and "the limit is 50 to 1" in result.messages[0]
+    # The size cap, independent of the ratio (its default, 256 MiB, is too big for a test).
+    monkeypatch.setattr("asbhub.ingest.sources.MAX_ENTRY_BYTES", 4096)
+    monkeypatch.setattr("asbhub.ingest.sources.MAX_RATIO", 10**9)
+    [result] = ingest_police_uk(engine, [bomb]).results
+    assert result.status is FileStatus.FAILED and "expands to" in result.messages[0]
+    assert _count(engine, PublicRecord) == 0
+
+
+def test_other_content_for_a_loaded_force_month_is_reported_and_replace_swaps_it(
+    db_url: str, engine: Engine, tmp_path: Path, write_csv: WriteCsv
+) -> None:
+    """14.6: the demo's ASB-only slice made all 12 Essex 2025 files of the full folder
+    "already loaded" (158,217 rows reported as duplicates)."""
+    write_csv("2025-11-essex-street.csv", [police_row(month="2025-11")] * 2, folder=tmp_path / "a")
+    full = [police_row(month="2025-11", crime_type=t) for t in ("Burglary", "Robbery", "Drugs")]
+    write_csv("2025-11-essex-street.csv", full * 2, folder=tmp_path / "b")
+    assert ingest_police_uk(engine, [tmp_path / "a"]).inserted == 2
+    again = ingest_police_uk(engine, [tmp_path / "a"])
+    assert again.results[0].status is FileStatus.SKIPPED and again.duplicates_skipped == 2
+    base = ["ingest", "police-uk", str(tmp_path / "b"), "--db", db_url, "--json"]
+    changed = json.loads(runner.invoke(app, base).stdout)
+    assert changed["changed_files"] == 1 and changed["duplicates_skipped"] == 0
+    assert changed["details"][0]["status"] == "changed"
+    assert "loaded from different content" in changed["details"][0]["messages"][0]
+    assert _count(engine, PublicRecord) == 2
+    replaced = json.loads(runner.invoke(app, [*base, "--replace"]).stdout)
+    assert replaced["details"][0]["status"] == "replaced" and replaced["inserted"] == 6
+    with engine.connect() as conn:
+        types = conn.execute(select(PublicRecord.crime_type)).scalars().all()
+        loads = conn.execute(select(SourceLoad.source_file)).scalars().all()
+    assert sorted(set(types)) == ["Burglary", "Drugs", "Robbery"] and len(types) == 6
+    assert loads == [str(tmp_path / "b" / "2025-11-essex-street.csv")]
+
+
+def test_simultaneous_ingests_of_one_folder_both_finish(
+    engine: Engine, tmp_path: Path, write_csv: WriteCsv
+) -> None:
+    """14.6: two ingests at once after a killed bulk load: the second died with
+    "index ... already exists"."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    for m in ("01", "02", "03"):
+        write_csv(f"2025-{m}-essex-street.csv", [police_row(month=f"2025-{m}")] * 3)
+    with engine.begin() as conn:
+        for ix in PublicRecord.__table__.indexes:
+            if not ix.unique:
+                conn.execute(text(f"DROP INDEX {ix.name}"))
+    barrier = threading.Barrier(4)
+
+    def run(_: int) -> int:
+        barrier.wait()
+        return ingest_police_uk(engine, [tmp_path], bulk=False).inserted
+
+    with ThreadPoolExecutor(4) as pool:
+        inserted = list(pool.map(run, range(4)))
+    assert sum(inserted) == 9 and _count(engine, PublicRecord) == 9
+    declared = {str(ix.name) for ix in PublicRecord.__table__.indexes}
+    assert declared <= _index_names(engine)

@@ -9,10 +9,9 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from asbhub.audit.service import PURPOSES
-from asbhub.auth.service import SignInFailed, authenticate, check_purpose, default_purpose
-from asbhub.permissions import Role
+from asbhub.auth.service import SignInFailed, authenticate, check_purpose, sign_out
 from asbhub.store.engine import session_scope
-from asbhub.web.deps import OptionalActor
+from asbhub.web.deps import DbSession, OptionalActor, open_session
 from asbhub.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -61,18 +60,17 @@ def login(
             client_ip=client,
             device=request.headers.get("user-agent", "")[:300] or None,
         )
-        uid, role = (user.id, Role(user.role)) if user else (None, None)
-    if uid is None or role is None:
+    if user is None:
         ctx = {"next": _safe_next(next), "errors": {"username": str(SignInFailed())}}
         return render(request, "login.html", {**ctx, "username": username}, status_code=401)
-    request.session.clear()  # a new session on sign-in: no fixation of a pre-login session
-    request.session["uid"] = uid
-    request.session["purpose"] = default_purpose(role)
+    open_session(request, user)
     return RedirectResponse(_safe_next(next), status_code=303)
 
 
 @router.post("/logout")
-def logout(request: Request) -> Response:
+def logout(request: Request, session: DbSession, actor: OptionalActor) -> Response:
+    if actor is not None:
+        sign_out(session, actor=actor)
     request.session.clear()
     return RedirectResponse("/login", status_code=303)
 

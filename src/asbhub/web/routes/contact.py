@@ -209,7 +209,7 @@ async def chat_socket(
         )
         return message_event(msg, chat)
 
-    await run_chat_socket(websocket, chat_id=chat_id, store=store)
+    await run_chat_socket(websocket, chat_id=chat_id, store=store, actor=actor)
 
 
 # --- channel counts ------------------------------------------------------------------------------

@@ -7,11 +7,15 @@ so a bot learns nothing from the response. The event is logged without any form 
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
+import weakref
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+import anyio
+import anyio.to_thread
 from fastapi import APIRouter, Request, WebSocket
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import Engine
@@ -30,9 +34,9 @@ from asbhub.contact.schemas import (
     WHAT_OPTIONS,
     validate_report,
 )
-from asbhub.errors import Conflict, InvalidInput, NotFound
+from asbhub.errors import Conflict, InvalidInput, NotFound, Unavailable
 from asbhub.incidents.service import new_reference
-from asbhub.store.engine import session_scope, write_lock
+from asbhub.store.engine import UNAVAILABLE_ERRORS, session_scope, write_lock
 from asbhub.web.chat import chat_hub, message_event, run_chat_socket, status_event
 from asbhub.web.errors import expired_form
 from asbhub.web.templating import render
@@ -44,6 +48,23 @@ router = APIRouter(include_in_schema=False)
 T = TypeVar("T")
 
 
+# Public writes wait on their own few threads: a queue of them behind a locked database must
+# not take the worker threads that sign-in pages and staff lists are read on (GET /login took
+# 18 s behind queued writers).
+_WRITERS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, anyio.CapacityLimiter] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _writers() -> anyio.CapacityLimiter:
+    """The public writers' limiter of the running event loop (a limiter is bound to one)."""
+    loop = asyncio.get_running_loop()
+    limiter = _WRITERS.get(loop)
+    if limiter is None:
+        limiter = _WRITERS.setdefault(loop, anyio.CapacityLimiter(8))
+    return limiter
+
+
 async def _in_session(request: Request, fn: Callable[[Session], T]) -> T:
     """Run ``fn`` in its own committed transaction, off the event loop."""
     engine: Engine = request.app.state.engine
@@ -52,7 +73,7 @@ async def _in_session(request: Request, fn: Callable[[Session], T]) -> T:
         with write_lock(engine), session_scope(engine) as session:
             return fn(session)
 
-    return await run_in_threadpool(run)
+    return await anyio.to_thread.run_sync(run, limiter=_writers())
 
 
 def _form_dict(form: Any) -> dict[str, str | list[str]]:
@@ -132,12 +153,21 @@ async def report_submit(request: Request) -> Response:
         reference = await _in_session(request, store)
     except InvalidInput as exc:
         return _report_page(request, form, exc.fields, status=422)
+    except UNAVAILABLE_ERRORS:
+        # The citizen's words are not lost: the form comes back filled in, to send again.
+        response = _report_page(request, form, {"resend": BUSY}, status=503)
+        response.headers["retry-after"] = str(Unavailable().retry_after)
+        return response
     request.session["report_ref"] = reference
     return RedirectResponse("/report/sent", status_code=303)
 
 
 # A lost session cookie (a long-open page, a browser that dropped it) fails the CSRF check:
 # the public keep their answers and their branding, and send again with a fresh token.
+BUSY = (
+    "We could not save your report just now because the system is busy. Your answers are "
+    "still here: please send them again in a minute."
+)
 RESEND = (
     "We could not send this because the page was open for a long time. Your answers are "
     "still here: check them and send again."

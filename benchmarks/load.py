@@ -1,0 +1,308 @@
+"""Load test (issue 14): 20 concurrent users for 60 s on loopback, on SQLite and PostgreSQL.
+
+Half the users are the public sending online reports (each from its own address would need
+20 hosts; all come from 127.0.0.1, so the rate limit is raised for the run and its own
+behaviour is tested in tests/functional/web/test_web_hardening.py); the other half are
+signed-in call handlers paging the incident list and opening the contact queue, every response of
+which is audited. The app runs as ``asbhub serve`` (one uvicorn process, as deployed) on a
+store holding three generated months, and the same client first measures a bare FastAPI
+endpoint served the same way, as the reference for what the machine can answer.
+
+Reported per backend: requests/s, p50/p95 latency, errors, and the integrity checks: rows
+stored equal reports accepted, and the audit chain still intact. Not run by CI.
+
+    python benchmarks/load.py [--users 20] [--seconds 60] [--pg URL]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import re
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from benchmarks._report import write_section  # noqa: E402
+from benchmarks.web import report_form  # noqa: E402
+
+PASSWORD = "load-test-password-1"
+CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
+REF_RE = re.compile(r'id="reference">([A-Z0-9-]+)<')
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def prepare(url: str, users: int) -> None:
+    """A migrated store with the Essex geography, three generated months and the officers."""
+    from asbhub.auth.service import add_user
+    from asbhub.generate.service import generate
+    from asbhub.geography.service import load_reference
+    from asbhub.store.engine import make_engine, session_scope, upgrade
+
+    engine = make_engine(url)
+    upgrade(engine)
+    with session_scope(engine) as s:
+        load_reference(s, "essex")
+    generate(engine, force_code="essex", start="2021-01", end="2021-03", seed=14)
+    with session_scope(engine) as s:
+        for n in range(users):
+            add_user(s, username=f"load{n}", password=PASSWORD, role="call_handler", force_code="essex")
+    engine.dispose()
+
+
+def counts(url: str) -> tuple[int, bool]:
+    """(public submissions stored, audit chain intact)."""
+    from sqlalchemy import func, select
+
+    from asbhub.audit.service import verify
+    from asbhub.contact.models import PublicSubmission
+    from asbhub.store.engine import make_engine, session_scope
+
+    engine = make_engine(url)
+    with session_scope(engine) as s:
+        stored = int(s.scalar(select(func.count()).select_from(PublicSubmission)) or 0)
+        intact = verify(s).intact
+    engine.dispose()
+    return stored, intact
+
+
+def serve(args: list[str], port: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
+    proc = subprocess.Popen(
+        [*args, "--host", "127.0.0.1", "--port", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    for _ in range(600):
+        try:
+            httpx.get(f"http://127.0.0.1:{port}/", timeout=1)
+            return proc
+        except httpx.TransportError:
+            time.sleep(0.1)
+    proc.kill()
+    raise SystemExit("the server did not start")
+
+
+@dataclass
+class Tally:
+    latencies: list[float] = field(default_factory=list)
+    errors: int = 0
+    reports_accepted: int = 0
+    by_kind: dict[str, int] = field(default_factory=dict)
+
+    def add(self, kind: str, seconds: float, ok: bool) -> None:
+        self.latencies.append(seconds)
+        self.by_kind[kind] = self.by_kind.get(kind, 0) + 1
+        if not ok:
+            self.errors += 1
+
+
+async def timed(tally: Tally, kind: str, call: object) -> httpx.Response | None:
+    start = time.perf_counter()
+    try:
+        r: httpx.Response = await call  # type: ignore[misc]
+    except httpx.HTTPError:
+        tally.add(kind, time.perf_counter() - start, False)
+        return None
+    tally.add(kind, time.perf_counter() - start, r.status_code < 400)
+    return r
+
+
+async def public_user(base: str, until: float, tally: Tally) -> None:
+    async with httpx.AsyncClient(base_url=base, timeout=30, follow_redirects=True) as c:
+        while time.perf_counter() < until:
+            page = await timed(tally, "report form", c.get("/report"))
+            match = CSRF_RE.search(page.text) if page is not None else None
+            if match is None:
+                continue
+            data = {**report_form(), "csrf_token": match.group(1)}
+            r = await timed(tally, "report send", c.post("/report", data=data))
+            if r is not None and r.status_code == 200 and REF_RE.search(r.text):
+                tally.reports_accepted += 1
+
+
+async def officer(base: str, n: int, until: float, tally: Tally) -> None:
+    async with httpx.AsyncClient(base_url=base, timeout=30) as c:
+        page = await c.get("/login")
+        token = CSRF_RE.search(page.text)
+        assert token, "no sign-in form"
+        data = {"username": f"load{n}", "password": PASSWORD, "csrf_token": token.group(1)}
+        signed = await c.post("/login", data=data)
+        assert signed.status_code == 303, signed.status_code
+        cursor: str | None = None
+        while time.perf_counter() < until:
+            params = {"limit": "50", **({"after": cursor} if cursor else {})}
+            r = await timed(tally, "incident list", c.get("/api/v1/incidents", params=params))
+            cursor = r.json().get("next_cursor") if r is not None and r.status_code == 200 else None
+            await timed(tally, "contact queue", c.get("/contact/queue"))
+
+
+async def bare_user(base: str, until: float, tally: Tally) -> None:
+    async with httpx.AsyncClient(base_url=base, timeout=30) as c:
+        while time.perf_counter() < until:
+            await timed(tally, "bare", c.get("/bare"))
+
+
+HEAD = (
+    "| backend | requests | requests/s | p50 ms | p95 ms | errors | reports accepted "
+    "| rows stored | audit chain intact |\n| --- | ---: | ---: | ---: | ---: | ---: | ---: "
+    "| ---: | --- |"
+)
+
+
+def p(values: list[float], q: int) -> float:
+    return statistics.quantiles(values, n=100)[q - 1] * 1000 if len(values) > 1 else 0.0
+
+
+def run(url: str, label: str, users: int, seconds: float) -> dict[str, object]:
+    port = free_port()
+    env = {
+        **os.environ,
+        "ASBHUB_MODE": "development",
+        "ASBHUB_DATABASE_URL": url,
+        "ASBHUB_PUBLIC_REPORT_RATE_LIMIT": "1000000",
+    }
+    env.pop("ASBHUB_SECRET_KEY", None)
+    proc = serve([sys.executable, "-m", "asbhub.cli", "serve"], port, env)
+    tally = Tally()
+    try:
+        base = f"http://127.0.0.1:{port}"
+        until = time.perf_counter() + seconds
+        half = users // 2
+        tasks = [public_user(base, until, tally) for _ in range(users - half)]
+        tasks += [officer(base, n, until, tally) for n in range(half)]
+        started = time.perf_counter()
+
+        async def all_users() -> None:
+            await asyncio.gather(*tasks)
+
+        asyncio.run(all_users())
+        elapsed = time.perf_counter() - started
+    finally:
+        proc.terminate()
+        proc.wait(timeout=60)
+    stored, intact = counts(url)
+    return {
+        "label": label,
+        "requests": len(tally.latencies),
+        "rps": len(tally.latencies) / elapsed,
+        "p50": p(tally.latencies, 50),
+        "p95": p(tally.latencies, 95),
+        "errors": tally.errors,
+        "accepted": tally.reports_accepted,
+        "stored": stored,
+        "intact": intact,
+        "kinds": tally.by_kind,
+    }
+
+
+def reference(users: int, seconds: float) -> dict[str, object]:
+    """The same client against ``/bare`` of the smallest FastAPI app under uvicorn."""
+    port = free_port()
+    cmd = [sys.executable, "-m", "uvicorn", "benchmarks.web:bare_app"]
+    proc = serve(cmd, port, {**os.environ, "PYTHONPATH": str(ROOT)})
+    tally = Tally()
+    try:
+        until = time.perf_counter() + seconds
+        started = time.perf_counter()
+
+        async def all_users() -> None:
+            base = f"http://127.0.0.1:{port}"
+            await asyncio.gather(*[bare_user(base, until, tally) for _ in range(users)])
+
+        asyncio.run(all_users())
+        elapsed = time.perf_counter() - started
+    finally:
+        proc.terminate()
+        proc.wait(timeout=60)
+    return {
+        "rps": len(tally.latencies) / elapsed,
+        "p95": p(tally.latencies, 95),
+        "errors": tally.errors,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--users", type=int, default=20)
+    parser.add_argument("--seconds", type=float, default=60.0)
+    parser.add_argument(
+        "--pg", default=os.environ.get("ASBHUB_TEST_POSTGRES_URL"), help="PostgreSQL server URL"
+    )
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="asbhub-load-"))
+    results = []
+    try:
+        ref = reference(args.users, min(args.seconds, 15.0))
+        sqlite_url = f"sqlite:///{work / 'load.db'}"
+        prepare(sqlite_url, args.users // 2)
+        results.append(run(sqlite_url, "SQLite", args.users, args.seconds))
+        if args.pg:
+            from sqlalchemy import create_engine, text
+            from sqlalchemy.engine import make_url
+
+            admin = create_engine(args.pg, isolation_level="AUTOCOMMIT")
+            with admin.connect() as conn:
+                conn.execute(text('DROP DATABASE IF EXISTS "asbhub_load"'))
+                conn.execute(text('CREATE DATABASE "asbhub_load"'))
+            pg_url = make_url(args.pg).set(database="asbhub_load").render_as_string(False)
+            prepare(pg_url, args.users // 2)
+            results.append(run(pg_url, "PostgreSQL", args.users, args.seconds))
+            with admin.connect() as conn:
+                conn.execute(text('DROP DATABASE IF EXISTS "asbhub_load" WITH (FORCE)'))
+            admin.dispose()
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    load = os.getloadavg()[0]
+    rows = "\n".join(
+        f"| {r['label']} | {r['requests']:,} | {r['rps']:,.1f} | {r['p50']:,.0f} | "
+        f"{r['p95']:,.0f} | {r['errors']} | {r['accepted']:,} | {r['stored']:,} | "
+        f"{'yes' if r['intact'] else 'NO'} |"
+        for r in results
+    )
+    mix = "; ".join(
+        f"{r['label']}: " + ", ".join(f"{k} {v:,}" for k, v in r["kinds"].items())  # type: ignore[attr-defined]
+        for r in results
+    )
+    write_section(
+        "load",
+        f"""
+{args.users} users for {args.seconds:.0f} s on loopback against `asbhub serve` (one uvicorn
+process): half send public reports (form, then post), half are signed-in call handlers paging
+`/api/v1/incidents` 50 at a time and opening `/contact/queue` (both audited per page). The
+store holds three generated months (January-March 2021).
+
+{HEAD}
+{rows}
+
+Reference in the same run: a bare FastAPI endpoint under uvicorn, the same client and users,
+{min(args.seconds, 15.0):.0f} s: {ref["rps"]:,.1f} requests/s, p95 {ref["p95"]:,.0f} ms,
+{ref["errors"]} errors. Requests by kind: {mix}.
+Load average when the run ended: {load:.1f} on {os.cpu_count()} cores.
+""",
+    )
+    for r in results:
+        print(r)
+    print("reference", ref)
+
+
+if __name__ == "__main__":
+    main()
