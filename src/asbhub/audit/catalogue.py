@@ -21,6 +21,10 @@ class AuditEventType(DescribedEnum):
         "Every open session of an account was ended, with the reason",
     )
     ACCESS_DENIED = ("web:route:access_denied", "A signed-in user was refused a page or call")
+    NOT_FOUND = (
+        "web:route:not_found",
+        "A signed-in user asked for a record that is not there or outside their scope",
+    )
     AUDIT_VIEW = ("audit:event:view", "Someone read the audit trail")
     INCIDENT_RECORD = (
         "incidents:incident:record",
@@ -32,6 +36,11 @@ class AuditEventType(DescribedEnum):
         "incidents:incident:search",
         "Incidents were searched by reference or place, with the query",
     )
+    LOCATION_VIEW = (
+        "incidents:location:view",
+        "The incidents at and around a stored location were listed",
+    )
+    INCIDENT_NEAR = ("incidents:incident:near", "The incidents within a radius were listed")
     PERSON_VIEW = ("incidents:person:view", "A person's page with all their incidents was opened")
     PERSON_SEARCH = ("incidents:person:search", "Incidents were searched by a person's name")
     PUBLIC_REPORT = ("public:report:create", "A member of the public sent an online report")

@@ -205,7 +205,7 @@ def test_role_and_password_changes_end_sessions(
 ) -> None:
     officer = client_as("officer")
     analyst = client_as("analyst")
-    admin = actor_for(_user(engine, seeded.users["admin"]))
+    admin = actor_for(_user(engine, seeded.users["admin"]), settings=app.state.settings)
     with session_scope(engine) as s:
         change_role(
             s, actor=admin, user_id=_user(engine, seeded.users["officer"]).id, role="analyst"

@@ -41,7 +41,8 @@ def _event_names_in_source() -> dict[str, str]:
                 )
                 if "event" in defaults:
                     values.append(defaults["event"])
-            for value in values:
+            # Inside the value too: ``"a:b:c" if refused else "a:b:d"`` names two events.
+            for value in (part for v in values for part in ast.walk(v)):
                 text = value.value if isinstance(value, ast.Constant) else None
                 if isinstance(text, str) and NAME.match(text):
                     found[text] = f"{path.relative_to(ROOT)}:{value.lineno}"
