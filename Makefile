@@ -1,4 +1,5 @@
 # asbhub task runner. `make help` lists every target.
+SHELL := /bin/bash
 PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
@@ -7,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 
 .DEFAULT_GOAL := check
-.PHONY: help check run test lint typecheck format demo bench docs clean
+.PHONY: help check run test db-check lint typecheck format demo bench docs clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "%-10s %s\n", $$1, $$2}'
@@ -33,11 +34,21 @@ run: $(VENV)/.installed ## create the venv, build the demo database and serve on
 demo: $(VENV)/.installed ## (re)build the demo database only
 	$(BIN)/asbhub demo --db $(DB)
 
-test: $(VENV)/.dev-installed ## install the dev tools and run pytest, ruff and mypy
-	$(BIN)/pytest
+test: $(VENV)/.dev-installed ## the whole suite (SQLite, PostgreSQL, browser), then ruff and mypy
+	@# Without ASBHUB_TEST_POSTGRES_URL a throw-away cluster is started and stopped around pytest,
+	@# so the PostgreSQL half runs on any machine (the system's server, else the pgserver wheel).
+	@if [ -z "$${ASBHUB_TEST_POSTGRES_URL:-}" ]; then \
+	  eval "$$(bash .ci/pg-start)" || exit 1; \
+	  trap 'bash .ci/pg-stop' EXIT; \
+	  echo "PostgreSQL for tests: throw-away cluster at $$ASBHUB_TEST_POSTGRES_URL"; \
+	fi; \
+	$(BIN)/pytest $(PYTEST_ARGS)
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
 	$(BIN)/mypy
+
+db-check: $(VENV)/.dev-installed ## migrate fresh SQLite and PostgreSQL databases and compare them with the models
+	bash scripts/db-check
 
 lint: $(VENV)/.dev-installed ## ruff only
 	$(BIN)/ruff check src tests benchmarks

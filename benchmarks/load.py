@@ -63,7 +63,9 @@ def prepare(url: str, users: int) -> None:
     generate(engine, force_code="essex", start="2021-01", end="2021-03", seed=14)
     with session_scope(engine) as s:
         for n in range(users):
-            add_user(s, username=f"load{n}", password=PASSWORD, role="call_handler")
+            add_user(
+                s, username=f"load{n}", password=PASSWORD, role="call_handler", force_code="essex"
+            )
     engine.dispose()
 
 

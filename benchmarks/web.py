@@ -92,7 +92,7 @@ def build_store(url: str, target: int) -> int:
             s.execute(
                 insert(Incident.__table__).from_select([*(c.name for c in cols), "reference"], src)
             )
-        add_user(s, username="bench", password=PASSWORD, role="officer")
+        add_user(s, username="bench", password=PASSWORD, role="officer", force_code="essex")
         total = int(s.scalar(select(func.count()).select_from(Incident)) or 0)
     # Committed: an uncommitted ANALYZE is rolled back with its connection, stats and all.
     if engine.dialect.name == "postgresql":

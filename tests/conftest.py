@@ -1,15 +1,18 @@
-"""Shared fixtures: a migrated database per test, on SQLite and on PostgreSQL.
+"""Shared fixtures: a migrated database per test, on SQLite and on PostgreSQL; suite policy.
 
 PostgreSQL runs when ``ASBHUB_TEST_POSTGRES_URL`` names a server we may create databases on
-(``.ci/run`` always starts one); without it the PostgreSQL variants are skipped, never passed.
+(``make test`` and ``.ci/run`` start a throw-away one); without it the PostgreSQL variants are
+skipped, never passed. On CI (``CI=true``) a skipped test fails the run, and the suite refuses
+to start against a database that is not a test database.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 import uuid
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from pathlib import Path
 
 import pytest
@@ -20,15 +23,67 @@ from asbhub.config import get_settings
 from asbhub.geography.service import load_reference
 from asbhub.store.engine import make_engine, session_scope, upgrade
 
-# ../shared beside the repository (CI clones it beside a copy; a worktree sits deeper).
+# shared/ sits beside the clone (CI, /work/main) or above it (a worktree under /work/wt/).
 SHARED = next(
-    (p / "shared" for p in Path(__file__).resolve().parents if (p / "shared").is_dir()),
+    (p / "shared" for p in Path(__file__).resolve().parents if (p / "shared" / "data").is_dir()),
     Path(__file__).resolve().parents[2] / "shared",
 )
 POLICE_UK = SHARED / "data" / "police-uk"
 DEEP_DIVE = SHARED / "data" / "deep-dive-2021"
 
 PG_ENV = "ASBHUB_TEST_POSTGRES_URL"
+ON_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+LOCAL_HOSTS = {None, "", "localhost", "127.0.0.1", "::1"}
+
+
+def refusal(variable: str, url: str) -> str | None:
+    """Why the suite must not run against ``url`` (given in ``variable``), or None if it may.
+
+    The PostgreSQL tests create and drop databases on the server they are given, so it must be
+    a local one; a database the app itself would use (``ASBHUB_DATABASE_URL``) must be an
+    SQLite file in the temporary folder, in memory, or named as a test database."""
+    try:
+        parsed = make_url(url)
+    except Exception:
+        return f"{variable} is not a database URL"
+    if variable == PG_ENV:
+        if not parsed.get_backend_name().startswith("postgresql"):
+            return f"{PG_ENV} must name a PostgreSQL server"
+        host = parsed.host or ""
+        if host not in LOCAL_HOSTS and not host.startswith("/"):
+            return f"{PG_ENV} names a server on {host!r}: only a local throw-away server"
+        return None
+    name = parsed.database or ""
+    if parsed.get_backend_name() == "sqlite":
+        if name in {"", ":memory:"}:
+            return None
+        path = Path(name).resolve()
+        if Path(tempfile.gettempdir()).resolve() in path.parents or "test" in path.name:
+            return None
+        return f"{variable} names {path}, which is neither in the temporary folder nor a test file"
+    if "test" in name.lower():
+        return None
+    return f"{variable} names the database {name!r}, whose name does not say it is for tests"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    for variable in (PG_ENV, "ASBHUB_DATABASE_URL"):
+        url = os.environ.get(variable)
+        if url and (why := refusal(variable, url)):
+            raise pytest.UsageError(f"refusing to run the tests: {why}")
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    """On CI a skip is a failure: CI must run every test (a skipped test proves nothing)."""
+    report: pytest.TestReport = yield
+    if ON_CI and report.skipped and not hasattr(report, "wasxfail"):
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else report.longrepr
+        report.outcome = "failed"
+        report.longrepr = f"skipped on CI, where every test must run: {reason}"
+    return report
 
 
 def _prepare(engine: Engine) -> None:

@@ -38,7 +38,9 @@ def staff_actor(
         )
         s.add(user)
         s.flush()
-        return Actor(user.id, username, display_name, role, agency_code=agency_code)
+        return Actor(
+            user.id, username, display_name, role, agency_code=agency_code, force_code="essex"
+        )
 
 
 def new_incident(**fields: Any) -> NewIncident:

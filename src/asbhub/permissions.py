@@ -14,14 +14,14 @@ import csv
 import enum
 import hashlib
 import hmac
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 from typing import Any, TypeVar
 
 from sqlalchemy import Select, false
 
-from asbhub.config import get_settings
+from asbhub.enums import DescribedEnum
 from asbhub.errors import InvalidInput, NotPermitted
 
 
@@ -33,6 +33,9 @@ class Role(enum.StrEnum):
     SUPERVISOR = "supervisor"
     PARTNER = "partner"
     ADMIN = "admin"
+    # No account holds it: jobs (an ingest, the generator) act as the system, so the audit
+    # trail says which job wrote what. It holds no grants.
+    SYSTEM = "system"
 
 
 ROLE_DESCRIPTIONS: dict[Role, str] = {
@@ -43,19 +46,12 @@ ROLE_DESCRIPTIONS: dict[Role, str] = {
     Role.SUPERVISOR: "Oversees handling and reviews; may read the audit log.",
     Role.PARTNER: "Works for one partner agency; sees its own area, pseudonymised.",
     Role.ADMIN: "Manages accounts; sees no identities.",
+    Role.SYSTEM: "A job run from the command line or a schedule; no account signs in as it.",
 }
 
 
-class Action(enum.StrEnum):
+class Action(DescribedEnum):
     """Every permission asbhub checks. ``description`` says what it lets the actor do."""
-
-    description: str
-
-    def __new__(cls, value: str, description: str) -> Action:
-        member = str.__new__(cls, value)
-        member._value_ = value
-        member.description = description
-        return member
 
     DASHBOARD_VIEW = ("staff:dashboard:view", "See the staff dashboard of counts")
     INCIDENT_LIST = ("incidents:incident:list", "List and filter incidents in one's scope")
@@ -185,7 +181,11 @@ GRANTS: dict[Role, frozenset[Action]] = {
             Action.CHANNELS_VIEW,
         }
     ),
+    # Jobs are audited, not authorised: whoever runs one holds the database credentials.
+    Role.SYSTEM: frozenset(),
 }
+# The roles an account may have (every role but the system's).
+STAFF_ROLES = tuple(r for r in Role if r is not Role.SYSTEM)
 
 
 @dataclass(frozen=True)
@@ -198,7 +198,7 @@ class Agency:
 
 
 @lru_cache(maxsize=4)
-def agencies(force_code: str = "essex") -> dict[str, Agency]:
+def agencies(force_code: str) -> dict[str, Agency]:
     """The partner agencies of a force: each council, plus the fire service for the whole area."""
     path = resources.files("asbhub") / "data" / force_code / "districts.csv"
     out: dict[str, Agency] = {}
@@ -214,7 +214,7 @@ def agencies(force_code: str = "essex") -> dict[str, Agency]:
     return out
 
 
-def agency(code: str, force_code: str = "essex") -> Agency:
+def agency(code: str, force_code: str) -> Agency:
     try:
         return agencies(force_code)[code]
     except KeyError:
@@ -226,13 +226,18 @@ def agency(code: str, force_code: str = "essex") -> Agency:
 
 @dataclass(frozen=True)
 class Actor:
-    """The signed-in person a request or command acts for."""
+    """The signed-in person a request or command acts for.
+
+    It also carries what services need from the settings (the force, the key of the
+    pseudonyms), so a service takes the session and the actor and reads no global settings:
+    :func:`asbhub.auth.service.actor_for` builds it from the app's or command's settings.
+    """
 
     user_id: int
     username: str
     display_name: str
     role: Role
-    force_code: str = "essex"
+    force_code: str
     agency_code: str | None = None
     purpose: str = "operational"
     purpose_text: str | None = None
@@ -240,12 +245,32 @@ class Actor:
     channel: str = "ui"
     client_ip: str | None = None
     device: str | None = None
+    pseudonym_key: bytes | None = field(default=None, repr=False, compare=False)
 
     @property
     def organisation(self) -> str:
+        if self.role is Role.SYSTEM:
+            return f"{self.force_code} police (asbhub job)"
         if self.agency_code:
             return agency(self.agency_code, self.force_code).name
         return f"{self.force_code.replace('_', ' ').title()} Police"
+
+
+def system_actor(*, job: str, force_code: str) -> Actor:
+    """The actor a job acts as (``job`` names it: ``ingest police-uk``, ``generate``).
+
+    It has no account and no grants; it exists so that what a job writes is audited under its
+    name, with its counts, like what a person does.
+    """
+    return Actor(
+        user_id=0,  # no account: ids start at 1
+        username="system",
+        display_name=f"asbhub {job}",
+        role=Role.SYSTEM,
+        force_code=force_code,
+        purpose="administration",
+        channel="batch",
+    )
 
 
 def allowed(actor: Actor | None, action: Action) -> bool:
@@ -368,11 +393,14 @@ def field_rule(actor: Actor) -> FieldRule:
     )
 
 
-def pseudonym(person_id: int) -> str:
+def pseudonym(actor: Actor, person_id: int) -> str:
     """A stable label for a person shown to those who may not see identities.
 
-    Keyed with the secret so a label cannot be reversed to an id by counting.
+    Keyed with the secret (carried by the actor) so a label cannot be reversed to an id by
+    counting.
     """
-    key = get_settings().secret_key.encode()
+    if actor.pseudonym_key is None:
+        raise ValueError("this actor carries no pseudonym key: build it with actor_for()")
+    key = actor.pseudonym_key
     digest = hmac.new(key, f"person:{person_id}".encode(), hashlib.sha256).hexdigest()
     return f"P-{digest[:8].upper()}"

@@ -3,8 +3,9 @@
 - ``live_server``: uvicorn serving the real app in a thread, on a free port, against a temp
   SQLite database seeded with the web tests' fictitious data set and one account per role
   (user names in ``live_server.seeded.users``, password ``PASSWORD``).
-- ``browser``: Chromium from ``ASBHUB_BROWSER`` (default ``/usr/bin/chromium``); the tests are
-  skipped only when that executable is missing.
+- ``browser``: Chromium from ``ASBHUB_BROWSER``, else the first Chromium on the system. With
+  none, the browser tests are left out with one line saying what to install; on CI (where a
+  skip fails the run) they are kept, so a missing Chromium fails CI instead.
 - ``page``: a fresh context and page per test; ``new_page()`` gives more (for example two
   people in a chat). Every page a test opened is screenshotted into
   ``test-artifacts/screenshots/`` when the test ends, pass or fail.
@@ -33,7 +34,7 @@ from functional.web.webseed import FAST_HASHER, seed
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
-BROWSER = os.environ.get("ASBHUB_BROWSER", "/usr/bin/chromium")
+CHROMIUMS = ("/usr/bin/chromium", "chromium", "chromium-browser", "google-chrome")
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -47,11 +48,36 @@ CHROMIUM_ARGS = [
 pytestmark = pytest.mark.browser
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+def find_chromium() -> str | None:
+    named = os.environ.get("ASBHUB_BROWSER")
+    if named:
+        return named
+    return next((found for name in CHROMIUMS if (found := shutil.which(name))), None)
+
+
+BROWSER = find_chromium()
+MISSING = (
+    "browser tests not run: no Chromium found; install it (Debian: apt-get install chromium) "
+    "or set ASBHUB_BROWSER to its path"
+)
+_missing = pytest.StashKey[bool]()
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     here = Path(__file__).parent
-    for item in items:
-        if here in Path(str(item.fspath)).parents:
-            item.add_marker(pytest.mark.browser)
+    ours = [item for item in items if here in Path(str(item.fspath)).parents]
+    for item in ours:
+        item.add_marker(pytest.mark.browser)
+    if ours and BROWSER is None and os.environ.get("CI", "").lower() not in {"1", "true", "yes"}:
+        config.hook.pytest_deselected(items=ours)
+        left_out = set(map(id, ours))
+        items[:] = [item for item in items if id(item) not in left_out]
+        config.stash[_missing] = True
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    if config.stash.get(_missing, False):
+        terminalreporter.write_line(MISSING)
 
 
 def _free_port() -> int:
@@ -95,8 +121,8 @@ def live_server(
 
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Any]:
-    if not Path(BROWSER).exists():
-        pytest.skip(f"no Chromium at {BROWSER} (set ASBHUB_BROWSER)")
+    if BROWSER is None or not shutil.which(BROWSER):
+        pytest.skip(MISSING if BROWSER is None else f"no Chromium at {BROWSER} (ASBHUB_BROWSER)")
     from playwright.sync_api import sync_playwright
 
     pw = sync_playwright().start()

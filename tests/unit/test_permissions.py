@@ -83,8 +83,14 @@ def test_field_rule_is_decided_once_per_role() -> None:
 
 
 def test_pseudonyms_are_stable_and_distinct() -> None:
-    assert pseudonym(1) == pseudonym(1) != pseudonym(2)
-    assert pseudonym(1).startswith("P-") and len(pseudonym(1)) == 10
+    keyed = Actor(1, "u", "U", Role.ANALYST, force_code="essex", pseudonym_key=b"k1")
+    assert pseudonym(keyed, 1) == pseudonym(keyed, 1) != pseudonym(keyed, 2)
+    assert pseudonym(keyed, 1).startswith("P-") and len(pseudonym(keyed, 1)) == 10
+    # The key is the app's secret, carried by the actor: another secret, other labels.
+    other = Actor(1, "u", "U", Role.ANALYST, force_code="essex", pseudonym_key=b"k2")
+    assert pseudonym(other, 1) != pseudonym(keyed, 1)
+    with pytest.raises(ValueError, match="no pseudonym key"):
+        pseudonym(actor(Role.ANALYST), 1)
 
 
 def test_restrict_narrows_every_entity_in_the_query(engine: Engine) -> None:

@@ -11,11 +11,15 @@ from rich.table import Table
 
 from asbhub.analytics.areas import Level
 from asbhub.clikit import DbOption, JsonOption, console, domain_errors, engine_for, print_json
+from asbhub.config import get_settings
 from asbhub.errors import InvalidInput
 from asbhub.permissions import Actor, Role
 from asbhub.store.engine import session_scope
 
-ForceOption = Annotated[str, typer.Option("--force", help="Force code, e.g. essex.")]
+ForceOption = Annotated[
+    str | None,
+    typer.Option("--force", help="Force code (default: ASBHUB_DEFAULT_FORCE).", show_default=False),
+]
 
 
 def cli_actor(force_code: str) -> Actor:
@@ -50,7 +54,7 @@ def register(root: typer.Typer) -> None:
         period_end: Annotated[
             str, typer.Option("--period-end", help="Last day of the latest 12 months, YYYY-MM-DD.")
         ],
-        force: ForceOption = "essex",
+        force: ForceOption = None,
         level: Annotated[
             Level, typer.Option("--level", help="Area level of --area.")
         ] = Level.FORCE,
@@ -63,6 +67,7 @@ def register(root: typer.Typer) -> None:
         as_json: JsonOption = False,
     ) -> None:
         """KPIs per 12 months to --period-end: volumes, year on year, attended, category mix."""
+        force = force or get_settings().default_force
         from asbhub.analytics.service import kpi_report
 
         with domain_errors():
@@ -107,7 +112,7 @@ def register(root: typer.Typer) -> None:
     def msg(
         month_from: Annotated[str, typer.Option("--from", help="First month, YYYY-MM.")],
         month_to: Annotated[str, typer.Option("--to", help="Last month, YYYY-MM (included).")],
-        force: ForceOption = "essex",
+        force: ForceOption = None,
         source: Annotated[
             list[Path] | None,
             typer.Option(
@@ -119,6 +124,7 @@ def register(root: typer.Typer) -> None:
         as_json: JsonOption = False,
     ) -> None:
         """ASB per 1,000 residents for the force and its most similar group; rank 1 = lowest."""
+        force = force or get_settings().default_force
         from asbhub.analytics.service import msg_report
 
         with domain_errors():

@@ -63,7 +63,7 @@ class Group:
 
 
 @lru_cache(maxsize=4)
-def group(force_code: str = "essex") -> Group:
+def group(force_code: str) -> Group:
     """The latest version of ``force_code``'s most similar group (``data/msg``)."""
     path = resources.files("asbhub") / "data" / "msg" / "most_similar_groups.csv"
     with path.open("r", encoding="utf-8") as fh:

@@ -26,6 +26,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from asbhub.audit import queries
+from asbhub.audit.catalogue import AuditEventType
 from asbhub.audit.models import AuditEvent
 from asbhub.audit.schemas import EXPORT_MAX, PAGE_SIZE, AuditFilters, AuditPage, AuditRow
 from asbhub.permissions import Action, Actor, require
@@ -33,6 +34,7 @@ from asbhub.permissions import Action, Actor, require
 GENESIS = "0" * 64
 _AUDIT_EVENTS = cast(Table, AuditEvent.__table__)
 _LOCK_KEY = 0x61736268  # "asbh": one advisory lock for the whole chain
+_CATALOGUE = frozenset(e.value for e in AuditEventType)
 
 
 class AuditAction(enum.StrEnum):
@@ -145,9 +147,16 @@ def record(
 ) -> AuditEvent:
     """Append one event to the chain in ``session``'s transaction and return it.
 
-    ``event`` reads ``source:subject:action`` (``incidents:person:view``). The actor's purpose,
-    channel and client are copied from ``actor``; anonymous events pass them explicitly.
+    ``event`` reads ``source:subject:action`` (``incidents:person:view``) and must be in the
+    catalogue (:class:`~asbhub.audit.catalogue.AuditEventType`, docs/audit.md). The actor's
+    purpose, channel and client are copied from ``actor``; anonymous events pass them
+    explicitly.
     """
+    if event not in _CATALOGUE:
+        raise ValueError(
+            f"{event!r} is not in the audit event catalogue: add it to asbhub/audit/catalogue.py"
+            " and docs/audit.md"
+        )
     _lock_chain(session)
     c = _AUDIT_EVENTS.c
     # The unique index on seq makes this one step down the index's right edge.

@@ -12,9 +12,9 @@ from sqlalchemy.orm import Session
 
 from asbhub.audit.service import PURPOSES, AuditAction, record
 from asbhub.auth.models import User
-from asbhub.config import get_settings
+from asbhub.config import Settings
 from asbhub.errors import AsbhubError, Conflict, InvalidInput, NotFound
-from asbhub.permissions import Action, Actor, Role, agency, require
+from asbhub.permissions import STAFF_ROLES, Action, Actor, Role, agency, require
 
 _hasher = PasswordHasher()
 # Verifying against this keeps the time of "no such user" close to "wrong password".
@@ -45,7 +45,7 @@ def add_user(
     role: str,
     display_name: str | None = None,
     agency_code: str | None = None,
-    force_code: str = "essex",
+    force_code: str,
     actor: Actor | None = None,
 ) -> User:
     """Create a local account. Partners must name their agency; other roles must not.
@@ -53,11 +53,9 @@ def add_user(
     ``actor`` is the administrator adding it on screen; the command line passes none.
     """
     problems: dict[str, str] = {}
-    try:
-        role_ = Role(role)
-    except ValueError:
-        problems["role"] = "must be one of: " + ", ".join(r.value for r in Role)
-        role_ = None
+    role_ = Role(role) if role in set(STAFF_ROLES) else None
+    if role_ is None:
+        problems["role"] = "must be one of: " + ", ".join(r.value for r in STAFF_ROLES)
     if not username or not username.replace(".", "").replace("-", "").replace("_", "").isalnum():
         problems["username"] = "letters, digits, '.', '-' and '_' only"
     if len(password) < MIN_PASSWORD:
@@ -104,13 +102,15 @@ def add_user(
 def actor_for(
     user: User,
     *,
+    settings: Settings,
     purpose: str | None = None,
     purpose_text: str | None = None,
     channel: str = "ui",
     client_ip: str | None = None,
     device: str | None = None,
 ) -> Actor:
-    """The :class:`Actor` a user acts as, with the purpose and client of this request."""
+    """The :class:`Actor` a user acts as, with the purpose and client of this request and
+    what services need from ``settings`` (the pseudonym key)."""
     role = Role(user.role)
     return Actor(
         user_id=user.id,
@@ -124,6 +124,7 @@ def actor_for(
         channel=channel,
         client_ip=client_ip,
         device=device,
+        pseudonym_key=settings.secret_key.encode(),
     )
 
 
@@ -146,6 +147,7 @@ def check_purpose(purpose: str) -> str:
 def authenticate(
     session: Session,
     *,
+    settings: Settings,
     username: str,
     password: str,
     client_ip: str | None = None,
@@ -157,7 +159,6 @@ def authenticate(
     Returns ``None`` on any failure (the caller raises :class:`SignInFailed` after committing,
     so the failure count and the audit event are kept). Every attempt is audited.
     """
-    settings = get_settings()
     user = session.execute(select(User).where(User.username == username)).scalar_one_or_none()
     now = _now()
     if user is None:
@@ -170,7 +171,7 @@ def authenticate(
             action=AuditAction.LOGIN,
             fields={"username": username},
             outcome="denied",
-            force_code=get_settings().default_force,
+            force_code=settings.default_force,
             client_ip=client_ip,
             device=device,
             channel=channel,
@@ -195,7 +196,9 @@ def authenticate(
             end_sessions(session, user=user, actor=None, reason="locked")
     record(
         session,
-        actor=actor_for(user, channel=channel, client_ip=client_ip, device=device),
+        actor=actor_for(
+            user, settings=settings, channel=channel, client_ip=client_ip, device=device
+        ),
         event="auth:session:login",
         action=AuditAction.LOGIN,
         object_type="user",
@@ -252,12 +255,11 @@ def change_password(session: Session, *, actor: Actor, user_id: int, password: s
 def change_role(session: Session, *, actor: Actor, user_id: int, role: str) -> None:
     """Give a user another role; their open sessions end so the new grants apply at once."""
     require(actor, Action.USER_MANAGE)
-    try:
-        role_ = Role(role)
-    except ValueError:
+    if role not in set(STAFF_ROLES):  # no account may become the jobs' system role
         raise InvalidInput(
-            "unknown role", {"role": "must be one of: " + ", ".join(r.value for r in Role)}
-        ) from None
+            "unknown role", {"role": "must be one of: " + ", ".join(r.value for r in STAFF_ROLES)}
+        )
+    role_ = Role(role)
     user = _user(session, user_id)
     if (role_ is Role.PARTNER) != (user.agency_code is not None):
         raise InvalidInput(

@@ -270,7 +270,7 @@ def _area(form: FormData, errors: _Errors, force_code: str, *, required: bool) -
     return area
 
 
-def validate_report(form: FormData, *, now: dt.datetime, force_code: str = "essex") -> OnlineReport:
+def validate_report(form: FormData, *, now: dt.datetime, force_code: str) -> OnlineReport:
     """Validate the online report form; raises :class:`InvalidInput` with every field's problem.
 
     ``now`` is naive UTC. The honeypot field ``website`` is reported back, not rejected, so the
@@ -372,7 +372,7 @@ class ChatToIncident:
     caller: Reporter | None = None
 
 
-def validate_chat_incident(form: FormData, *, force_code: str = "essex") -> ChatToIncident:
+def validate_chat_incident(form: FormData, *, force_code: str) -> ChatToIncident:
     """Validate the handler's "record as incident" form; a chat has no pin, so the council
     area is asked for."""
     errors = _Errors()

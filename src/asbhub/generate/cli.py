@@ -1,4 +1,4 @@
-"""``asbhub generate`` and ``asbhub demo``."""
+"""``asbhub generate``."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from asbhub.clikit import DbOption, JsonOption, console, domain_errors, engine_for, print_json
 from asbhub.errors import InvalidInput
 from asbhub.generate.calibration import GENERATED_FORCES, financial_year, period
+from asbhub.permissions import system_actor
 
 app = typer.Typer()
 
@@ -69,6 +70,7 @@ def generate_cmd(
                 seed=seed,
                 replace=replace,
                 progress=step,
+                actor=system_actor(job="generate", force_code=force),
             )
     if json_output:
         print_json(report)
@@ -84,18 +86,3 @@ def generate_cmd(
             f"  12 months to {period_end}: {counts['incidents']:,} incidents, "
             f"{counts['attended']:,} attended, {counts['covid_breaches']:,} COVID breaches"
         )
-
-
-@app.command("demo")
-def demo_cmd(db: DbOption = None, json_output: JsonOption = False) -> None:
-    """Build the demo database (quick when it is already built).
-
-    Applies the schema, loads the Essex reference areas, generates six years (seed 2021) and
-    loads the shipped 2025 data.police.uk ASB slice as public records.
-    """
-    from asbhub.generate.demo import build_demo
-
-    with domain_errors():
-        report = build_demo(engine_for(db), progress=None if json_output else console.print)
-    if json_output:
-        print_json(report)

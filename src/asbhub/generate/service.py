@@ -15,7 +15,6 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
@@ -34,12 +33,13 @@ from asbhub.generate.calibration import (
     period,
     year_targets,
 )
-from asbhub.generate.chats import ChatData, build_chats, handler_roster
-from asbhub.generate.people import People, build_people, concat
-from asbhub.generate.places import Places, build_places
-from asbhub.generate.triage import TriageData, build_triage
-
-REFERENCE_PREFIX = "SYN-"  # marks generated incidents, so --replace never touches real ones
+from asbhub.generate.chats import build_chats, handler_roster
+from asbhub.generate.people import build_people, concat
+from asbhub.generate.places import build_places
+from asbhub.generate.schemas import Generated, Pools, YearData
+from asbhub.generate.triage import build_triage
+from asbhub.generate.writer import write
+from asbhub.permissions import Actor
 
 # Closing codes per category (probabilities). Personal incidents are mostly neighbours and
 # messages aimed at a household; environmental ones are about the place.
@@ -140,18 +140,6 @@ HOUR_CDF = _hour_cdf(HOURS)
 BREACH_HOUR_CDF = _hour_cdf(BREACH_HOURS)
 
 
-@dataclass
-class Pools:
-    """Everything drawn once per seed: places and the people who live, call and offend there."""
-
-    places: Places
-    people: People
-    resident_of: np.ndarray  # place index -> person index (-1 for non-residential places)
-    general: np.ndarray  # person indices of members of the public
-    general_weight: np.ndarray
-    offenders_by_district: dict[str, tuple[np.ndarray, np.ndarray]]
-
-
 @lru_cache(maxsize=2)
 def build_pools(seed: int, force_code: str = "essex") -> Pools:
     """The pools of one seed; cached because they are only read (tests build several runs)."""
@@ -207,54 +195,6 @@ def build_pools(seed: int, force_code: str = "essex") -> Pools:
         general_weight=(gw := rng.lognormal(0.0, 1.0, n_general)) / gw.sum(),
         offenders_by_district=by_district,
     )
-
-
-@dataclass
-class YearData:
-    """One financial year of incidents (parallel arrays) and their person links."""
-
-    fy: int
-    received: np.ndarray  # datetime64[s]
-    channel: np.ndarray
-    opening: np.ndarray
-    closing: np.ndarray
-    qualifier: np.ndarray
-    covid: np.ndarray
-    hate: np.ndarray
-    place: np.ndarray
-    attended: np.ndarray
-    attended_at: np.ndarray  # datetime64[s], NaT where not attended
-    narrative: np.ndarray
-    link_incident: np.ndarray  # row index into this year's arrays
-    link_person: np.ndarray
-    link_role: np.ndarray
-    chats: ChatData  # every live chat of the year, linked to the live_chat incidents
-    triage: TriageData  # the triage record of each incident
-
-    def take(self, keep: np.ndarray, keep_chats: np.ndarray) -> YearData:
-        """The incidents where ``keep`` and the chats where ``keep_chats`` are true, with their
-        links renumbered."""
-        new_index = np.where(keep, np.cumsum(keep) - 1, -1)
-        lk = keep[self.link_incident]
-        return YearData(
-            fy=self.fy,
-            received=self.received[keep],
-            channel=self.channel[keep],
-            opening=self.opening[keep],
-            closing=self.closing[keep],
-            qualifier=self.qualifier[keep],
-            covid=self.covid[keep],
-            hate=self.hate[keep],
-            place=self.place[keep],
-            attended=self.attended[keep],
-            attended_at=self.attended_at[keep],
-            narrative=self.narrative[keep],
-            link_incident=new_index[self.link_incident[lk]],
-            link_person=self.link_person[lk],
-            link_role=self.link_role[lk],
-            chats=self.chats.take(keep_chats, new_index),
-            triage=self.triage.take(keep),
-        )
 
 
 def _top_k(rng: np.random.Generator, weights: np.ndarray, k: int) -> np.ndarray:
@@ -476,25 +416,6 @@ def build_year(t: YearTarget, pools: Pools, seed: int) -> YearData:
     )
 
 
-@dataclass
-class Generated:
-    """A period's incidents (concatenated years) with the pools they refer to."""
-
-    force_code: str
-    first: dt.date
-    last: dt.date  # exclusive
-    pools: Pools
-    years: list[YearData] = field(default_factory=list)
-
-    @property
-    def incidents(self) -> int:
-        return sum(len(y.received) for y in self.years)
-
-    @property
-    def chats(self) -> int:
-        return sum(len(y.chats) for y in self.years)
-
-
 def build(
     seed: int,
     start: str,
@@ -552,18 +473,20 @@ def generate(
     seed: int,
     replace: bool = False,
     progress: Callable[[str], None] | None = None,
+    actor: Actor | None = None,
 ) -> dict[str, Any]:
     """Generate ``start``..``end`` into the store in one transaction and report the counts.
+
+    The write is audited with its counts as ``actor`` (the command line passes the system
+    actor of the job).
 
     Raises :class:`~asbhub.errors.Conflict` when generated incidents of the force already exist
     in the period, unless ``replace`` (which deletes them, their links and any people and
     locations left without incidents, first).
     """
-    from asbhub.generate.writer import write
-
     t0 = time.perf_counter()
     g = build(seed, start, end, force_code, progress)
-    counts = write(engine, g, replace=replace, progress=progress)
+    counts = write(engine, g, replace=replace, progress=progress, actor=actor)
     return {
         "force": force_code,
         "from": start,

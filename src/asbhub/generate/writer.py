@@ -18,9 +18,10 @@ import numpy as np
 from sqlalchemy import Connection, Engine
 
 from asbhub.errors import Conflict
-from asbhub.generate.service import REFERENCE_PREFIX, Generated
+from asbhub.generate.schemas import REFERENCE_PREFIX, Generated
 from asbhub.incidents import bulk
 from asbhub.incidents.service import record_incidents
+from asbhub.permissions import Actor
 from asbhub.store.bulk import Constant, Timestamps, bulk_insert, insert_with_ids, reserve_ids
 from asbhub.triage import rules as triage_rules
 from asbhub.triage.rules import RiskLevel as TriageRisk
@@ -138,8 +139,9 @@ def write(
     *,
     replace: bool = False,
     progress: Callable[[str], None] | None = None,
+    actor: Actor | None = None,
 ) -> dict[str, int]:
-    """Store ``g`` in one transaction; returns the row counts written."""
+    """Store ``g`` in one transaction, audited as ``actor``; returns the row counts written."""
     step = progress or (lambda _msg: None)
     with engine.connect() as conn:
         sql = _Sql(conn)
@@ -159,7 +161,7 @@ def write(
                 replaced_chats = delete_generated_chats(sql, g)
             if found:
                 replaced = delete_generated(sql, g)
-            counts = _write_rows(conn, g, step)
+            counts = _write_rows(conn, g, step, actor)
             conn.commit()
             _analyze(sql)
         except BaseException:
@@ -273,11 +275,13 @@ def batch_of(g: Generated) -> tuple[bulk.IncidentBatch, np.ndarray]:
     return batch, offsets
 
 
-def _write_rows(conn: Connection, g: Generated, step: Callable[[str], None]) -> dict[str, int]:
+def _write_rows(
+    conn: Connection, g: Generated, step: Callable[[str], None], actor: Actor | None
+) -> dict[str, int]:
     batch, offsets = batch_of(g)
     written = record_incidents(
         conn,
-        actor=None,
+        actor=actor,
         batch=batch,
         permission=None,
         source="generated",

@@ -187,7 +187,7 @@ def geography(force_code: str) -> ForceGeography:
     return ForceGeography(force_code)
 
 
-def load_reference(session: Session, force_code: str = "essex") -> int:
+def load_reference(session: Session, force_code: str) -> int:
     """Store the force's area hierarchy and populations; a second call adds nothing.
 
     Returns the number of areas inserted.

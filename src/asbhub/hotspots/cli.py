@@ -19,6 +19,7 @@ from asbhub.clikit import (
     err_console,
     print_json,
 )
+from asbhub.config import get_settings
 from asbhub.errors import InvalidInput
 from asbhub.hotspots.events import (
     Events,
@@ -40,7 +41,10 @@ class Source(StrEnum):
     incidents = "incidents"
 
 
-ForceOption = Annotated[str, typer.Option("--force", help="Force code, e.g. essex.")]
+ForceOption = Annotated[
+    str | None,
+    typer.Option("--force", help="Force code (default: ASBHUB_DEFAULT_FORCE).", show_default=False),
+]
 CellOption = Annotated[int, typer.Option("--cell", help="Cell size in metres (multiple of 50).")]
 SourceOption = Annotated[
     Source,
@@ -66,7 +70,7 @@ def load_events(db: str | None, force: str, source: Source) -> Events:
 
 @app.command()
 def evaluate(
-    force: ForceOption = "essex",
+    force: ForceOption = None,
     test_from: Annotated[str, typer.Option("--test-from", help="First test month, YYYY-MM.")] = "",
     test_to: Annotated[str, typer.Option("--test-to", help="Last test month, YYYY-MM.")] = "",
     train_months: Annotated[
@@ -83,6 +87,7 @@ def evaluate(
     as_json: JsonOption = False,
 ) -> None:
     """Walk-forward evaluation: fit on the k months before each test month, score, measure."""
+    force = force or get_settings().default_force
     from asbhub.hotspots.evaluate import evaluate as run_evaluation
     from asbhub.hotspots.evaluate import to_json
 
@@ -168,7 +173,7 @@ def _method_and_events(
 
 @app.command()
 def predict(
-    force: ForceOption = "essex",
+    force: ForceOption = None,
     month: Annotated[str, typer.Option("--month", help="Month to predict, YYYY-MM.")] = "",
     coverage: Annotated[
         float | None, typer.Option("--coverage", help="Share of cells to flag, in per cent.")
@@ -188,6 +193,7 @@ def predict(
     as_json: JsonOption = False,
 ) -> None:
     """Rank the cells for a month and write the flagged ones with the reasons they are there."""
+    force = force or get_settings().default_force
     from asbhub.hotspots.predict import predict as run_predict
     from asbhub.hotspots.predict import write_prediction
 
@@ -225,7 +231,7 @@ def predict(
 
 @app.command()
 def patrol(
-    force: ForceOption = "essex",
+    force: ForceOption = None,
     month: Annotated[str, typer.Option("--month", help="Month to plan, YYYY-MM.")] = "",
     district: Annotated[
         str | None, typer.Option("--district", help="Policing district (default: every one).")
@@ -244,6 +250,7 @@ def patrol(
     as_json: JsonOption = False,
 ) -> None:
     """One-page patrol plan (PDF) per policing district."""
+    force = force or get_settings().default_force
     from asbhub.hotspots.patrol import write_patrol_plans
 
     with domain_errors():

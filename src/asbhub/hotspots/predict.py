@@ -41,7 +41,7 @@ class Prediction:
         return {
             "month": month_label(self.month),
             "method": self.method,
-            "asbhub_version": getattr(asbhub, "__version__", "0"),
+            "asbhub_version": asbhub.__version__,
             "train_months": self.k,
             "gap": self.gap,
             "cell_size_m": self.cell,

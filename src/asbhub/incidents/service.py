@@ -368,7 +368,7 @@ def get_incident(session: Session, *, actor: Actor, incident_id: int) -> Inciden
     people = [
         PersonLink(person_id=p.id, label=f"{p.forename} {p.surname}", role=role)
         if shown.names
-        else PersonLink(person_id=None, label=pseudonym(p.id), role=role)
+        else PersonLink(person_id=None, label=pseudonym(actor, p.id), role=role)
         for role, p in links
     ]
     if shown.names:

@@ -17,7 +17,9 @@ from rich.table import Table
 
 from asbhub.clikit import DbOption, JsonOption, console, domain_errors, engine_for, err_console
 from asbhub.clikit import print_json as emit_json
+from asbhub.config import get_settings
 from asbhub.ingest.schemas import FileResult, FileStatus, IngestReport
+from asbhub.permissions import system_actor
 
 app = typer.Typer(
     help="Load data.police.uk files and force incident exports.", no_args_is_help=True
@@ -109,11 +111,16 @@ def police_uk_cmd(
     """
     from asbhub.ingest.police_uk import ingest_police_uk
 
+    settings = get_settings()
     with domain_errors():
         engine = engine_for(db)
         with _progress(json_out) as progress:
             report = ingest_police_uk(
-                engine, paths, progress=_Bar(progress, "reading"), replace=replace
+                engine,
+                paths,
+                actor=system_actor(job="ingest police-uk", force_code=settings.default_force),
+                progress=_Bar(progress, "reading"),
+                replace=replace,
             )
         engine.dispose()
     _finish(report, "police-uk", json_out)
@@ -140,7 +147,12 @@ def incidents_cmd(
             help="Incident export: .csv or .jsonl (see docs/formats.md).", show_default=False
         ),
     ],
-    force: Annotated[str, typer.Option(help="Force whose export this is.")] = "essex",
+    force: Annotated[
+        str | None,
+        typer.Option(
+            help="Force whose export this is (default: ASBHUB_DEFAULT_FORCE).", show_default=False
+        ),
+    ] = None,
     db: DbOption = None,
     json_out: JsonOption = False,
 ) -> None:
@@ -150,11 +162,16 @@ def incidents_cmd(
     """
     from asbhub.ingest.incidents import ingest_incidents
 
+    force = force or get_settings().default_force
     with domain_errors():
         engine = engine_for(db)
         with _progress(json_out) as progress:
             report = ingest_incidents(
-                engine, file, force_code=force, progress=_Bar(progress, "reading")
+                engine,
+                file,
+                force_code=force,
+                actor=system_actor(job="ingest incidents", force_code=force),
+                progress=_Bar(progress, "reading"),
             )
         engine.dispose()
     _finish(report, "incidents", json_out)

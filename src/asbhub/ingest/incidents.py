@@ -28,6 +28,7 @@ from asbhub.incidents.service import record_incidents
 from asbhub.ingest.schemas import FileResult, FileStatus, IngestReport, Problem, Progress
 from asbhub.ingest.sources import SourceFailure, decode
 from asbhub.ingest.writer import quarantine
+from asbhub.permissions import Actor
 
 
 class IncidentRecord(NewIncident):
@@ -154,10 +155,14 @@ def ingest_incidents(
     engine: Engine,
     path: Path | str,
     *,
-    force_code: str = "essex",
+    force_code: str,
+    actor: Actor | None = None,
     progress: Progress | None = None,
 ) -> IngestReport:
-    """Load one incident export file for ``force_code`` (see docs/formats.md for the format)."""
+    """Load one incident export file for ``force_code`` (see docs/formats.md for the format).
+
+    What is stored is audited with its counts as ``actor`` (the command line passes the
+    system actor of the job)."""
     path = Path(path)
     report = IngestReport()
     if progress is not None:
@@ -165,7 +170,7 @@ def ingest_incidents(
     result = FileResult(source=str(path), force_code=force_code)
     report.results.append(result)
     try:
-        _load(engine, path, force_code, result)
+        _load(engine, path, force_code, result, actor)
     except SourceFailure as exc:
         result.status = FileStatus.FAILED
         result.note(exc.problem.message())
@@ -179,7 +184,9 @@ def ingest_incidents(
     return report
 
 
-def _load(engine: Engine, path: Path, force_code: str, result: FileResult) -> None:
+def _load(
+    engine: Engine, path: Path, force_code: str, result: FileResult, actor: Actor | None
+) -> None:
     name = str(path)
     kind = _format_of(path)
     try:
@@ -235,7 +242,7 @@ def _load(engine: Engine, path: Path, force_code: str, result: FileResult) -> No
             if fresh:
                 written = record_incidents(
                     conn,
-                    actor=None,
+                    actor=actor,
                     batch=bulk.from_records(force_code, [rec for _, rec in fresh]),
                     permission=None,
                     source="import",

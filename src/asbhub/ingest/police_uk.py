@@ -37,7 +37,9 @@ import pyarrow.csv as pacsv
 import shapely
 from sqlalchemy import Connection, Engine, Table, and_, delete, func, insert, select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.orm import Session
 
+from asbhub.audit.service import AuditAction, record
 from asbhub.geography.service import (
     FORCE_BY_NAME,
     SHIPPED_FORCES,
@@ -50,6 +52,7 @@ from asbhub.ingest.models import PublicRecord, SourceLoad
 from asbhub.ingest.schemas import FileResult, FileStatus, IngestReport, Problem, Progress
 from asbhub.ingest.sources import Source, SourceFailure, decode, discover, failed_result
 from asbhub.ingest.writer import quarantine
+from asbhub.permissions import Actor
 from asbhub.store.bulk import (
     BlankIsNull,
     Coded,
@@ -681,6 +684,7 @@ def ingest_police_uk(
     engine: Engine,
     paths: Sequence[Path | str],
     *,
+    actor: Actor | None = None,
     progress: Progress | None = None,
     bulk: bool | None = None,
     parallel: bool | None = None,
@@ -703,6 +707,9 @@ def ingest_police_uk(
     ``parallel`` parses files in a second process while the first writes; by default (None)
     on runs of more than one file bringing at least ``BULK_MIN_ROWS`` rows, where it pays for
     the process start.
+
+    The run is audited once with its counts, as ``actor`` (the command line passes the
+    system actor of the job).
     """
     report = IngestReport()
     items = discover(paths)
@@ -725,7 +732,30 @@ def ingest_police_uk(
             parallel = len(sources) > 1 and _incoming(sources) >= BULK_MIN_ROWS
         with deferred_indexes(conn, table) if bulk and sources else nullcontext():
             _load_all(conn, sources, report, progress, parallel=parallel, replace=replace)
+    _audit_run(engine, actor, report)
     return report
+
+
+def _audit_run(engine: Engine, actor: Actor | None, report: IngestReport) -> None:
+    counts = {
+        "files": report.files,
+        "failed_files": report.failed_files,
+        "rows": report.rows,
+        "inserted": report.inserted,
+        "duplicates_skipped": report.duplicates_skipped,
+        "quarantined": report.quarantined,
+    }
+    with engine.begin() as conn, Session(bind=conn) as session:
+        record(
+            session,
+            actor=actor,
+            event="ingest:public_records:load",
+            action=AuditAction.CREATE,
+            object_type="public_record",
+            result_count=report.inserted,
+            fields=counts,
+            channel=None if actor else "cli",
+        )
 
 
 def _load_all(

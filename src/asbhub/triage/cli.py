@@ -74,7 +74,7 @@ def assess(
                 raise InvalidInput(
                     f"no active account {user!r}", {"--user": "not an active account"}
                 )
-            actor = actor_for(account, channel="cli")
+            actor = actor_for(account, settings=settings, channel="cli")
             decision = service.assess(session, actor=actor, call=call, rules=ruleset)
         engine.dispose()
     if json_out:

@@ -11,7 +11,7 @@ import uvicorn
 from sqlalchemy import Engine
 
 from asbhub.clikit import DbOption, JsonOption, console, database_url, domain_errors, print_json
-from asbhub.config import DEFAULT_SECRET
+from asbhub.config import DEFAULT_SECRET, get_settings
 from asbhub.errors import InvalidInput
 from asbhub.web.security import uvicorn_log_config
 
@@ -29,7 +29,7 @@ def _loopback(host: str) -> bool:
 
 def _refuse_demo_accounts(engine: Engine, host: str) -> None:
     """Whatever the secret, the published demo password must not face a network."""
-    from asbhub.generate.demo import demo_accounts_left
+    from asbhub.provision.demo import demo_accounts_left
     from asbhub.store.engine import session_scope
 
     with session_scope(engine) as session:
@@ -96,6 +96,7 @@ def add(
             role=role,
             display_name=display_name,
             agency_code=agency,
+            force_code=get_settings().default_force,
         )
         out = {"id": user.id, "username": user.username, "role": user.role, "agency": agency}
     if json_out:
@@ -135,7 +136,9 @@ def agencies_(json_out: JsonOption = False) -> None:
     """List the partner agencies a partner account can belong to."""
     from asbhub.permissions import agencies
 
-    rows = [{"code": a.code, "name": a.name} for a in agencies().values()]
+    rows = [
+        {"code": a.code, "name": a.name} for a in agencies(get_settings().default_force).values()
+    ]
     if json_out:
         print_json({"agencies": rows})
         return

@@ -87,6 +87,7 @@ def optional_actor(request: Request, session: DbSession) -> Actor | None:
         client = request.client.host if request.client else None
         actor = actor_for(
             user,
+            settings=request.app.state.settings,
             purpose=request.session.get("purpose"),
             purpose_text=request.session.get("purpose_text"),
             channel="api" if is_api(request) else "ui",
@@ -130,6 +131,7 @@ def socket_actor(websocket: WebSocket) -> Actor | None:
             return None
         return actor_for(
             user,
+            settings=websocket.app.state.settings,
             purpose=websocket.session.get("purpose"),
             purpose_text=websocket.session.get("purpose_text"),
             channel="ui",

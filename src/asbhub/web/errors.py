@@ -13,6 +13,7 @@ from urllib.parse import quote, urlsplit
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
+from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from asbhub.audit.service import AuditAction, record
@@ -32,6 +33,28 @@ from asbhub.web.security import CsrfFailed, redact_path
 from asbhub.web.templating import render
 
 log = logging.getLogger("asbhub.web")
+
+
+class ErrorDetail(BaseModel):
+    status: int
+    message: str
+    fields: dict[str, str]
+
+
+class ErrorBody(BaseModel):
+    error: ErrorDetail
+
+
+# The error responses every API router documents in the OpenAPI document.
+ERRORS: dict[int | str, dict[str, Any]] = {
+    code: {"model": ErrorBody, "description": text}
+    for code, text in [
+        (401, "Not signed in"),
+        (403, "Not permitted for this role"),
+        (404, "Not found or outside your scope"),
+        (422, "Invalid input"),
+    ]
+}
 
 STATUS: list[tuple[type[AsbhubError], int]] = [
     (NotSignedIn, 401),

@@ -53,7 +53,12 @@ def app(db_url: str, engine: Engine, monkeypatch: pytest.MonkeyPatch) -> FastAPI
     with session_scope(engine) as s:
         for name, role in USERS.items():
             add_user(
-                s, username=name, password=PASSWORD, role=role, display_name=f"Test {name.title()}"
+                s,
+                username=name,
+                password=PASSWORD,
+                role=role,
+                display_name=f"Test {name.title()}",
+                force_code="essex",
             )
     return create_app(db_url)
 

@@ -47,7 +47,7 @@ def sign_in(client: TestClient, username: str, password: str) -> None:
 def analyst(db_url: str, engine: Engine, monkeypatch: pytest.MonkeyPatch) -> Iterator[TestClient]:
     monkeypatch.setattr("asbhub.auth.service._hasher", FAST_HASHER)
     with session_scope(engine) as s:
-        add_user(s, username="analyst1", password=PASSWORD, role="analyst")
+        add_user(s, username="analyst1", password=PASSWORD, role="analyst", force_code="essex")
         # Jul-Sep: 3 online, 2 chats; Oct-Dec: 1 online, 4 chats (one recorded as an incident).
         days = {
             Channel.ONLINE: ["2020-07-01", "2020-08-15", "2020-09-30", "2020-12-31"],

@@ -17,7 +17,7 @@ from webseed import FAST_HASHER, PASSWORD, sign_in
 
 from asbhub.auth.service import add_user
 from asbhub.incidents.models import Channel, Incident, IncidentType, Qualifier
-from asbhub.permissions import Role
+from asbhub.permissions import STAFF_ROLES, Role
 from asbhub.store.engine import make_engine, session_scope
 from asbhub.web.app import create_app
 
@@ -37,7 +37,7 @@ def six_year_app(
     url = f"sqlite:///{path}"
     engine = make_engine(url)
     with session_scope(engine) as s:
-        for role in Role:
+        for role in STAFF_ROLES:
             add_user(
                 s,
                 username=f"d{role.value}",
@@ -45,6 +45,7 @@ def six_year_app(
                 role=role.value,
                 display_name=f"Dash {role.value}",
                 agency_code="thurrock-council" if role is Role.PARTNER else None,
+                force_code="essex",
             )
     engine.dispose()
     app = create_app(url)

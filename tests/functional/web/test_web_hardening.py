@@ -30,8 +30,8 @@ from asbhub.cli import app as cli
 from asbhub.config import DEFAULT_SECRET, get_settings
 from asbhub.contact.models import Chat, PublicSubmission
 from asbhub.errors import InvalidInput
-from asbhub.generate.demo import _demo_accounts
 from asbhub.incidents.queries import encode_cursor
+from asbhub.provision.demo import _demo_accounts
 from asbhub.store.engine import make_engine, session_scope, upgrade
 from asbhub.web.app import SESSION_COOKIE, create_app
 
@@ -148,7 +148,7 @@ def test_serve_refuses_a_network_while_demo_accounts_exist(
     db = f"sqlite:///{tmp_path / 'demo.db'}"
     engine = make_engine(db)
     upgrade(engine)
-    assert _demo_accounts(engine)
+    assert _demo_accounts(engine, get_settings())
     result = CliRunner().invoke(cli, ["serve", "--db", db, "--host", "0.0.0.0"])
     assert result.exit_code == 2, result.output
     assert "demo accounts" in result.output and "officer" in result.output
@@ -205,7 +205,7 @@ def test_role_and_password_changes_end_sessions(
 ) -> None:
     officer = client_as("officer")
     analyst = client_as("analyst")
-    admin = actor_for(_user(engine, seeded.users["admin"]))
+    admin = actor_for(_user(engine, seeded.users["admin"]), settings=app.state.settings)
     with session_scope(engine) as s:
         change_role(
             s, actor=admin, user_id=_user(engine, seeded.users["officer"]).id, role="analyst"

@@ -24,7 +24,12 @@ READERS = [r for r in Role if Action.LOCATION_VIEW in GRANTS[r]]
 
 def _exact(role: Role) -> bool:
     actor = Actor(
-        1, "x", "x", role, agency_code="basildon-council" if role is Role.PARTNER else None
+        1,
+        "x",
+        "x",
+        role,
+        agency_code="basildon-council" if role is Role.PARTNER else None,
+        force_code="essex",
     )
     return allowed(actor, Action.PERSONAL_DATA_VIEW)
 
@@ -116,6 +121,7 @@ def test_a_partner_gets_no_location_outside_its_area(
             role="partner",
             display_name="Thurrock partner",
             agency_code="thurrock-council",
+            force_code="essex",
         )
     with TestClient(app, raise_server_exceptions=False) as c:  # type: ignore[arg-type]
         sign_in(c, "thurrock1")

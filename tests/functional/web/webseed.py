@@ -28,7 +28,7 @@ from asbhub.incidents.models import (
     PremisesType,
     Qualifier,
 )
-from asbhub.permissions import Role
+from asbhub.permissions import STAFF_ROLES, Role
 from asbhub.store.engine import session_scope
 
 PASSWORD = "fictitious-password-1"
@@ -71,7 +71,7 @@ class Seeded:
 def seed(engine: Engine, incidents_per_place: int = 24) -> Seeded:
     out = Seeded()
     with session_scope(engine) as s:
-        for role in Role:
+        for role in STAFF_ROLES:
             name = f"{role.value.replace('_', '')}1"
             add_user(
                 s,
@@ -80,6 +80,7 @@ def seed(engine: Engine, incidents_per_place: int = 24) -> Seeded:
                 role=role.value,
                 display_name=f"Test {role.value.replace('_', ' ').title()}",
                 agency_code=PARTNER_AGENCY if role is Role.PARTNER else None,
+                force_code="essex",
             )
             out.users[role.value] = name
         people = [

@@ -45,6 +45,7 @@ def test_a_partner_sees_only_its_area(engine: Engine) -> None:
         display_name="P",
         role=Role.PARTNER,
         agency_code="thurrock-council",
+        force_code="essex",
     )
     with session_scope(engine) as session:
         got = kpi_report(session, actor=partner, period_end=dt.date(2021, 3, 31), years=1)

@@ -17,7 +17,7 @@ from asbhub.cli import app as cli
 from asbhub.permissions import Actor, Role
 from asbhub.store.engine import session_scope
 
-OFFICER = Actor(1, "officer1", "Officer One", Role.OFFICER)
+OFFICER = Actor(1, "officer1", "Officer One", Role.OFFICER, force_code="essex")
 
 
 def _append(engine: Engine, n: int) -> None:

@@ -11,9 +11,12 @@ from sqlalchemy import Engine, select
 from asbhub.audit.models import AuditEvent
 from asbhub.auth.models import User
 from asbhub.auth.service import add_user, authenticate
+from asbhub.config import Settings
 from asbhub.store.engine import session_scope
 
 PASSWORD = "fictitious-password-1"
+# Passed in, as create_app passes its own: the service reads no global settings.
+SETTINGS = Settings(login_max_failures=3, login_lockout_minutes=15)
 
 
 @pytest.fixture
@@ -21,19 +24,21 @@ def user(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> str:
     monkeypatch.setattr(
         "asbhub.auth.service._hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
     )
-    monkeypatch.setenv("ASBHUB_LOGIN_MAX_FAILURES", "3")
-    monkeypatch.setenv("ASBHUB_LOGIN_LOCKOUT_MINUTES", "15")
-    from asbhub.config import get_settings
-
-    get_settings.cache_clear()
     with session_scope(engine) as s:
-        add_user(s, username="officer9", password=PASSWORD, role="officer", display_name="O")
+        add_user(
+            s,
+            username="officer9",
+            password=PASSWORD,
+            role="officer",
+            display_name="O",
+            force_code="essex",
+        )
     return "officer9"
 
 
 def _try(engine: Engine, username: str, password: str) -> bool:
     with session_scope(engine) as s:
-        return authenticate(s, username=username, password=password) is not None
+        return authenticate(s, settings=SETTINGS, username=username, password=password) is not None
 
 
 def test_three_failures_lock_the_account_for_the_set_time(engine: Engine, user: str) -> None:

@@ -21,7 +21,9 @@ from asbhub.incidents.models import Channel, Incident, IncidentType
 from asbhub.permissions import Actor, Role
 from asbhub.store.engine import session_scope
 
-ANALYST = Actor(user_id=1, username="a", display_name="Analyst", role=Role.ANALYST)
+ANALYST = Actor(
+    user_id=1, username="a", display_name="Analyst", role=Role.ANALYST, force_code="essex"
+)
 
 
 def _series(pairs: dict[str, int]) -> pd.Series:

@@ -39,7 +39,9 @@ DEEP_DIVE = next(
 PASSWORD = "fictitious-password-4"
 # Cheap hashing for the one account these tests sign in with.
 FAST_HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-ANALYST = Actor(user_id=1, username="analyst", display_name="Analyst", role=Role.ANALYST)
+ANALYST = Actor(
+    user_id=1, username="analyst", display_name="Analyst", role=Role.ANALYST, force_code="essex"
+)
 
 
 def seed_figure(channel: str, measure: str, start: str) -> float:
@@ -112,7 +114,7 @@ def test_channel_counts_api_on_generated_history(
 ) -> None:
     monkeypatch.setattr("asbhub.auth.service._hasher", FAST_HASHER)
     with session_scope(generated) as s:
-        add_user(s, username="board.analyst", password=PASSWORD, role="analyst")
+        add_user(s, username="board.analyst", password=PASSWORD, role="analyst", force_code="essex")
     with TestClient(create_app(str(generated.url))) as client:
         page = client.get("/login")
         token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)

@@ -37,12 +37,12 @@ def valid(**changes: Any) -> dict[str, Any]:
 
 def errors_of(form: dict[str, Any]) -> dict[str, str]:
     with pytest.raises(InvalidInput) as exc:
-        validate_report(form, now=NOW)
+        validate_report(form, now=NOW, force_code="essex")
     return exc.value.fields
 
 
 def test_valid_anonymous_report() -> None:
-    r = validate_report(valid(), now=NOW)
+    r = validate_report(valid(), now=NOW, force_code="essex")
     assert r.incident_type is IncidentType.NOISE
     assert r.occurred_at == dt.datetime(2025, 3, 14, 17, 30)
     assert r.reporter is None and r.ongoing
@@ -61,26 +61,36 @@ def test_targeted_report_is_personal_and_hate_when_a_national_strand() -> None:
             email="testy@example.invalid.test",
         ),
         now=NOW,
+        force_code="essex",
     )
     assert r.qualifier is Qualifier.PERSONAL
     assert r.hate_motivated
     assert r.hate_strands == (HateStrand.RACE, HateStrand.OTHER)
     assert r.reporter is not None and r.reporter.phone is None
-    only_other = validate_report(valid(targeted="yes", strands="other"), now=NOW)
+    only_other = validate_report(
+        valid(targeted="yes", strands="other"), now=NOW, force_code="essex"
+    )
     assert only_other.qualifier is Qualifier.PERSONAL and not only_other.hate_motivated
 
 
 def test_environmental_types_get_environmental_qualifier() -> None:
-    assert validate_report(valid(what="litter"), now=NOW).qualifier is Qualifier.ENVIRONMENTAL
+    assert (
+        validate_report(valid(what="litter"), now=NOW, force_code="essex").qualifier
+        is Qualifier.ENVIRONMENTAL
+    )
 
 
 def test_pin_alone_is_enough_for_where() -> None:
-    r = validate_report(valid(place="", pin_lon="0.4691", pin_lat="51.7356"), now=NOW)
+    r = validate_report(
+        valid(place="", pin_lon="0.4691", pin_lat="51.7356"), now=NOW, force_code="essex"
+    )
     assert r.place is None and r.longitude == pytest.approx(0.4691)
 
 
 def test_honeypot_is_reported_not_rejected() -> None:
-    assert validate_report(valid(website="http://spam.example"), now=NOW).honeypot_filled
+    assert validate_report(
+        valid(website="http://spam.example"), now=NOW, force_code="essex"
+    ).honeypot_filled
 
 
 @pytest.mark.parametrize(
@@ -155,18 +165,21 @@ def test_chat_incident_form() -> None:
             "qualifier": "nuisance",
             "summary": "Loud party",
             "area": "E07000066",
-        }
+        },
+        force_code="essex",
     )
     assert ok.incident_type is IncidentType.NOISE and ok.place is None
     with pytest.raises(InvalidInput) as exc:
-        validate_chat_incident({"incident_type": "x", "summary": ""})
+        validate_chat_incident({"incident_type": "x", "summary": ""}, force_code="essex")
     assert set(exc.value.fields) == {"incident_type", "qualifier", "area", "summary"}
 
 
 def test_a_witness_may_leave_the_impact_blank() -> None:
-    assert validate_report(valid(impact=""), now=NOW).impact == ""
+    assert validate_report(valid(impact=""), now=NOW, force_code="essex").impact == ""
 
 
 def test_a_pin_makes_the_area_optional() -> None:
-    r = validate_report(valid(area="", pin_lon="0.4691", pin_lat="51.7356"), now=NOW)
+    r = validate_report(
+        valid(area="", pin_lon="0.4691", pin_lat="51.7356"), now=NOW, force_code="essex"
+    )
     assert r.area is None and r.longitude == 0.4691

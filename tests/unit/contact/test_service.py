@@ -69,7 +69,7 @@ def count(engine: Engine, model: type) -> int:
 
 
 def test_report_becomes_a_located_online_incident_with_its_reporter(engine: Engine) -> None:
-    report = validate_report(form(), now=NOW)
+    report = validate_report(form(), now=NOW, force_code="essex")
     with session_scope(engine) as s:
         inc = create_online_report(
             s,
@@ -100,7 +100,7 @@ def test_report_becomes_a_located_online_incident_with_its_reporter(engine: Engi
 
 
 def test_anonymous_report_stores_no_person(engine: Engine) -> None:
-    report = validate_report(form(contact="anonymous", targeted="no"), now=NOW)
+    report = validate_report(form(contact="anonymous", targeted="no"), now=NOW, force_code="essex")
     with session_scope(engine) as s:
         create_online_report(
             s, report=report, force_code="essex", client="c", rate_limit=5, now=NOW
@@ -109,7 +109,9 @@ def test_anonymous_report_stores_no_person(engine: Engine) -> None:
 
 
 def test_pin_outside_the_force_is_refused_and_nothing_stored(engine: Engine) -> None:
-    report = validate_report(form(pin_lon="-0.1276", pin_lat="51.5072"), now=NOW)  # London
+    report = validate_report(
+        form(pin_lon="-0.1276", pin_lat="51.5072"), now=NOW, force_code="essex"
+    )  # London
     with pytest.raises(InvalidInput) as exc, session_scope(engine) as s:
         create_online_report(
             s, report=report, force_code="essex", client="c", rate_limit=5, now=NOW
@@ -119,7 +121,7 @@ def test_pin_outside_the_force_is_refused_and_nothing_stored(engine: Engine) -> 
 
 
 def test_rate_limit_counts_reports_in_the_last_minute_per_client(engine: Engine) -> None:
-    report = validate_report(form(), now=NOW)
+    report = validate_report(form(), now=NOW, force_code="essex")
     for i in range(2):
         with session_scope(engine) as s:
             create_online_report(
@@ -177,7 +179,7 @@ def test_chat_starts_are_limited_per_client_apart_from_reports(engine: Engine) -
     with session_scope(engine) as s:  # a report from the client does not use up its chats
         create_online_report(
             s,
-            report=validate_report(form(), now=NOW),
+            report=validate_report(form(), now=NOW, force_code="essex"),
             force_code="essex",
             client="a",
             rate_limit=2,
@@ -202,7 +204,9 @@ def test_chat_lifecycle_times_transcript_and_incident(engine: Engine) -> None:
     t0 = dt.datetime(2025, 3, 14, 10, 0, 0)
     handler = _handler(engine)
     other = _handler(engine, "handler.b")
-    analyst = Actor(user_id=999, username="an", display_name="An", role=Role.ANALYST)
+    analyst = Actor(
+        user_id=999, username="an", display_name="An", role=Role.ANALYST, force_code="essex"
+    )
     at = lambda seconds: t0 + dt.timedelta(seconds=seconds)  # noqa: E731
     bikes = ChatToIncident(IncidentType.VEHICLE_NUISANCE, Qualifier.NUISANCE, "The park", "Bikes")
     with session_scope(engine) as s:

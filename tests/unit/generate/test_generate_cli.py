@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import json
 
+from sqlalchemy import select
 from typer.testing import CliRunner
 
+from asbhub.audit.models import AuditEvent
 from asbhub.cli import app
+from asbhub.store.engine import make_engine
 
 runner = CliRunner()
 GENERATE = ["generate", "--force", "essex"]
@@ -38,6 +41,15 @@ def test_json_prints_one_object_with_counts(db_url: str) -> None:
     for key in ("people", "links", "locations", "seconds"):
         assert report[key] > 0
     assert report["links"] > report["incidents"]
+    # The run is audited as the generate job, with the counts it reported.
+    engine = make_engine(db_url)
+    with engine.connect() as conn:
+        run = conn.execute(
+            select(AuditEvent).where(AuditEvent.event == "generate:incidents:create")
+        ).one()
+    engine.dispose()
+    assert (run.actor_role, run.actor_name, run.channel) == ("system", "asbhub generate", "batch")
+    assert run.result_count == 4_143 and run.fields["links"] == report["links"]
 
 
 def test_second_run_is_refused_unless_replace(db_url: str) -> None:

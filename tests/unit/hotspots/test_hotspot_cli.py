@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -23,6 +24,9 @@ PLACES = {
     "On or near Example Way, Southend": (588_030.0, 186_020.0),
     "On or near Dummy Lane, Basildon": (571_040.0, 189_010.0),
 }
+PROJECT_VERSION = tomllib.loads(
+    (Path(__file__).resolve().parents[3] / "pyproject.toml").read_text()
+)["project"]["version"]
 NEW_PLACE = ("On or near Fresh Close, Harlow", (544_620.0, 210_080.0))
 
 
@@ -137,6 +141,8 @@ def test_predict_geojson_and_csv(engine: Engine, db_url: str, tmp_path: Path) ->
     assert top["last_3"] == [4, 4, 4] and top["trend"] == "flat"
     assert "4 reports in each of the last 3 months" in top["reason"]
     assert fc["metadata"]["method"] == "naive"
+    # The release that made the list, as pyproject.toml states it (never a placeholder).
+    assert fc["metadata"]["asbhub_version"] == PROJECT_VERSION
     csv = tmp_path / "p.csv"
     result = CliRunner().invoke(app, [*base, "--cells", "5", "--out", str(csv)])
     assert result.exit_code == 0, result.output

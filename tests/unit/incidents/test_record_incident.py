@@ -57,7 +57,7 @@ def _online(engine: Engine) -> int:
         **CALLER,
         "consent": "yes",
     }
-    report = validate_report(form, now=T)
+    report = validate_report(form, now=T, force_code="essex")
     with session_scope(engine) as s:
         stored = create_online_report(
             s, report=report, force_code="essex", client=client_key("ip", "k"), rate_limit=5, now=T
@@ -75,7 +75,8 @@ def _chat(engine: Engine) -> int:
             "summary": SUMMARY,
             "area": "E07000066",
             **CALLER,
-        }
+        },
+        force_code="essex",
     )
     with session_scope(engine) as s:
         chat, _ = start_chat(s, force_code="essex", display_name="F", topic="music", now=T)
@@ -99,7 +100,7 @@ def _imported(engine: Engine, tmp_path: Path) -> int:
     }
     path = tmp_path / "export.jsonl"
     path.write_text(json.dumps(record) + "\n")
-    report = ingest_incidents(engine, path)
+    report = ingest_incidents(engine, path, force_code="essex")
     assert report.inserted == 1, report.messages()
     with session_scope(engine) as s:
         return s.scalars(select(Incident.id).where(Incident.reference == "EXP-000001")).one()
@@ -188,7 +189,7 @@ def test_recording_assigns_reference_areas_and_location(engine: Engine) -> None:
 
 
 def test_recording_checks_permission_and_place_before_writing(engine: Engine) -> None:
-    analyst = Actor(1, "a", "A", Role.ANALYST)
+    analyst = Actor(1, "a", "A", Role.ANALYST, force_code="essex")
     with session_scope(engine) as s, pytest.raises(NotPermitted):
         record_incident(
             s,

@@ -111,7 +111,7 @@ def test_jsonl_stores_incidents_people_and_places_and_reimport_skips(
             incident("ESX-3", longitude=None, latitude=None, easting=572500, northing=207000),
         ],
     )
-    report = ingest_incidents(engine, path)
+    report = ingest_incidents(engine, path, force_code="essex")
     assert (report.rows, report.inserted, report.duplicates_skipped, report.quarantined) == (
         3,
         3,
@@ -143,7 +143,7 @@ def test_jsonl_stores_incidents_people_and_places_and_reimport_skips(
         assert victim.vulnerable and victim.vulnerability_flags == ["lives_alone"]
     assert _count(engine, IncidentPerson) == 5
 
-    again = ingest_incidents(engine, path)
+    again = ingest_incidents(engine, path, force_code="essex")
     assert again.inserted == 0 and again.duplicates_skipped == 3
     assert _count(engine, Incident) == 3 and _count(engine, Person) == 2
 
@@ -156,8 +156,8 @@ def test_csv_with_people_column_bom_and_cp1252(engine: Engine, tmp_path: Path) -
         [incident("ESX-12", location_text="Café Parade, Southend", longitude=0.71, latitude=51.54)],
         encoding="cp1252",
     )
-    first = ingest_incidents(engine, bom)
-    second = ingest_incidents(engine, cp)
+    first = ingest_incidents(engine, bom, force_code="essex")
+    second = ingest_incidents(engine, cp, force_code="essex")
     assert first.inserted == 2 and second.inserted == 1
     assert first.results[0].encoding == "utf-8-sig"
     assert second.results[0].encoding == "cp1252"
@@ -183,7 +183,7 @@ def test_bad_records_are_quarantined_with_line_and_reason(engine: Engine, tmp_pa
         ],
     )
     path.write_bytes(path.read_bytes().rstrip(b"\n"))
-    report = ingest_incidents(engine, path)
+    report = ingest_incidents(engine, path, force_code="essex")
     assert (report.rows, report.inserted, report.duplicates_skipped, report.quarantined) == (
         9,
         1,

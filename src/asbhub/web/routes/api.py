@@ -1,12 +1,12 @@
 """The JSON API under ``/api/v1``; its OpenAPI document is served at ``/openapi.json``.
 
 It uses the same signed session cookie as the screens (sign in at ``/login``); unsafe methods
-need the ``X-CSRF-Token`` header. Errors share one shape, :class:`ErrorBody`.
+need the ``X-CSRF-Token`` header. Errors share one shape, :class:`~asbhub.web.errors.ErrorBody`.
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel
@@ -26,16 +26,7 @@ from asbhub.incidents.schemas import (
 )
 from asbhub.permissions import Action, Actor, granted_actions
 from asbhub.web.deps import DbSession, require_action
-
-
-class ErrorDetail(BaseModel):
-    status: int
-    message: str
-    fields: dict[str, str]
-
-
-class ErrorBody(BaseModel):
-    error: ErrorDetail
+from asbhub.web.errors import ERRORS
 
 
 class Me(BaseModel):
@@ -49,15 +40,6 @@ class Me(BaseModel):
     actions: list[str]
 
 
-ERRORS: dict[int | str, dict[str, Any]] = {
-    code: {"model": ErrorBody, "description": text}
-    for code, text in [
-        (401, "Not signed in"),
-        (403, "Not permitted for this role"),
-        (404, "Not found or outside your scope"),
-        (422, "Invalid input"),
-    ]
-}
 router = APIRouter(prefix="/api/v1", tags=["staff"], responses=ERRORS)
 Id = Annotated[int, Path(ge=1, le=MAX_ID)]
 Radius = Annotated[float, Query(gt=0, le=service.MAX_RADIUS_M, description="Metres")]

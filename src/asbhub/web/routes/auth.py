@@ -54,6 +54,7 @@ def login(
     with session_scope(request.app.state.engine) as session:
         user = authenticate(
             session,
+            settings=request.app.state.settings,
             username=username,
             password=password,
             client_ip=client,

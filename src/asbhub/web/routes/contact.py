@@ -25,7 +25,7 @@ from asbhub.permissions import Action, Actor, allowed
 from asbhub.store.engine import session_scope
 from asbhub.web.chat import chat_hub, message_event, run_chat_socket, status_event
 from asbhub.web.deps import DbSession, require_action, socket_policy
-from asbhub.web.routes.api import ERRORS
+from asbhub.web.errors import ERRORS
 from asbhub.web.templating import render
 from asbhub.web.views import area_options
 

@@ -9,21 +9,20 @@ import zipfile
 from importlib import resources
 from pathlib import Path
 
-import pytest
 from sqlalchemy import text
 from typer.testing import CliRunner
 
 from asbhub.cli import app
-from asbhub.config import get_settings
-from asbhub.generate.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, _demo_accounts
+from asbhub.config import Settings
+from asbhub.provision.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, _demo_accounts
 from asbhub.store.engine import make_engine, upgrade
 
 runner = CliRunner()
 
 
-def build_demo_accounts_only(engine):  # type: ignore[no-untyped-def]
+def build_demo_accounts_only(engine, settings=None):  # type: ignore[no-untyped-def]
     upgrade(engine)
-    return _demo_accounts(engine)
+    return _demo_accounts(engine, settings or Settings())
 
 
 def _slice_asb_rows() -> int:
@@ -88,12 +87,8 @@ def test_demo_accounts_sign_in(tmp_path: Path) -> None:
     engine.dispose()
 
 
-def test_no_demo_accounts_outside_development(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("ASBHUB_MODE", "test")
-    monkeypatch.setenv("ASBHUB_SECRET_KEY", "kTpQr1yJAER86r_WbSAaBQQggysX_F4vjsCQv4527nM")
-    get_settings.cache_clear()
+def test_no_demo_accounts_outside_development(tmp_path: Path) -> None:
+    settings = Settings(mode="test", secret_key="kTpQr1yJAER86r_WbSAaBQQggysX_F4vjsCQv4527nM")
     engine = make_engine(f"sqlite:///{tmp_path / 'demo.db'}")
-    assert build_demo_accounts_only(engine) == []
+    assert build_demo_accounts_only(engine, settings) == []
     engine.dispose()

@@ -17,14 +17,16 @@ from sqlalchemy.orm import Session
 
 from asbhub.auth.models import User
 from asbhub.auth.service import add_user, password_matches
-from asbhub.config import get_settings
+from asbhub.config import Settings
 from asbhub.contact.models import Chat
 from asbhub.generate.calibration import chat_windows, year_targets
 from asbhub.generate.places import SLICE
-from asbhub.generate.service import REFERENCE_PREFIX, generate
+from asbhub.generate.schemas import REFERENCE_PREFIX
+from asbhub.generate.service import generate
 from asbhub.geography.service import load_reference
 from asbhub.incidents.models import Incident
 from asbhub.ingest.models import SourceLoad
+from asbhub.permissions import system_actor
 from asbhub.store.engine import session_scope, upgrade
 
 DEMO_FORCE = "essex"
@@ -46,9 +48,9 @@ DEMO_ACCOUNTS: tuple[tuple[str, str, str | None], ...] = (
 )
 
 
-def _demo_accounts(engine: Engine) -> list[str]:
+def _demo_accounts(engine: Engine, settings: Settings) -> list[str]:
     """Create the missing demo accounts; return the usernames created."""
-    if get_settings().mode != "development":
+    if settings.mode != "development":
         return []
     created: list[str] = []
     with session_scope(engine) as session:
@@ -107,8 +109,12 @@ def _state(engine: Engine) -> tuple[int, int, int]:
     return int(generated or 0), int(chats or 0), int(months or 0)
 
 
-def build_demo(engine: Engine, progress: Callable[[str], Any] | None = None) -> dict[str, Any]:
-    """Bring the database at ``engine`` to the complete demo state; report what was done."""
+def build_demo(
+    engine: Engine, *, settings: Settings, progress: Callable[[str], Any] | None = None
+) -> dict[str, Any]:
+    """Bring the database at ``engine`` to the complete demo state; report what was done.
+
+    ``settings`` decide whether the demo sign-ins are made (development mode only)."""
     say = progress or (lambda _msg: None)
     t0 = time.perf_counter()
     upgrade(engine)
@@ -120,9 +126,9 @@ def build_demo(engine: Engine, progress: Callable[[str], Any] | None = None) -> 
     # A database generated before chat history was added is regenerated to gain it.
     complete = generated == expected and chats == expected_chats
     report: dict[str, Any] = {"reference_areas_added": areas}
-    accounts = _demo_accounts(engine)
+    accounts = _demo_accounts(engine, settings)
     report["accounts_created"] = accounts
-    if get_settings().mode == "development":
+    if settings.mode == "development":
         say(
             "demo sign-ins (development mode only): "
             + ", ".join(u for u, _, _ in DEMO_ACCOUNTS)
@@ -137,6 +143,7 @@ def build_demo(engine: Engine, progress: Callable[[str], Any] | None = None) -> 
         report.update(already_built=True, seconds=round(time.perf_counter() - t0, 2))
         return report
     report["already_built"] = False
+    job = system_actor(job="demo", force_code=DEMO_FORCE)
     if not complete:
         # A partial or differently-sized run (an interrupted demo, a test period) is redone.
         say(f"generating {DEMO_FROM}..{DEMO_TO} (seed {DEMO_SEED})")
@@ -147,6 +154,7 @@ def build_demo(engine: Engine, progress: Callable[[str], Any] | None = None) -> 
             end=DEMO_TO,
             seed=DEMO_SEED,
             replace=generated > 0 or chats > 0,
+            actor=job,
         )
         say(f"  {gen['incidents']:,} incidents, {gen['people']:,} people in {gen['seconds']} s")
         report["generated"] = {
@@ -157,7 +165,7 @@ def build_demo(engine: Engine, progress: Callable[[str], Any] | None = None) -> 
 
         say("loading the shipped 2025 data.police.uk ASB slice")
         with resources.as_file(resources.files("asbhub") / "data" / DEMO_FORCE / SLICE) as path:
-            ingest = ingest_police_uk(engine, [path])
+            ingest = ingest_police_uk(engine, [path], actor=job)
         summary: dict[str, Any] = ingest.to_dict()
         summary.pop("details", None)
         say(f"  {summary.get('inserted', 0):,} public records stored")

@@ -1,0 +1,66 @@
+"""The audit event catalogue: every event asbhub records, with what it means.
+
+An event name reads ``source:subject:action`` like the permission actions. :func:`record`
+refuses a name that is not here, so a new kind of event is added to this list (and to
+docs/audit.md, which a test keeps in step) before it can be written.
+"""
+
+from __future__ import annotations
+
+from asbhub.enums import DescribedEnum
+
+
+class AuditEventType(DescribedEnum):
+    """Every kind of audit event. ``description`` says what happened when one is recorded."""
+
+    AUTH_LOGIN = ("auth:session:login", "A sign-in attempt, let in or refused (with lock-out)")
+    AUTH_USER_CREATE = ("auth:user:create", "An account was created, with its role and agency")
+    AUTH_USER_UPDATE = ("auth:user:update", "An account's role was changed (before and after)")
+    AUTH_SESSION_REVOKE = (
+        "auth:session:revoke",
+        "Every open session of an account was ended, with the reason",
+    )
+    ACCESS_DENIED = ("web:route:access_denied", "A signed-in user was refused a page or call")
+    NOT_FOUND = (
+        "web:route:not_found",
+        "A signed-in user asked for a record that is not there or outside their scope",
+    )
+    AUDIT_VIEW = ("audit:event:view", "Someone read the audit trail")
+    INCIDENT_RECORD = (
+        "incidents:incident:record",
+        "An incident was recorded from a call, an online report or a converted chat",
+    )
+    INCIDENT_VIEW = ("incidents:incident:view", "An incident with its people was opened")
+    INCIDENT_LIST = ("incidents:incident:list", "A page of incidents was listed, with its filters")
+    INCIDENT_SEARCH = (
+        "incidents:incident:search",
+        "Incidents were searched by reference or place, with the query",
+    )
+    LOCATION_VIEW = (
+        "incidents:location:view",
+        "The incidents at and around a stored location were listed",
+    )
+    INCIDENT_NEAR = ("incidents:incident:near", "The incidents within a radius were listed")
+    PERSON_VIEW = ("incidents:person:view", "A person's page with all their incidents was opened")
+    PERSON_SEARCH = ("incidents:person:search", "Incidents were searched by a person's name")
+    PUBLIC_REPORT = ("public:report:create", "A member of the public sent an online report")
+    CHAT_VIEW = ("contact:chat:view", "A live chat and its transcript were opened by staff")
+    CHAT_TAKE = ("contact:chat:take", "A handler took a waiting live chat")
+    CHAT_CLOSE = ("contact:chat:close", "A handler closed a live chat")
+    CHAT_CONVERT = ("contact:chat:convert", "A live chat was recorded as an incident")
+    QUEUE_VIEW = (
+        "contact:queue:view",
+        "The contact queue was viewed with the names chatters gave",
+    )
+    INGEST_INCIDENTS = (
+        "ingest:incidents:load",
+        "A force incident export was loaded: rows stored, with their people",
+    )
+    INGEST_PUBLIC_RECORDS = (
+        "ingest:public_records:load",
+        "data.police.uk files were loaded: files, rows stored, skipped and quarantined",
+    )
+    GENERATE_INCIDENTS = (
+        "generate:incidents:create",
+        "Synthetic incidents, people and chats were generated for a period, with their counts",
+    )

@@ -1,0 +1,96 @@
+"""The generator's in-memory data: the pools drawn once per seed, a year of incidents as
+parallel arrays, and a generated period. :mod:`asbhub.generate.service` builds them and
+:mod:`asbhub.generate.writer` stores them, so both import from here and not each other."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from asbhub.generate.chats import ChatData
+from asbhub.generate.people import People
+from asbhub.generate.places import Places
+from asbhub.generate.triage import TriageData
+
+REFERENCE_PREFIX = "SYN-"  # marks generated incidents, so --replace never touches real ones
+
+
+@dataclass
+class Pools:
+    """Everything drawn once per seed: places and the people who live, call and offend there."""
+
+    places: Places
+    people: People
+    resident_of: np.ndarray  # place index -> person index (-1 for non-residential places)
+    general: np.ndarray  # person indices of members of the public
+    general_weight: np.ndarray
+    offenders_by_district: dict[str, tuple[np.ndarray, np.ndarray]]
+
+
+@dataclass
+class YearData:
+    """One financial year of incidents (parallel arrays) and their person links."""
+
+    fy: int
+    received: np.ndarray  # datetime64[s]
+    channel: np.ndarray
+    opening: np.ndarray
+    closing: np.ndarray
+    qualifier: np.ndarray
+    covid: np.ndarray
+    hate: np.ndarray
+    place: np.ndarray
+    attended: np.ndarray
+    attended_at: np.ndarray  # datetime64[s], NaT where not attended
+    narrative: np.ndarray
+    link_incident: np.ndarray  # row index into this year's arrays
+    link_person: np.ndarray
+    link_role: np.ndarray
+    chats: ChatData  # every live chat of the year, linked to the live_chat incidents
+    triage: TriageData  # the triage record of each incident
+
+    def take(self, keep: np.ndarray, keep_chats: np.ndarray) -> YearData:
+        """The incidents where ``keep`` and the chats where ``keep_chats`` are true, with their
+        links renumbered."""
+        new_index = np.where(keep, np.cumsum(keep) - 1, -1)
+        lk = keep[self.link_incident]
+        return YearData(
+            fy=self.fy,
+            received=self.received[keep],
+            channel=self.channel[keep],
+            opening=self.opening[keep],
+            closing=self.closing[keep],
+            qualifier=self.qualifier[keep],
+            covid=self.covid[keep],
+            hate=self.hate[keep],
+            place=self.place[keep],
+            attended=self.attended[keep],
+            attended_at=self.attended_at[keep],
+            narrative=self.narrative[keep],
+            link_incident=new_index[self.link_incident[lk]],
+            link_person=self.link_person[lk],
+            link_role=self.link_role[lk],
+            chats=self.chats.take(keep_chats, new_index),
+            triage=self.triage.take(keep),
+        )
+
+
+@dataclass
+class Generated:
+    """A period's incidents (concatenated years) with the pools they refer to."""
+
+    force_code: str
+    first: dt.date
+    last: dt.date  # exclusive
+    pools: Pools
+    years: list[YearData] = field(default_factory=list)
+
+    @property
+    def incidents(self) -> int:
+        return sum(len(y.received) for y in self.years)
+
+    @property
+    def chats(self) -> int:
+        return sum(len(y.chats) for y in self.years)
