@@ -64,3 +64,36 @@ class AuditEventType(DescribedEnum):
         "generate:incidents:create",
         "Synthetic incidents, people and chats were generated for a period, with their counts",
     )
+    AUTH_USER_ENABLE = ("auth:user:enable", "An administrator enabled an account")
+    AUTH_USER_DISABLE = ("auth:user:disable", "An administrator disabled an account")
+    AUTH_USER_UNLOCK = (
+        "auth:user:unlock",
+        "An administrator unlocked an account locked out by failed sign-ins",
+    )
+    AUTH_USER_RESET_PASSWORD = (
+        "auth:user:reset_password",
+        "An administrator set a new password for an account",
+    )
+    AUDIT_SEARCH = ("audit:event:search", "The audit trail was searched, with the filters")
+    AUDIT_EXPORT = ("audit:event:export", "Audit events were exported as CSV, with the filters")
+    TRIAGE_CALL_ASSESS = (
+        "triage:call:assess",
+        "A call was assessed (risk, repeats, case review, decision) without storing it",
+    )
+    TRIAGE_ASSESSMENT_CREATE = (
+        "triage:assessment:create",
+        "A triage assessment and decision were recorded for an incident",
+    )
+    TRIAGE_REVIEW_RECORD = (
+        "triage:review:record",
+        "A scheduled supervisor or inspector review of a risk case was recorded",
+    )
+    INCIDENT_ASSIGN = (
+        "incidents:incident:assign",
+        "An incident was assigned to an officer or a team",
+    )
+    INCIDENT_ATTEND = ("incidents:incident:attend", "Attendance at an incident was recorded")
+    INCIDENT_CLOSE = (
+        "incidents:incident:close",
+        "An incident was closed with its closing code and confirmed qualifier",
+    )

@@ -28,6 +28,7 @@ from asbhub.audit.service import AuditAction, record
 from asbhub.errors import InvalidInput, NotFound
 from asbhub.geography.service import areas_named, council_areas, from_bng, to_bng
 from asbhub.incidents import bulk, events, queries
+from asbhub.incidents.labels import event_label, label
 from asbhub.incidents.models import INCIDENT_TYPE_LABELS, Incident, IncidentPerson, Location, Person
 from asbhub.incidents.schemas import (
     COUNT_CAP,
@@ -46,7 +47,6 @@ from asbhub.incidents.schemas import (
     SearchResults,
     TimelineEntry,
 )
-from asbhub.labels import event_label, label
 from asbhub.permissions import (
     Action,
     Actor,

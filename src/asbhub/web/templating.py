@@ -13,8 +13,8 @@ from fastapi.templating import Jinja2Templates
 from markupsafe import Markup, escape
 
 from asbhub.audit.service import PURPOSES
+from asbhub.incidents.labels import label, plural
 from asbhub.incidents.models import CHANNEL_LABELS
-from asbhub.labels import label, plural
 from asbhub.permissions import Action, allowed
 from asbhub.web.security import CSRF_FIELD, csrf_token
 

@@ -10,9 +10,9 @@ from fastapi.responses import RedirectResponse, Response
 from asbhub.contact.queries import chat_of_incident
 from asbhub.errors import InvalidInput
 from asbhub.incidents import service
+from asbhub.incidents.labels import choices
 from asbhub.incidents.models import INCIDENT_TYPE_LABELS, Channel, Qualifier
 from asbhub.incidents.schemas import MAX_ID, PRINTABLE, IncidentFilters, Nearby
-from asbhub.labels import choices
 from asbhub.permissions import Action, Actor
 from asbhub.web.deps import DbSession, require_action
 from asbhub.web.forms import incident_filters

@@ -30,7 +30,7 @@ from asbhub.triage.schemas import (
     TriageRecordOut,
 )
 from asbhub.web.deps import DbSession, require_action
-from asbhub.web.routes.api import ERRORS
+from asbhub.web.errors import ERRORS
 from asbhub.web.templating import is_htmx, render
 
 api = APIRouter(prefix="/api/v1", tags=["triage"], responses=ERRORS)

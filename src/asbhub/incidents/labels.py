@@ -11,7 +11,6 @@ from collections.abc import Iterable
 from typing import Any
 
 from asbhub.audit.service import PURPOSES
-from asbhub.contact.models import ChatStatus
 from asbhub.incidents.models import (
     INCIDENT_TYPE_LABELS,
     Channel,
@@ -20,6 +19,18 @@ from asbhub.incidents.models import (
     Qualifier,
 )
 from asbhub.permissions import Role
+
+
+class ChatStatus(enum.StrEnum):
+    """The stored values of ``contact.models.ChatStatus``, repeated here because the incidents
+    service labels its history with this module and contact already imports incidents: naming
+    the contact enum here would close an import cycle. A StrEnum member equals its value, so
+    either enum finds these labels; tests/unit/test_labels.py keeps the two in step."""
+
+    WAITING = "waiting"
+    ACTIVE = "active"
+    CLOSED = "closed"
+
 
 LABELS: dict[enum.Enum, str] = {
     Channel.EMERGENCY: "999 call",
