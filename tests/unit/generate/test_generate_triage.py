@@ -62,6 +62,6 @@ def test_open_cases_have_their_reviews(engine: Engine) -> None:
             ).all()
         )
         assert all(per[i] == (3 if levels[i].value == "high" else 2) for i in open_ids)
-        sup = Actor(0, "sup", "Sup", Role.SUPERVISOR)
+        sup = Actor(0, "sup", "Sup", Role.SUPERVISOR, force_code="essex")
         queue = service.review_queue(s, actor=sup, today=dt.date(2021, 3, 31))
         assert queue and all(r.status == "assigned" for r in queue)

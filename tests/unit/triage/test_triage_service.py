@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from asbhub.audit.models import AuditEvent
 from asbhub.auth.models import User
 from asbhub.auth.service import actor_for
+from asbhub.config import get_settings
 from asbhub.errors import Conflict, InvalidInput, NotPermitted
 from asbhub.geography.service import to_bng
 from asbhub.incidents.models import (
@@ -93,7 +94,7 @@ def world(engine: Engine) -> Iterator[tuple[Engine, World]]:
             )
             s.add(u)
             s.flush()
-            actors[role.value] = actor_for(u)
+            actors[role.value] = actor_for(u, settings=get_settings())
         x, y = to_bng([LON], [LAT])
         loc = Location(
             force_code="essex",
