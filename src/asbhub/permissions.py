@@ -105,6 +105,18 @@ class Action(DescribedEnum):
         "See medium and high risk cases with their reviews due and overdue",
     )
     REVIEW_RECORD = ("triage:review:record", "Record a supervisory review of a risk case")
+    RECORDING_AUDIT_RUN = (
+        "recording:audit:run",
+        "Run the recording audit over a period (rules and the learned check)",
+    )
+    RECORDING_FLAG_LIST = (
+        "recording:flag:list",
+        "See the recording audit's worklist of incidents whose qualifier looks wrong",
+    )
+    RECORDING_RECLASSIFY = (
+        "recording:incident:reclassify",
+        "Re-classify a flagged incident's qualifier or hate flag, or dismiss the flag",
+    )
 
 
 _READ_INCIDENTS = {
@@ -134,6 +146,13 @@ _HOTSPOTS = {Action.HOTSPOT_MAP_VIEW}
 # report states force-wide figures, so only those who prepare it for the board may produce it.
 _FIGURES = {Action.ANALYTICS_VIEW}
 _BOARD = {Action.BOARD_REPORT_CREATE}
+# The recording audit (issue 20): the ASB team works the worklist and corrects the record;
+# analysts and supervisors run it for the compliance figures the force reports.
+_RECORDING_AUDIT = {
+    Action.RECORDING_AUDIT_RUN,
+    Action.RECORDING_FLAG_LIST,
+    Action.RECORDING_RECLASSIFY,
+}
 
 GRANTS: dict[Role, frozenset[Action]] = {
     Role.CALL_HANDLER: frozenset(
@@ -154,10 +173,15 @@ GRANTS: dict[Role, frozenset[Action]] = {
         | _FIGURES
         | _TRIAGE
         | _FRONT_LINE
+        | _RECORDING_AUDIT
         | {Action.INCIDENT_ASSIGN}
     ),
     Role.ANALYST: frozenset(
-        _READ_INCIDENTS | _HOTSPOTS | _FIGURES | _BOARD | {Action.CHANNELS_VIEW}
+        _READ_INCIDENTS
+        | _HOTSPOTS
+        | _FIGURES
+        | _BOARD
+        | {Action.CHANNELS_VIEW, Action.RECORDING_AUDIT_RUN}
     ),
     Role.SUPERVISOR: frozenset(
         _READ_INCIDENTS
@@ -169,6 +193,7 @@ GRANTS: dict[Role, frozenset[Action]] = {
         | _TRIAGE
         | _FRONT_LINE
         | _SUPERVISION
+        | _RECORDING_AUDIT
         | {Action.AUDIT_VIEW, Action.AUDIT_EXPORT, Action.CHANNELS_VIEW, Action.INCIDENT_ASSIGN}
     ),
     Role.PARTNER: frozenset(_READ_INCIDENTS | _HOTSPOTS | _FIGURES),

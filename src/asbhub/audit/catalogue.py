@@ -97,3 +97,21 @@ class AuditEventType(DescribedEnum):
         "incidents:incident:close",
         "An incident was closed with its closing code and confirmed qualifier",
     )
+    RECORDING_AUDIT_RUN = (
+        "recording:audit:run",
+        "The recording audit ran over a period: incidents read, flags raised, rule and model "
+        "versions",
+    )
+    RECORDING_FLAG_LIST = (
+        "recording:flag:list",
+        "The recording audit's worklist was listed, with its filters",
+    )
+    RECORDING_RECLASSIFY = (
+        "recording:incident:reclassify",
+        "A flagged incident's qualifier or hate flag was corrected (before and after, why), "
+        "and offered to triage when it became personal",
+    )
+    RECORDING_FLAG_DISMISS = (
+        "recording:flag:dismiss",
+        "A recording audit flag was dismissed: the record stands, with the reason",
+    )
