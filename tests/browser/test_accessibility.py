@@ -83,6 +83,8 @@ STAFF_PAGES = [
     ("supervisor", "/incidents/{incident}/life"),
     ("supervisor", "/triage/reviews"),
     ("officer", "/my-incidents"),
+    ("asb_officer", "/recording"),
+    ("supervisor", "/recording?status=all&min_confidence=0.9"),
 ]
 
 

@@ -63,6 +63,7 @@ class RuleSet(BaseModel):
     effective_from: dt.date
     source: str
     flag_threshold: float = Field(gt=0.0, lt=1.0)
+    flag_threshold_reason: str = ""
     exclude_covid_breaches: bool
     exclude_covid_reason: str = ""
     rules: list[Rule]

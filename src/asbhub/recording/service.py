@@ -23,7 +23,7 @@ from asbhub.audit.service import AuditAction, record
 from asbhub.errors import Conflict, InvalidInput, NotFound
 from asbhub.incidents import lifecycle
 from asbhub.incidents.models import Incident, IncidentPerson, Qualifier
-from asbhub.permissions import Action, Actor, require, restrict
+from asbhub.permissions import Action, Actor, require, restrict, scoped_local_authorities
 from asbhub.recording import classifier, flags, queries
 from asbhub.recording.classifier import CLASSES, Model, Progress
 from asbhub.recording.models import RecordingFlag, RecordingRun
@@ -272,6 +272,7 @@ def flagged(session: Session, *, actor: Actor, run_id: int | None = None) -> pd.
             RecordingFlag.recorded_hate,
             RecordingFlag.suggested_hate,
             RecordingFlag.confidence,
+            RecordingFlag.reasons,
         )
         .join(Incident, Incident.id == RecordingFlag.incident_id)
         .where(RecordingFlag.run_id == run_row.id),
@@ -286,6 +287,7 @@ def flagged(session: Session, *, actor: Actor, run_id: int | None = None) -> pd.
             "recorded_hate",
             "suggested_hate",
             "confidence",
+            "reasons",
         ],
     )
     for c in ("recorded_qualifier", "suggested_qualifier"):
@@ -556,9 +558,12 @@ def figures(
     Compliance is the share of audited incidents whose recorded qualifier stands: those not
     flagged, and those flagged whose flag the ASB team dismissed. A flag still open counts as
     wrong (the run's confidence threshold decided it), a re-classified one as wrong.
-    ``None`` before the first run.
+    ``None`` before the first run, and for a partner: a run's cells are force-wide, and a
+    partner's figures are narrowed to its area.
     """
     require(actor, Action.ANALYTICS_VIEW)
+    if scoped_local_authorities(actor) is not None:
+        return None
     try:
         run_row = _latest(session, actor, run_id)
     except NotFound:

@@ -30,6 +30,7 @@ from asbhub.web.routes import (
     hotspots,
     incidents,
     public,
+    recording,
     reports,
     triage,
 )
@@ -124,5 +125,6 @@ def create_app(database_url: str | None = None, settings: Settings | None = None
     app.include_router(triage.api)
     app.include_router(triage.router)
     app.include_router(reports.router)
+    app.include_router(recording.router)
     app.include_router(admin.router)
     return app

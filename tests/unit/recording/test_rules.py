@@ -44,7 +44,7 @@ def _hits(
 
 
 def test_every_rule_states_its_reason_and_the_set_its_version() -> None:
-    assert RULES.version and RULES.flag_threshold == 0.5
+    assert RULES.version and RULES.flag_threshold == 0.7 and RULES.flag_threshold_reason
     assert {r.id for r in RULES.rules} == {
         "narrative_names_target",
         "hate_not_personal",
