@@ -115,6 +115,7 @@ def in_process(
 ) -> dict[str, Any]:
     from asbhub.auth.models import User
     from asbhub.auth.service import actor_for
+    from asbhub.config import get_settings
     from asbhub.incidents.models import Incident
     from asbhub.store.engine import make_engine, session_scope
     from asbhub.triage import rules, service
@@ -125,7 +126,7 @@ def in_process(
     parsed = [CallIn.model_validate(c) for c in calls]
     with session_scope(engine) as s:
         user = s.execute(select(User).where(User.username == "bench")).scalar_one()
-        actor = actor_for(user, channel="batch")
+        actor = actor_for(user, settings=get_settings(), channel="batch")
     it = iter(range(10**9))
     found: list[int] = []
 

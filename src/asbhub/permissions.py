@@ -117,6 +117,27 @@ class Action(DescribedEnum):
         "recording:incident:reclassify",
         "Re-classify a flagged incident's qualifier or hate flag, or dismiss the flag",
     )
+    POWER_VIEW = (
+        "powers:record:view",
+        "See the statutory powers (warnings, notices, orders) on a person, place or case",
+    )
+    POWER_RECORD = (
+        "powers:record:create",
+        "Draft, issue and record the life of statutory powers, and issue their letters",
+    )
+    POWER_DEADLINES = (
+        "powers:deadline:list",
+        "See the deadlines of statutory powers that are due or overdue",
+    )
+    POWER_RULES_VIEW = ("powers:rules:view", "Read the rules table of the statutory powers")
+    POWER_RULES_EDIT = (
+        "powers:rules:edit",
+        "Switch on a change in the law with its date and set the rules' configurable values",
+    )
+    POWER_EFFECT_VIEW = (
+        "powers:effect:view",
+        "See the effect of orders: offences of their subjects before and after the order",
+    )
 
 
 _READ_INCIDENTS = {
@@ -153,6 +174,12 @@ _RECORDING_AUDIT = {
     Action.RECORDING_FLAG_LIST,
     Action.RECORDING_RECLASSIFY,
 }
+# Statutory powers (issue 19): those who issue them and their supervisors; everyone on the
+# staff may read the rules table, only an administrator changes it. The effect of orders is
+# counts with no identities, for those who prepare the board's figures too.
+_POWERS = {Action.POWER_VIEW, Action.POWER_RECORD, Action.POWER_DEADLINES}
+_POWER_RULES = {Action.POWER_RULES_VIEW}
+_EFFECT = {Action.POWER_EFFECT_VIEW}
 
 GRANTS: dict[Role, frozenset[Action]] = {
     Role.CALL_HANDLER: frozenset(
@@ -161,10 +188,18 @@ GRANTS: dict[Role, frozenset[Action]] = {
         | _CONTACT
         | _FIGURES
         | _TRIAGE
+        | _POWER_RULES
         | {Action.INCIDENT_ASSIGN, Action.INCIDENT_CLOSE}
     ),
     Role.OFFICER: frozenset(
-        _READ_INCIDENTS | _PERSONAL | _HOTSPOTS | _FIGURES | _TRIAGE | _FRONT_LINE
+        _READ_INCIDENTS
+        | _PERSONAL
+        | _HOTSPOTS
+        | _FIGURES
+        | _TRIAGE
+        | _FRONT_LINE
+        | _POWERS
+        | _POWER_RULES
     ),
     Role.ASB_OFFICER: frozenset(
         _READ_INCIDENTS
@@ -174,6 +209,9 @@ GRANTS: dict[Role, frozenset[Action]] = {
         | _TRIAGE
         | _FRONT_LINE
         | _RECORDING_AUDIT
+        | _POWERS
+        | _POWER_RULES
+        | _EFFECT
         | {Action.INCIDENT_ASSIGN}
     ),
     Role.ANALYST: frozenset(
@@ -181,6 +219,8 @@ GRANTS: dict[Role, frozenset[Action]] = {
         | _HOTSPOTS
         | _FIGURES
         | _BOARD
+        | _POWER_RULES
+        | _EFFECT
         | {Action.CHANNELS_VIEW, Action.RECORDING_AUDIT_RUN}
     ),
     Role.SUPERVISOR: frozenset(
@@ -194,9 +234,12 @@ GRANTS: dict[Role, frozenset[Action]] = {
         | _FRONT_LINE
         | _SUPERVISION
         | _RECORDING_AUDIT
+        | _POWERS
+        | _POWER_RULES
+        | _EFFECT
         | {Action.AUDIT_VIEW, Action.AUDIT_EXPORT, Action.CHANNELS_VIEW, Action.INCIDENT_ASSIGN}
     ),
-    Role.PARTNER: frozenset(_READ_INCIDENTS | _HOTSPOTS | _FIGURES),
+    Role.PARTNER: frozenset(_READ_INCIDENTS | _HOTSPOTS | _FIGURES | _POWER_RULES),
     Role.ADMIN: frozenset(
         {
             Action.DASHBOARD_VIEW,
@@ -204,6 +247,8 @@ GRANTS: dict[Role, frozenset[Action]] = {
             Action.AUDIT_VIEW,
             Action.AUDIT_EXPORT,
             Action.CHANNELS_VIEW,
+            Action.POWER_RULES_VIEW,
+            Action.POWER_RULES_EDIT,
         }
     ),
     # Jobs are audited, not authorised: whoever runs one holds the database credentials.

@@ -115,3 +115,42 @@ class AuditEventType(DescribedEnum):
         "recording:flag:dismiss",
         "A recording audit flag was dismissed: the record stands, with the reason",
     )
+    POWER_CREATE = (
+        "powers:record:create",
+        "A statutory power was drafted for a person, body, premises or locality",
+    )
+    POWER_ISSUE = (
+        "powers:record:issue",
+        "A statutory power was issued or served, with the rule version it was checked against",
+    )
+    POWER_TRANSITION = (
+        "powers:record:transition",
+        "A step in a power's life was recorded (extended, complied, breached, varied, appealed, "
+        "expired, discharged), with the state before and after",
+    )
+    POWER_VIEW = ("powers:record:view", "A statutory power record was opened")
+    POWER_LIST = (
+        "powers:record:list",
+        "The statutory powers of a person or a case were listed",
+    )
+    POWER_LETTER_ISSUE = (
+        "powers:letter:issue",
+        "A letter of a statutory power was produced (HTML and PDF) and stored with the record",
+    )
+    POWER_LETTER_VIEW = (
+        "powers:letter:view",
+        "A stored letter of a statutory power was downloaded",
+    )
+    POWER_DEADLINES = (
+        "powers:deadline:list",
+        "The due and overdue deadlines of statutory powers were listed",
+    )
+    POWER_REMINDERS = (
+        "powers:reminder:create",
+        "The scheduled job reminded owners of deadlines due soon or overdue, with its counts",
+    )
+    POWER_RULES_UPDATE = (
+        "powers:rules:update",
+        "An administrator switched a change in the law on or off with its date, or set a "
+        "configurable value of the powers rules",
+    )
