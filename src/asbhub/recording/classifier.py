@@ -54,7 +54,7 @@ VERSION = "tfidf-logreg-sigmoid-1"
 Progress = Callable[[str, int], None]
 
 
-def _noop(_what: str, _n: int) -> None:
+def no_progress(_what: str, _n: int) -> None:
     return None
 
 
@@ -155,7 +155,7 @@ def _check_labels(labels: np.ndarray) -> None:
 
 
 def train(
-    frame: pd.DataFrame, labels: np.ndarray, progress: Progress = _noop
+    frame: pd.DataFrame, labels: np.ndarray, progress: Progress = no_progress
 ) -> tuple[Model, np.ndarray, sp.csr_matrix]:
     """Fit on ``frame`` and return the model, the out-of-fold probabilities of every row (each
     from a model that did not see it) and the feature matrix."""
@@ -192,7 +192,7 @@ def train(
 
 
 def score(
-    model: Model, frame: pd.DataFrame, progress: Progress = _noop, batch: int = 20_000
+    model: Model, frame: pd.DataFrame, progress: Progress = no_progress, batch: int = 20_000
 ) -> tuple[np.ndarray, sp.csr_matrix]:
     """Probabilities of every row of ``frame`` under a model trained elsewhere."""
     parts, mats = [], []

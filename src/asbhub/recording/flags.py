@@ -63,7 +63,7 @@ def find(
     *,
     model: Model | None = None,
     decisions: dict[int, str] | None = None,
-    progress: Progress = classifier._noop,
+    progress: Progress = classifier.no_progress,
 ) -> Found:
     """Run every rule and the learned check over ``incidents``.
 

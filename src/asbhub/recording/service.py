@@ -80,7 +80,7 @@ def train(
     start: dt.date,
     end: dt.date,
     rules: RuleSet,
-    progress: Progress = classifier._noop,
+    progress: Progress = classifier.no_progress,
 ) -> Model:
     """The learned check trained on the period's incidents (and the team's decisions), to
     score another period or store with :func:`run`."""
@@ -103,7 +103,7 @@ def run(
     end: dt.date,
     rules: RuleSet,
     model: Model | None = None,
-    progress: Progress = classifier._noop,
+    progress: Progress = classifier.no_progress,
     now: dt.datetime | None = None,
 ) -> dict[str, Any]:
     """Audit the incidents received from ``start`` to ``end`` and store the run and its flags.
