@@ -33,8 +33,10 @@ import uvicorn
 from browserkit import LiveServer, sign_in
 from sqlalchemy import func, insert, select
 
+from asbhub.hotspots import service
 from asbhub.hotspots.events import month_label, read_police_uk
 from asbhub.ingest.models import PublicRecord
+from asbhub.permissions import Actor, Role
 from asbhub.store.engine import make_engine
 from asbhub.web.app import create_app
 from functional.web.webseed import FAST_HASHER, seed
@@ -198,6 +200,10 @@ POLICE_UK = next(
 )
 
 
+HOTSPOT_ACTOR = Actor(user_id=1, username="warm", display_name="Cache warmer", role=Role.OFFICER,
+                      force_code="essex")  # fmt: skip
+
+
 @pytest.fixture(scope="session")
 def public_records(live_server: LiveServer) -> None:
     """Essex 2025 ASB rows from the real files, as the ingest would store them."""
@@ -230,4 +236,7 @@ def public_records(live_server: LiveServer) -> None:
                 )
             ]
             conn.execute(insert(PublicRecord), rows)
+    # The first page would compute the prediction (seconds on a busy machine): do it here,
+    # into the same in-process cache the live server reads.
+    service.hotspot_map(engine, actor=HOTSPOT_ACTOR)
     engine.dispose()

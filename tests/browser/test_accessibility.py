@@ -110,7 +110,7 @@ HOTSPOT_PAGES = [
 @pytest.mark.parametrize("path", HOTSPOT_PAGES)
 def test_hotspot_page(as_role: Pages, public_records: None, path: str) -> None:
     page = as_role("officer")
-    page.goto(path)
+    page.goto(path, timeout=90_000)  # a month not yet in the cache is computed first
     page.wait_for_load_state("networkidle")
     assert_axe_clean(page, "as officer")
 

@@ -7,15 +7,16 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pypdf
 from browserkit import assert_axe_clean
 from playwright.sync_api import expect
 
-from conftest import SCREENSHOTS
-
 Page = Any
+# As conftest.py names it (importing conftest by name finds whichever is first on the path).
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 
 
 def tab_to(page: Page, selector: str, limit: int = 120) -> None:
@@ -30,6 +31,7 @@ def tab_to(page: Page, selector: str, limit: int = 120) -> None:
 def test_hotspot_page_months_key_and_every_place(
     page: Page, sign_in_as: Callable[[Any, str], None], public_records: None
 ) -> None:
+    page.set_default_timeout(90_000)  # a month not yet in the cache is computed first
     sign_in_as(page, "officer")
     page.goto("/hotspots")
     page.wait_for_selector("#map[data-ready='1']", timeout=60_000)
@@ -86,6 +88,7 @@ def test_hotspot_page_months_key_and_every_place(
 def test_patrol_plan_page_and_every_place_in_its_pdf(
     page: Page, sign_in_as: Callable[[Any, str], None], public_records: None
 ) -> None:
+    page.set_default_timeout(90_000)  # a month not yet in the cache is computed first
     sign_in_as(page, "officer")
     page.goto("/hotspots")
     page.select_option("#district", "Colchester")
@@ -116,7 +119,7 @@ def test_patrol_plan_page_and_every_place_in_its_pdf(
     assert_axe_clean(page, "patrol plan of 40 places")
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / "test_hotspots_patrol_plan.png"), full_page=True)
-    pdf = page.request.get(page.get_by_test_id("patrol-pdf").get_attribute("href"))
+    pdf = page.request.get(page.get_by_test_id("patrol-pdf").get_attribute("href"), timeout=90_000)
     assert pdf.ok and pdf.headers["content-type"] == "application/pdf"
     reader = pypdf.PdfReader(io.BytesIO(pdf.body()))
     text = "\n".join(p.extract_text() for p in reader.pages)

@@ -4,6 +4,7 @@ filter, and the patrol plan per district (a page of the app, its PDF and its map
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import asdict
 from typing import Annotated, Any
 
@@ -28,10 +29,21 @@ Page = Annotated[int, Query(ge=1, le=100_000)]
 VIEW = Action.HOTSPOT_MAP_VIEW
 
 
-def _refused_month(request: Request, exc: InvalidInput) -> bool:
-    """A refused month is explained on the page itself (the newest month shown beneath);
-    JSON clients keep the API's error."""
-    return "month" in exc.fields and not wants_json(request)
+def _page_or_refusal(
+    request: Request, template: str, view: Callable[[str | None], Any], month: str | None
+) -> Response:
+    """Render ``view(month)``; a refused month is explained on the page itself, above
+    ``view(None)`` (the newest month), with 422. JSON clients keep the API's error."""
+    ctx: dict[str, Any] = {"asked": month, "errors": {}}
+    try:
+        shown = view(month)
+    except InvalidInput as exc:
+        if "month" not in exc.fields or wants_json(request):
+            raise
+        shown = view(None)
+        ctx.update(refused=exc.message, errors=exc.fields)
+    status = 422 if ctx["errors"] else 200
+    return render(request, template, {**asdict(shown), **ctx}, status_code=status)
 
 
 @router.get("/hotspots")
@@ -43,18 +55,14 @@ def hotspot_page(
     actor: Actor = require_action(VIEW),
 ) -> Response:
     engine, today = get_engine(request), dt.date.today()
-    ctx: dict[str, Any] = {"asked": month, "errors": {}}
-    try:
-        view = service.map_view(
-            engine, actor=actor, district=district, month=month, page=page, today=today
-        )
-    except InvalidInput as exc:
-        if not _refused_month(request, exc):
-            raise
-        view = service.map_view(engine, actor=actor, district=district, page=page, today=today)
-        ctx.update(refused=exc.message, errors=exc.fields)
-    status = 422 if ctx["errors"] else 200
-    return render(request, "hotspots/map.html", {**asdict(view), **ctx}, status_code=status)
+    return _page_or_refusal(
+        request,
+        "hotspots/map.html",
+        lambda m: service.map_view(
+            engine, actor=actor, district=district, month=m, page=page, today=today
+        ),
+        month,
+    )
 
 
 @router.get("/hotspots/outlines.json")
@@ -72,16 +80,12 @@ def patrol_page(
 ) -> Response:
     """The patrol plan on screen: its map, every place with why, and the PDF to print."""
     engine = get_engine(request)
-    ctx: dict[str, Any] = {"errors": {}}
-    try:
-        view = service.patrol_view(engine, actor=actor, district=district, month=month, cells=cells)
-    except InvalidInput as exc:
-        if not _refused_month(request, exc):
-            raise
-        view = service.patrol_view(engine, actor=actor, district=district, month=None, cells=cells)
-        ctx.update(refused=exc.message, errors=exc.fields)
-    status = 422 if ctx["errors"] else 200
-    return render(request, "hotspots/patrol.html", {**asdict(view), **ctx}, status_code=status)
+    return _page_or_refusal(
+        request,
+        "hotspots/patrol.html",
+        lambda m: service.patrol_view(engine, actor=actor, district=district, month=m, cells=cells),
+        month,
+    )
 
 
 def _plan(request: Request, actor: Actor, district: str, month: str | None, cells: int,
