@@ -67,6 +67,14 @@ class Action(DescribedEnum):
     USER_MANAGE = ("auth:user:manage", "Create accounts and change roles")
     AUDIT_VIEW = ("audit:event:view", "Read the audit log of access to personal data")
     AUDIT_EXPORT = ("audit:event:export", "Export an audit log search as CSV")
+    RETENTION_LIST = (
+        "retention:records:list",
+        "See how many records of each class are due for review or deletion",
+    )
+    RETENTION_DECIDE = (
+        "retention:records:decide",
+        "Keep or delete the records of a class that are due, with the reason",
+    )
     PUBLIC_REPORT_CREATE = ("public:report:create", "Report ASB online or start a live chat")
     CONTACT_QUEUE_VIEW = ("contact:queue:view", "See new reports from the public and waiting chats")
     CONTACT_CHAT_HANDLE = ("contact:chat:handle", "Take, answer and close live chats")
@@ -105,6 +113,27 @@ class Action(DescribedEnum):
         "See medium and high risk cases with their reviews due and overdue",
     )
     REVIEW_RECORD = ("triage:review:record", "Record a supervisory review of a risk case")
+    POWER_VIEW = (
+        "powers:record:view",
+        "See the statutory powers (warnings, notices, orders) on a person, place or case",
+    )
+    POWER_RECORD = (
+        "powers:record:create",
+        "Draft, issue and record the life of statutory powers, and issue their letters",
+    )
+    POWER_DEADLINES = (
+        "powers:deadline:list",
+        "See the deadlines of statutory powers that are due or overdue",
+    )
+    POWER_RULES_VIEW = ("powers:rules:view", "Read the rules table of the statutory powers")
+    POWER_RULES_EDIT = (
+        "powers:rules:edit",
+        "Switch on a change in the law with its date and set the rules' configurable values",
+    )
+    POWER_EFFECT_VIEW = (
+        "powers:effect:view",
+        "See the effect of orders: offences of their subjects before and after the order",
+    )
 
 
 _READ_INCIDENTS = {
@@ -134,6 +163,12 @@ _HOTSPOTS = {Action.HOTSPOT_MAP_VIEW}
 # report states force-wide figures, so only those who prepare it for the board may produce it.
 _FIGURES = {Action.ANALYTICS_VIEW}
 _BOARD = {Action.BOARD_REPORT_CREATE}
+# Statutory powers (issue 19): those who issue them and their supervisors; everyone on the
+# staff may read the rules table, only an administrator changes it. The effect of orders is
+# counts with no identities, for those who prepare the board's figures too.
+_POWERS = {Action.POWER_VIEW, Action.POWER_RECORD, Action.POWER_DEADLINES}
+_POWER_RULES = {Action.POWER_RULES_VIEW}
+_EFFECT = {Action.POWER_EFFECT_VIEW}
 
 GRANTS: dict[Role, frozenset[Action]] = {
     Role.CALL_HANDLER: frozenset(
@@ -142,10 +177,18 @@ GRANTS: dict[Role, frozenset[Action]] = {
         | _CONTACT
         | _FIGURES
         | _TRIAGE
+        | _POWER_RULES
         | {Action.INCIDENT_ASSIGN, Action.INCIDENT_CLOSE}
     ),
     Role.OFFICER: frozenset(
-        _READ_INCIDENTS | _PERSONAL | _HOTSPOTS | _FIGURES | _TRIAGE | _FRONT_LINE
+        _READ_INCIDENTS
+        | _PERSONAL
+        | _HOTSPOTS
+        | _FIGURES
+        | _TRIAGE
+        | _FRONT_LINE
+        | _POWERS
+        | _POWER_RULES
     ),
     Role.ASB_OFFICER: frozenset(
         _READ_INCIDENTS
@@ -154,10 +197,19 @@ GRANTS: dict[Role, frozenset[Action]] = {
         | _FIGURES
         | _TRIAGE
         | _FRONT_LINE
+        | _POWERS
+        | _POWER_RULES
+        | _EFFECT
         | {Action.INCIDENT_ASSIGN}
     ),
     Role.ANALYST: frozenset(
-        _READ_INCIDENTS | _HOTSPOTS | _FIGURES | _BOARD | {Action.CHANNELS_VIEW}
+        _READ_INCIDENTS
+        | _HOTSPOTS
+        | _FIGURES
+        | _BOARD
+        | _POWER_RULES
+        | _EFFECT
+        | {Action.CHANNELS_VIEW}
     ),
     Role.SUPERVISOR: frozenset(
         _READ_INCIDENTS
@@ -169,9 +221,12 @@ GRANTS: dict[Role, frozenset[Action]] = {
         | _TRIAGE
         | _FRONT_LINE
         | _SUPERVISION
+        | _POWERS
+        | _POWER_RULES
+        | _EFFECT
         | {Action.AUDIT_VIEW, Action.AUDIT_EXPORT, Action.CHANNELS_VIEW, Action.INCIDENT_ASSIGN}
     ),
-    Role.PARTNER: frozenset(_READ_INCIDENTS | _HOTSPOTS | _FIGURES),
+    Role.PARTNER: frozenset(_READ_INCIDENTS | _HOTSPOTS | _FIGURES | _POWER_RULES),
     Role.ADMIN: frozenset(
         {
             Action.DASHBOARD_VIEW,
@@ -179,10 +234,15 @@ GRANTS: dict[Role, frozenset[Action]] = {
             Action.AUDIT_VIEW,
             Action.AUDIT_EXPORT,
             Action.CHANNELS_VIEW,
+            Action.POWER_RULES_VIEW,
+            Action.POWER_RULES_EDIT,
+            Action.RETENTION_LIST,
+            Action.RETENTION_DECIDE,
         }
     ),
-    # Jobs are audited, not authorised: whoever runs one holds the database credentials.
-    Role.SYSTEM: frozenset(),
+    # Jobs are audited, not authorised: whoever runs one holds the database credentials. The
+    # one grant is the scheduled list of what retention makes due (counts, no identities).
+    Role.SYSTEM: frozenset({Action.RETENTION_LIST}),
 }
 # The roles an account may have (every role but the system's).
 STAFF_ROLES = tuple(r for r in Role if r is not Role.SYSTEM)
