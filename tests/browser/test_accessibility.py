@@ -83,6 +83,13 @@ STAFF_PAGES = [
     ("supervisor", "/incidents/{incident}/life"),
     ("supervisor", "/triage/reviews"),
     ("officer", "/my-incidents"),
+    ("asb_officer", "/people/{person}/powers"),
+    ("asb_officer", "/powers/new?power=CPN&person_id={person}"),
+    ("asb_officer", "/powers/new?power=CLOSURE_NOTICE"),
+    ("asb_officer", "/powers/new?power=CBO&person_id={person}"),
+    ("supervisor", "/powers/deadlines"),
+    ("officer", "/powers/rules"),
+    ("admin", "/powers/rules"),
 ]
 
 

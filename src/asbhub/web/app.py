@@ -29,6 +29,7 @@ from asbhub.web.routes import (
     home,
     hotspots,
     incidents,
+    powers,
     public,
     reports,
     triage,
@@ -125,4 +126,5 @@ def create_app(database_url: str | None = None, settings: Settings | None = None
     app.include_router(triage.router)
     app.include_router(reports.router)
     app.include_router(admin.router)
+    app.include_router(powers.router)
     return app
