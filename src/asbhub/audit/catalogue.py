@@ -64,6 +64,14 @@ class AuditEventType(DescribedEnum):
         "generate:incidents:create",
         "Synthetic incidents, people and chats were generated for a period, with their counts",
     )
+    STORE_BACKUP = (
+        "store:database:backup",
+        "A backup of the database was written (the file's name)",
+    )
+    STORE_RESTORE = (
+        "store:database:restore",
+        "A backup was restored into an empty database, and whether it matched its manifest",
+    )
     AUTH_USER_ENABLE = ("auth:user:enable", "An administrator enabled an account")
     AUTH_USER_DISABLE = ("auth:user:disable", "An administrator disabled an account")
     AUTH_USER_UNLOCK = (

@@ -27,7 +27,14 @@ from asbhub.permissions import Actor, system_actor
 from asbhub.powers import rules as power_rules
 from asbhub.powers.schemas import DraftIn
 from asbhub.powers.service import record_for_job
-from asbhub.store.bulk import Constant, Timestamps, bulk_insert, insert_with_ids, reserve_ids
+from asbhub.store.bulk import (
+    Constant,
+    Timestamps,
+    analyze,
+    bulk_insert,
+    insert_with_ids,
+    reserve_ids,
+)
 from asbhub.triage import rules as triage_rules
 from asbhub.triage.rules import RiskLevel as TriageRisk
 
@@ -184,7 +191,7 @@ def write(
                 replaced = delete_generated(sql, g)
             counts = _write_rows(conn, g, step, actor)
             conn.commit()
-            _analyze(sql)
+            _analyze(conn, counts)
         except BaseException:
             conn.rollback()
             raise
@@ -194,16 +201,19 @@ def write(
     return {**counts, "replaced": replaced, "replaced_chats": replaced_chats}
 
 
-def _analyze(sql: _Sql) -> None:
-    """Refresh the planner's statistics of the tables the triage history reads use.
-
-    Without them SQLite picks ``ix_incidents_force_received`` even for ``id IN (...)``
-    look-ups, walking a year of incidents; a sampled ANALYZE (``analysis_limit``) is no cure,
-    as it extrapolates ~1,000 rows per force. In full: about a second for six years.
-    """
-    for table in ("incidents", "incident_people", "people", "locations"):
-        sql(f"ANALYZE {table}")
-    sql.conn.commit()
+def _analyze(conn: Connection, counts: dict[str, int]) -> None:
+    """Refresh the statistics of what was written, in full: without them SQLite picks
+    ``ix_incidents_force_received`` even for ``id IN (...)`` look-ups, walking a year of
+    incidents, and a sampled ANALYZE (``analysis_limit``) is no cure, as it extrapolates ~1,000
+    rows per force. About a second for six years."""
+    tables = {
+        "incidents": "incidents",
+        "incident_people": "links",
+        "people": "people",
+        "locations": "locations",
+        "triage_assessments": "triage_assessments",
+    }
+    analyze(conn, {table: counts.get(key, 0) for table, key in tables.items()})
 
 
 def open_cases(g: Generated) -> np.ndarray:
