@@ -59,6 +59,13 @@ def _when(values: dict[str, str], prefix: str = "at") -> dt.datetime:
         ) from None
 
 
+def _day(values: dict[str, str], name: str, where: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(values.get(name, ""))
+    except ValueError:
+        raise InvalidInput("the date is not valid", {where: "a date, YYYY-MM-DD"}) from None
+
+
 def _draft_in(values: dict[str, str], confirmed: list[str]) -> DraftIn:
     data: dict[str, Any] = {
         k: values[k]
@@ -246,15 +253,7 @@ async def set_change(
 ) -> Response:
     values, _ = await _form(request)
     try:
-        day = values.get("in_force", "")
-        on = None
-        if values.get("switch") != "off":
-            try:
-                on = dt.date.fromisoformat(day)
-            except ValueError:
-                raise InvalidInput(
-                    "the date is not valid", {change_id: "a date, YYYY-MM-DD"}
-                ) from None
+        on = None if values.get("switch") == "off" else _day(values, "in_force", change_id)
         service.set_commencement(
             session,
             actor=actor,
@@ -279,13 +278,10 @@ async def set_config(
 ) -> Response:
     values, _ = await _form(request)
     try:
-        raw, day = values.get("value", ""), values.get("effective_from", "")
+        raw = values.get("value", "")
         if not raw.lstrip("-").isdigit():
             raise InvalidInput("the value is not a whole number", {key: "a whole number"})
-        try:
-            on = dt.date.fromisoformat(day)
-        except ValueError:
-            raise InvalidInput("the date is not valid", {key: "a date, YYYY-MM-DD"}) from None
+        on = _day(values, "effective_from", key)
         service.set_config(
             session,
             actor=actor,
