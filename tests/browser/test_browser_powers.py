@@ -98,7 +98,7 @@ def test_cpw_then_cpn_refused_too_early_issued_after_and_its_letter(
         page.get_by_test_id("letter-pdf").click()
     pdf = Path(got.value.path()).read_bytes()
     text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages)
-    text = " ".join(text.split())
+    text = " ".join(text.split()).replace("s. ", "s.")  # a section may wrap after "s."
     assert "Community Protection Notice" in text
     assert "Stop playing amplified music in the garden after 11pm." in text
     assert "magistrates' court within 21 days" in text

@@ -41,8 +41,7 @@ def _day(at: Any) -> str:
     return f"{at:%A} {at.day} {at:%B %Y}" if at is not None else ""
 
 
-def context(rec: PowerRecord, advice: list[Advice]) -> dict[str, Any]:
-    rule = rec.rule or {}
+def context(rec: PowerRecord, advice: list[Advice], rule: dict[str, Any]) -> dict[str, Any]:
     due = {d.kind: d for d in rec.deadlines}
     issuer = (
         f"police {(rec.issuer_rank or 'officer').replace('_', ' ')}"
@@ -75,9 +74,10 @@ def context(rec: PowerRecord, advice: list[Advice]) -> dict[str, Any]:
     }
 
 
-def render_letter(rec: PowerRecord, *, advice: list[Advice]) -> str:
-    """The letter of ``rec`` as one HTML document (styles inline)."""
-    return _env().get_template(TEMPLATES[rec.power]).render(**context(rec, advice))
+def render_letter(rec: PowerRecord, *, advice: list[Advice], rule: dict[str, Any]) -> str:
+    """The letter of ``rec`` as one HTML document (styles inline), under ``rule``: the one
+    it was issued under, or for an application made before the order, today's."""
+    return _env().get_template(TEMPLATES[rec.power]).render(**context(rec, advice, rule))
 
 
 def render_pdf(html: str) -> bytes:

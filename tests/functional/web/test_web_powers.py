@@ -172,3 +172,76 @@ def test_the_deadlines_list(client_as: Callable[[str], TestClient]) -> None:
     r = sup.get("/powers/deadlines")
     assert r.status_code == 200 and "Deadlines of statutory powers" in r.text
     assert client_as("analyst").get("/powers/deadlines").status_code == 403
+
+
+def pdf_text(c: TestClient, record: int) -> str:
+    r = post(c, f"/powers/{record}/letters", {}, f"/powers/{record}")
+    assert r.status_code == 303, r.text  # type: ignore[attr-defined]
+    page = c.get(f"/powers/{record}")
+    letter = re.findall(r"/powers/letters/(\d+)\.pdf", page.text)[-1]
+    data = c.get(f"/powers/letters/{letter}.pdf").content
+    text = " ".join(" ".join(p.extract_text() for p in PdfReader(io.BytesIO(data)).pages).split())
+    return text.replace("s. ", "s.")  # a section may wrap after its "s."
+
+
+def test_the_other_letters_say_what_the_act_requires(
+    client_as: Callable[[str], TestClient], seeded: Seeded
+) -> None:
+    officer, admin = client_as("asb_officer"), client_as("admin")
+    person = seeded.person_ids[0]
+    yesterday = dt.date.today() - dt.timedelta(days=1)
+    cpw = new_record(officer, person, "CPW", CPW_PRE)
+    assert issue(officer, cpw, yesterday).status_code == 303  # type: ignore[attr-defined]
+    text = pdf_text(officer, cpw)
+    assert "Community Protection Warning" in text and "There is no appeal" in text
+    assert "Community Protection Notice may be issued" in text
+
+    page = "/powers/new?power=CLOSURE_NOTICE"
+    officer.get(page)
+    r = post(
+        officer,
+        "/powers/new",
+        {
+            "power": "CLOSURE_NOTICE",
+            "subject_type": "premises",
+            "place_text": "Flat 9, Imaginary House, Basildon",
+            "issuer": "police",
+            "issuer_rank": "inspector",
+            "confirmed": [
+                "nuisance_or_disorder",
+                "necessary_to_prevent",
+                "consult_appropriate",
+                "inform_residents",
+            ],
+        },
+        page,
+    )
+    assert r.status_code == 303, r.text  # type: ignore[attr-defined]
+    notice = int(r.headers["location"].rsplit("/", 1)[1])  # type: ignore[attr-defined]
+    assert issue(officer, notice, yesterday).status_code == 303  # type: ignore[attr-defined]
+    text = pdf_text(officer, notice)
+    assert "Closure notice" in text and "Flat 9, Imaginary House, Basildon" in text
+    assert "must be heard by" in text and "ASBCPA 2014 s.80(3)-(4)" in text
+    assert "ASBCPA 2014 s.86(1)" in text and "Shelter" in text
+
+    rules_page = "/powers/rules"
+    admin.get(rules_page)
+    r = post(
+        admin,
+        "/powers/rules/changes/cpa2026_respect_orders",
+        {"in_force": "2026-08-01", "reason": "Commencement", "switch": "on"},
+        rules_page,
+    )
+    assert r.status_code == 303  # type: ignore[attr-defined]
+    respect = new_record(
+        officer,
+        person,
+        "RESPECT_ORDER",
+        ["asb_HAD_limb", "just_and_convenient", "applicant_risk_assessment"],
+        issuer="council",
+        period_n="2",
+        period_unit="years",
+    )
+    text = pdf_text(officer, respect)  # the application is made before the order
+    assert "Application for a Respect Order" in text and "risk assessment" in text
+    assert "For 2 years" in text and "criminal offence" in text

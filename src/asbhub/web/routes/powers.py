@@ -404,7 +404,11 @@ def issue_letter(
     actor: Actor = require_action(Action.POWER_RECORD),
 ) -> Response:
     rec = service.get_record(session, actor=actor, record_id=record_id)
-    html = render_letter(rec, advice=file_of(request).advice)
+    file = file_of(request)
+    rule = rec.rule or service.table(session, file=file, force_code=rec.force_code).resolve(
+        rec.power, dt.date.today()
+    )
+    html = render_letter(rec, advice=file.advice, rule=rule)
     letter = service.store_letter(
         session, actor=actor, record_id=record_id, html=html, pdf=render_pdf(html)
     )
