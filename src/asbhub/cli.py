@@ -10,6 +10,7 @@ from asbhub.generate.cli import app as generate_app
 from asbhub.generate.truth import evaluate as evaluate_recording
 from asbhub.hotspots.cli import app as hotspots_app
 from asbhub.ingest.cli import app as ingest_app
+from asbhub.powers.cli import orders_app, powers_app
 from asbhub.provision.cli import db_app, demo_cmd
 from asbhub.recording.cli import recording_command
 from asbhub.retention.cli import retention_app
@@ -30,6 +31,8 @@ app.add_typer(triage_app, name="triage")
 # truth is handed in here, so the audit package itself never imports the truth.
 audit_app.command("recording")(recording_command(evaluate_recording))
 app.add_typer(audit_app, name="audit")
+app.add_typer(powers_app, name="powers")
+app.add_typer(orders_app, name="orders")
 app.add_typer(retention_app, name="retention")
 app.add_typer(generate_app)  # adds the top-level ``generate`` command
 app.command("demo")(demo_cmd)

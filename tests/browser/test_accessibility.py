@@ -85,6 +85,13 @@ STAFF_PAGES = [
     ("officer", "/my-incidents"),
     ("asb_officer", "/recording"),
     ("supervisor", "/recording?status=all&min_confidence=0.9"),
+    ("asb_officer", "/people/{person}/powers"),
+    ("asb_officer", "/powers/new?power=CPN&person_id={person}"),
+    ("asb_officer", "/powers/new?power=CLOSURE_NOTICE"),
+    ("asb_officer", "/powers/new?power=CBO&person_id={person}"),
+    ("supervisor", "/powers/deadlines"),
+    ("officer", "/powers/rules"),
+    ("admin", "/powers/rules"),
 ]
 
 

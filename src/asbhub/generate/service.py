@@ -34,9 +34,10 @@ from asbhub.generate.calibration import (
     year_targets,
 )
 from asbhub.generate.chats import build_chats, handler_roster
+from asbhub.generate.orders import CBO_FY, place_orders
 from asbhub.generate.people import build_people, concat
 from asbhub.generate.places import build_places
-from asbhub.generate.schemas import Generated, Pools, YearData
+from asbhub.generate.schemas import Generated, Orders, Pools, YearData
 from asbhub.generate.triage import build_triage
 from asbhub.generate.writer import write
 from asbhub.permissions import Actor
@@ -358,6 +359,18 @@ def build_year(t: YearTarget, pools: Pools, seed: int, misrecord_rate: float = 0
     for d, (ids, p) in pools.offenders_by_district.items():
         sel = np.flatnonzero(has_suspect & (district == d))
         suspect[sel] = rng.choice(ids, len(sel), p=p)
+    # The seed's nine CBO subjects: their own stream, so every other draw stays as it was.
+    cbos = (
+        place_orders(
+            np.random.default_rng([seed, t.fy, 3]),
+            pools,
+            received=received,
+            suspect=suspect,
+            covid=covid,
+        )
+        if t.fy == CBO_FY
+        else Orders.none()
+    )
     link_incident, link_person, link_role = [], [], []
     for role, who in (
         ("caller", caller),
@@ -427,6 +440,7 @@ def build_year(t: YearTarget, pools: Pools, seed: int, misrecord_rate: float = 0
             victim=victim,
             suspect=suspect,
         ),
+        orders=cbos,
     )
 
 

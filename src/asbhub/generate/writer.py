@@ -16,12 +16,17 @@ from typing import Any
 
 import numpy as np
 from sqlalchemy import Connection, Engine
+from sqlalchemy.orm import Session
 
 from asbhub.errors import Conflict
+from asbhub.generate.orders import CBO_TERMS, CONVICTED_DAYS_BEFORE
 from asbhub.generate.schemas import REFERENCE_PREFIX, Generated
 from asbhub.incidents import bulk
 from asbhub.incidents.service import record_incidents
-from asbhub.permissions import Actor
+from asbhub.permissions import Actor, system_actor
+from asbhub.powers import rules as power_rules
+from asbhub.powers.schemas import DraftIn
+from asbhub.powers.service import record_for_job
 from asbhub.store.bulk import (
     Constant,
     Timestamps,
@@ -114,6 +119,22 @@ def delete_generated(sql: _Sql, g: Generated) -> int:
         f"WHERE {_period_clause()} AND location_id IS NOT NULL",
         params,
     )
+    # The seed's orders go with the people they were made against.
+    power_ids = (
+        "SELECT id FROM power_records WHERE source = 'generated' "
+        "AND person_id IN (SELECT id FROM gen_old_people)"
+    )
+    for table, key in (
+        (
+            "power_reminders",
+            f"deadline_id IN (SELECT id FROM power_deadlines WHERE record_id IN ({power_ids}))",
+        ),
+        ("power_deadlines", f"record_id IN ({power_ids})"),
+        ("power_events", f"record_id IN ({power_ids})"),
+        ("power_letters", f"record_id IN ({power_ids})"),
+    ):
+        sql(f"DELETE FROM {table} WHERE {key}")
+    sql(f"DELETE FROM power_records WHERE id IN ({power_ids})")
     sql(f"DELETE FROM incident_people WHERE incident_id IN ({sub})", params)
     deleted = sql(f"DELETE FROM incidents WHERE {_period_clause()}", params).rowcount
     sql(
@@ -309,6 +330,7 @@ def _write_rows(
     n_truth = _write_truth(conn, g, written.incident_ids)
     n_chats, n_lines = _write_chats(conn, g, written.incident_ids, offsets, batch.reference)
     step("chats")
+    n_orders = _write_orders(conn, g, written.person_ids, actor)
     return {
         "incidents": len(batch),
         "people": written.new_people,
@@ -319,6 +341,7 @@ def _write_rows(
         "triage_assessments": n_triage,
         "triage_reviews": n_reviews,
         "truth": n_truth,
+        "orders": n_orders,
     }
 
 
@@ -343,6 +366,53 @@ def _write_truth(conn: Connection, g: Generated, incident_ids: np.ndarray) -> in
         },
     )
     return len(incident_ids)
+
+
+def _write_orders(
+    conn: Connection, g: Generated, person_ids: np.ndarray, actor: Actor | None
+) -> int:
+    """The seed's Criminal Behaviour Orders made in the period, issued through the powers
+    service (the same checks, deadlines and audit events as one recorded by hand)."""
+    link_person = (
+        np.concatenate([y.link_person for y in g.years]) if g.years else np.array([], np.int64)
+    )
+    used = np.unique(link_person)  # the people written, in the order of ``person_ids``
+    orders = []
+    for y in g.years:
+        made = y.orders.within(g.first, g.last)
+        for person, day in zip(made.person.tolist(), made.made_on, strict=True):
+            k = int(np.searchsorted(used, person))
+            if k < len(used) and used[k] == person:
+                orders.append((int(person_ids[k]), day))
+    if not orders:
+        return 0
+    job = actor or system_actor(job="generate", force_code=g.force_code)
+    file = power_rules.load()
+    pre = [c.id for c in file.powers["CBO"].pre]
+    drafts = [
+        (
+            DraftIn(
+                power="CBO",
+                subject_type="individual",
+                person_id=pid,
+                issuer="prosecution",
+                issuer_name="Crown Prosecution Service (Business Crime Unit case)",
+                conviction_date=day - dt.timedelta(days=CONVICTED_DAYS_BEFORE),
+                period="P2Y",
+                confirmed=pre,
+                terms=CBO_TERMS,
+            ),
+            dt.datetime.combine(day, dt.time(10, 0)),
+        )
+        for pid, day in orders
+    ]
+    session = Session(bind=conn)  # joins the write's transaction; committed with it
+    try:
+        record_for_job(session, actor=job, file=file, orders=drafts)
+        session.flush()
+    finally:
+        session.close()
+    return len(orders)
 
 
 def _write_triage(

@@ -23,14 +23,28 @@ from asbhub.analytics.service import default_area, kpi_report, msg_report
 from asbhub.contact.counts import channel_counts
 from asbhub.errors import InvalidInput
 from asbhub.permissions import Action, Actor, require
+from asbhub.powers.effect import order_effect
 from asbhub.recording.service import figures as recording_figures
 from asbhub.report import charts
 from asbhub.report.ledger import Ledger, Provenance
 
-STEPS = ("KPIs", "forecasts", "most similar group", "surveys", "channels", "charts", "check")
+STEPS = (
+    "KPIs",
+    "forecasts",
+    "most similar group",
+    "surveys",
+    "channels",
+    "effect of orders",
+    "charts",
+    "check",
+)
 QUERY_YEARS = (
     "SELECT date(received_at), qualifier, covid_breach, attended, count(*) FROM incidents "
     "WHERE <scope> AND received_at in the 6 periods GROUP BY 1, 2, 3, 4"
+)
+QUERY_EFFECT = (
+    "first issued order per subject (power_records), then incident_people JOIN incidents "
+    "WHERE role = 'suspect' in the windows before and after it"
 )
 QUERY_CHANNELS = (
     "SELECT date(started_at), count(*) FROM chats / SELECT date(received_at), count(*) FROM "
@@ -194,6 +208,8 @@ def build(
                 label=f"Estimated true share of {q} ASB",
                 provenance=rprov,
             )
+    step(STEPS[5])
+    tables["effect"] = _effect_table(ledger, session, actor)
 
     sentences = _sentences(ledger, years, fc, msg, ch, area, kprov, cprov)
     for c in claims:
@@ -205,7 +221,7 @@ def build(
             provenance=Provenance(source="stated outside the report", period=""),
         )
 
-    step(STEPS[5])
+    step(STEPS[6])
     svg = {
         "volumes": charts.volumes(years),
         "monthly": charts.monthly(k["monthly"]),
@@ -218,7 +234,7 @@ def build(
     if msg is not None:
         svg["msg"] = charts.msg_rates(msg["forces"], actor.force_code)
 
-    step(STEPS[6])
+    step(STEPS[7])
     ledger.check()
     return {
         "title": f"ASB data update: {area}, 12 months to {long_date(period_end)}",
@@ -333,6 +349,28 @@ def _channel_table(ledger: Ledger, ch: dict[str, Any], prov: Provenance) -> dict
             provenance=prov,
         )
     return {"totals": ch["totals"], "quarters": ch["quarters"]}
+
+
+def _effect_table(ledger: Ledger, session: Session, actor: Actor) -> dict[str, Any]:
+    """The effect of Criminal Behaviour Orders on their subjects (powers.effect), each figure
+    stated once in the ledger like every other."""
+    effect = order_effect(session, actor=actor, kind="cbo").as_dict()
+    prov = Provenance(
+        source="power_records and incidents (powers.effect)",
+        period=f"{effect['window_days']} days before and after each subject's first order",
+        filters=f"force_code = {actor.force_code!r}; CBOs issued; incidents as suspect",
+        query=QUERY_EFFECT,
+    )
+    for key in ("subjects", "before", "after", "change_pct"):
+        if effect[key] is not None:
+            ledger.state(
+                f"cbo_effect_{key}@{effect['window_days']}d",
+                effect[key],
+                place="Table 12 (effect of orders)",
+                label=f"CBO subjects' incidents: {key.replace('_', ' ')}",
+                provenance=prov,
+            )
+    return effect
 
 
 def _sentences(

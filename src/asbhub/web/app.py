@@ -29,6 +29,7 @@ from asbhub.web.routes import (
     home,
     hotspots,
     incidents,
+    powers,
     public,
     recording,
     reports,
@@ -127,4 +128,5 @@ def create_app(database_url: str | None = None, settings: Settings | None = None
     app.include_router(reports.router)
     app.include_router(recording.router)
     app.include_router(admin.router)
+    app.include_router(powers.router)
     return app
