@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import typer
 
-from asbhub.agencies.cli import app as agencies_app
 from asbhub.analytics.cli import register as register_analytics
 from asbhub.audit.cli import app as audit_app
+from asbhub.casework.cli import agencies_app
 from asbhub.generate.cli import app as generate_app
 from asbhub.hotspots.cli import app as hotspots_app
 from asbhub.ingest.cli import app as ingest_app

@@ -500,7 +500,8 @@ class CaseAccess:
 
     ``exists``: the actor may know the case exists and whom to ask (reference, stage, owner,
     single point of contact); ``classes``: the data classes it may read; ``owner``: it acts
-    for the owning agency; ``may_update`` / ``may_share``: it may work or share the case.
+    for the owning agency; ``may_update`` / ``may_share``: it may work or share the case (the
+    owner only; another agency updates the actions given to it, :func:`may_update_action`).
     """
 
     exists: bool
@@ -572,8 +573,20 @@ def case_access(actor: Actor, case: CaseSharing, *, on: dt.date) -> CaseAccess:
         exists=True,
         classes=frozenset(classes),
         owner=owner,
-        may_update=(owner or shared) and allowed(actor, Action.CASE_UPDATE),
+        may_update=owner and allowed(actor, Action.CASE_UPDATE),
         may_share=owner and allowed(actor, Action.CASE_SHARE),
+    )
+
+
+def may_update_action(actor: Actor, access: CaseAccess, action_agency: str) -> bool:
+    """An action on a case is updated by the owning agency, or by the agency it was given to
+    once the case is shared with it (its own work)."""
+    if access.may_update:
+        return True
+    return (
+        action_agency == actor.acts_for
+        and DataClass.INCIDENT_SUMMARY in access.classes
+        and allowed(actor, Action.CASE_UPDATE)
     )
 
 

@@ -83,6 +83,12 @@ STAFF_PAGES = [
     ("supervisor", "/incidents/{incident}/life"),
     ("supervisor", "/triage/reviews"),
     ("officer", "/my-incidents"),
+    ("supervisor", "/cases"),
+    ("supervisor", "/cases?stage=closed"),
+    ("supervisor", "/cases/new"),
+    ("supervisor", "/cases/overrides"),
+    ("partner", "/cases"),
+    ("partner", "/referrals"),
 ]
 
 

@@ -34,6 +34,7 @@ from asbhub.permissions import (
     field_rule,
     granted_actions,
     in_scope,
+    may_update_action,
     pseudonym,
     require,
     restrict,
@@ -193,7 +194,10 @@ def test_case_access_follows_owner_share_agreement_and_lock() -> None:
         DataClass.PERSONAL_DETAILS,
         DataClass.CASE_NOTES,
     }  # not the risk assessment: the agreement does not cover it
-    assert shared.may_update and not shared.may_share
+    assert not shared.may_update and not shared.may_share
+    assert may_update_action(partner, shared, "thurrock-council")
+    assert not may_update_action(partner, shared, "ecfrs")
+    assert not may_update_action(partner, inside, "thurrock-council")  # not shared
     assert (
         DataClass.PERSONAL_DETAILS not in case_access(partner, case((SHARED,), True), on=ON).classes
     )

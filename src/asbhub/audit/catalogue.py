@@ -133,10 +133,6 @@ class AuditEventType(DescribedEnum):
         "casework:share:override",
         "Personal data was shared with no agreement by emergency override, queued for review",
     )
-    SHARE_REFUSED = (
-        "casework:share:refused",
-        "A share of personal data with no agreement in force was refused",
-    )
     SHARE_REVIEW = (
         "casework:share:review",
         "An emergency override was reviewed: upheld or revoked",

@@ -1,4 +1,8 @@
-"""``asbhub agencies``: the agencies of a force and the sharing agreements between them."""
+"""``asbhub agencies``: the agencies of a force and the sharing agreements between them.
+
+The commands live here, not in ``asbhub.agencies``, because they act as an account
+(``asbhub.auth``), and building an account's actor reads its agency: ``agencies`` cannot import
+``auth`` back. Casework sits above both."""
 
 from __future__ import annotations
 
@@ -18,7 +22,9 @@ from asbhub.errors import InvalidInput
 from asbhub.permissions import Actor
 from asbhub.store.engine import session_scope
 
-app = typer.Typer(help="Agencies and information sharing agreements.", no_args_is_help=True)
+agencies_app = typer.Typer(
+    help="Agencies and information sharing agreements.", no_args_is_help=True
+)
 
 UserOption = Annotated[
     str, typer.Option("--user", help="The account that acts (audited; needs the grant).")
@@ -41,7 +47,7 @@ def _actor(session: Session, user: str) -> Actor:
     return actor_for(account, settings=get_settings(), channel="cli")
 
 
-@app.command("list")
+@agencies_app.command("list")
 def list_cmd(db: DbOption = None, json_out: JsonOption = False) -> None:
     """List the force's agencies with their kind and areas."""
     with domain_errors(), session_scope(engine_for(db)) as session:
@@ -65,7 +71,7 @@ def list_cmd(db: DbOption = None, json_out: JsonOption = False) -> None:
         console.print(f"{r['code']:<28} {r['kind']:<16} {areas!s:<12} {r['name']}")
 
 
-@app.command("agreements")
+@agencies_app.command("agreements")
 def agreements_cmd(user: UserOption, db: DbOption = None, json_out: JsonOption = False) -> None:
     """List the information sharing agreements, with their parties and classes."""
     with domain_errors(), session_scope(engine_for(db)) as session:
@@ -93,7 +99,7 @@ def agreements_cmd(user: UserOption, db: DbOption = None, json_out: JsonOption =
         )
 
 
-@app.command("add-agreement")
+@agencies_app.command("add-agreement")
 def add_agreement_cmd(
     user: UserOption,
     reference: Annotated[str, typer.Option("--reference", help="The agreement's ISA id.")],
