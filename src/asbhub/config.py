@@ -102,6 +102,16 @@ class Settings(BaseSettings):
         "casework/rules/sara.json: baseline window, radii, tools, review intervals); empty: "
         "the packaged one.",
     )
+    retention_rules_dir: str | None = Field(
+        None,
+        description="Folder holding the force's own retention.json (record classes and their "
+        "review periods); without one the packaged default applies.",
+    )
+    powers_rules_dir: str | None = Field(
+        None,
+        description="Folder holding the force's own rules table of the statutory powers "
+        "(powers.json); it replaces the packaged one.",
+    )
 
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> Settings:

@@ -66,6 +66,14 @@ class Action(DescribedEnum):
     USER_MANAGE = ("auth:user:manage", "Create accounts and change roles")
     AUDIT_VIEW = ("audit:event:view", "Read the audit log of access to personal data")
     AUDIT_EXPORT = ("audit:event:export", "Export an audit log search as CSV")
+    RETENTION_LIST = (
+        "retention:records:list",
+        "See how many records of each class are due for review or deletion",
+    )
+    RETENTION_DECIDE = (
+        "retention:records:decide",
+        "Keep or delete the records of a class that are due, with the reason",
+    )
     PUBLIC_REPORT_CREATE = ("public:report:create", "Report ASB online or start a live chat")
     CONTACT_QUEUE_VIEW = ("contact:queue:view", "See new reports from the public and waiting chats")
     CONTACT_CHAT_HANDLE = ("contact:chat:handle", "Take, answer and close live chats")
@@ -135,6 +143,27 @@ class Action(DescribedEnum):
         "agencies:agreement:manage",
         "Add agencies and information sharing agreements",
     )
+    POWER_VIEW = (
+        "powers:record:view",
+        "See the statutory powers (warnings, notices, orders) on a person, place or case",
+    )
+    POWER_RECORD = (
+        "powers:record:create",
+        "Draft, issue and record the life of statutory powers, and issue their letters",
+    )
+    POWER_DEADLINES = (
+        "powers:deadline:list",
+        "See the deadlines of statutory powers that are due or overdue",
+    )
+    POWER_RULES_VIEW = ("powers:rules:view", "Read the rules table of the statutory powers")
+    POWER_RULES_EDIT = (
+        "powers:rules:edit",
+        "Switch on a change in the law with its date and set the rules' configurable values",
+    )
+    POWER_EFFECT_VIEW = (
+        "powers:effect:view",
+        "See the effect of orders: offences of their subjects before and after the order",
+    )
 
 
 _READ_INCIDENTS = {
@@ -179,6 +208,12 @@ _HOTSPOTS = {Action.HOTSPOT_MAP_VIEW}
 # report states force-wide figures, so only those who prepare it for the board may produce it.
 _FIGURES = {Action.ANALYTICS_VIEW}
 _BOARD = {Action.BOARD_REPORT_CREATE}
+# Statutory powers (issue 19): those who issue them and their supervisors; everyone on the
+# staff may read the rules table, only an administrator changes it. The effect of orders is
+# counts with no identities, for those who prepare the board's figures too.
+_POWERS = {Action.POWER_VIEW, Action.POWER_RECORD, Action.POWER_DEADLINES}
+_POWER_RULES = {Action.POWER_RULES_VIEW}
+_EFFECT = {Action.POWER_EFFECT_VIEW}
 
 GRANTS: dict[Role, frozenset[Action]] = {
     Role.CALL_HANDLER: frozenset(
@@ -188,10 +223,19 @@ GRANTS: dict[Role, frozenset[Action]] = {
         | _FIGURES
         | _TRIAGE
         | _CASE_READ
+        | _POWER_RULES
         | {Action.INCIDENT_ASSIGN, Action.INCIDENT_CLOSE, Action.CASE_PERSONAL_VIEW}
     ),
     Role.OFFICER: frozenset(
-        _READ_INCIDENTS | _PERSONAL | _HOTSPOTS | _FIGURES | _TRIAGE | _FRONT_LINE | _CASE_WORK
+        _READ_INCIDENTS
+        | _PERSONAL
+        | _HOTSPOTS
+        | _FIGURES
+        | _TRIAGE
+        | _FRONT_LINE
+        | _POWERS
+        | _POWER_RULES
+        | _CASE_WORK
     ),
     Role.ASB_OFFICER: frozenset(
         _READ_INCIDENTS
@@ -200,11 +244,21 @@ GRANTS: dict[Role, frozenset[Action]] = {
         | _FIGURES
         | _TRIAGE
         | _FRONT_LINE
+        | _POWERS
+        | _POWER_RULES
+        | _EFFECT
         | _CASE_WORK
         | {Action.INCIDENT_ASSIGN, Action.CASE_SHARE_OVERRIDE, Action.CASE_REVIEW_RECORD}
     ),
     Role.ANALYST: frozenset(
-        _READ_INCIDENTS | _HOTSPOTS | _FIGURES | _BOARD | _CASE_READ | {Action.CHANNELS_VIEW}
+        _READ_INCIDENTS
+        | _HOTSPOTS
+        | _FIGURES
+        | _BOARD
+        | _POWER_RULES
+        | _EFFECT
+        | _CASE_READ
+        | {Action.CHANNELS_VIEW}
     ),
     Role.SUPERVISOR: frozenset(
         _READ_INCIDENTS
@@ -216,6 +270,9 @@ GRANTS: dict[Role, frozenset[Action]] = {
         | _TRIAGE
         | _FRONT_LINE
         | _SUPERVISION
+        | _POWERS
+        | _POWER_RULES
+        | _EFFECT
         | _CASE_WORK
         | _CASE_SUPERVISION
         | {Action.AUDIT_VIEW, Action.AUDIT_EXPORT, Action.CHANNELS_VIEW, Action.INCIDENT_ASSIGN}
@@ -223,7 +280,7 @@ GRANTS: dict[Role, frozenset[Action]] = {
     # A partner works the cases of its agency and the actions given to it; the referrals
     # triage routes to its agency are its work queue.
     Role.PARTNER: frozenset(
-        _READ_INCIDENTS | _HOTSPOTS | _FIGURES | _CASE_WORK | {Action.REFERRAL_LIST}
+        _READ_INCIDENTS | _HOTSPOTS | _FIGURES | _POWER_RULES | _CASE_WORK | {Action.REFERRAL_LIST}
     ),
     Role.ADMIN: frozenset(
         {
@@ -234,10 +291,15 @@ GRANTS: dict[Role, frozenset[Action]] = {
             Action.CHANNELS_VIEW,
             Action.AGENCY_VIEW,
             Action.AGENCY_MANAGE,
+            Action.POWER_RULES_VIEW,
+            Action.POWER_RULES_EDIT,
+            Action.RETENTION_LIST,
+            Action.RETENTION_DECIDE,
         }
     ),
-    # Jobs are audited, not authorised: whoever runs one holds the database credentials.
-    Role.SYSTEM: frozenset(),
+    # Jobs are audited, not authorised: whoever runs one holds the database credentials. The
+    # one grant is the scheduled list of what retention makes due (counts, no identities).
+    Role.SYSTEM: frozenset({Action.RETENTION_LIST}),
 }
 # The roles an account may have (every role but the system's).
 STAFF_ROLES = tuple(r for r in Role if r is not Role.SYSTEM)
