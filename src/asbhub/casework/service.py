@@ -68,6 +68,18 @@ def _may_update(access: CaseAccess, case: Case) -> None:
         raise Conflict(f"case {case.reference} is closed: reopen it first")
 
 
+def _for_update(
+    session: Session, actor: Actor, case_id: int, today: dt.date | None
+) -> tuple[Case, dt.date]:
+    """The grant, the case in scope, and the owner's right to change it (not closed); with
+    the day the change is decided on."""
+    require(actor, Action.CASE_UPDATE)
+    day = today or utcnow().date()
+    case, access, _ = load(session, actor, case_id, day)
+    _may_update(access, case)
+    return case, day
+
+
 def _event(
     session: Session,
     case: Case,
@@ -349,10 +361,7 @@ def update_problem(
     today: dt.date | None = None,
 ) -> Case:
     """Scanning: the problem statement (behaviour, where, when); recounts the baseline."""
-    require(actor, Action.CASE_UPDATE)
-    today = today or utcnow().date()
-    case, access, _ = load(session, actor, case_id, today)
-    _may_update(access, case)
+    case, today = _for_update(session, actor, case_id, today)
     changed = [k for k, v in data.model_dump(exclude_none=True).items() if getattr(case, k) != v]
     for k in changed:
         setattr(case, k, getattr(data, k))
@@ -386,10 +395,7 @@ def record_analysis(
     session: Session, *, actor: Actor, case_id: int, data: AnalysisIn, today: dt.date | None = None
 ) -> Case:
     """Analysis: the problem analysis triangle and more linked incidents."""
-    require(actor, Action.CASE_UPDATE)
-    today = today or utcnow().date()
-    case, access, _ = load(session, actor, case_id, today)
-    _may_update(access, case)
+    case, today = _for_update(session, actor, case_id, today)
     sides = ("offender", "handler", "victim", "guardian", "place", "manager")
     changed = [
         s for s in sides if getattr(data, s) is not None and getattr(case, s) != getattr(data, s)
@@ -421,10 +427,7 @@ def add_objective(
     session: Session, *, actor: Actor, case_id: int, data: ObjectiveIn, today: dt.date | None = None
 ) -> CaseObjective:
     """Response: a SMART objective (specific, measurable, with a target and a date)."""
-    require(actor, Action.CASE_UPDATE)
-    today = today or utcnow().date()
-    case, access, _ = load(session, actor, case_id, today)
-    _may_update(access, case)
+    case, today = _for_update(session, actor, case_id, today)
     if data.due_on <= today:
         raise InvalidInput("the objective cannot be added", {"due_on": "a date in the future"})
     o = CaseObjective(
@@ -462,10 +465,7 @@ def add_action(
     today: dt.date | None = None,
 ) -> CaseAction:
     """Response: an action with its owner, agency, due date and tool (from the rule set)."""
-    require(actor, Action.CASE_UPDATE)
-    today = today or utcnow().date()
-    case, access, _ = load(session, actor, case_id, today)
-    _may_update(access, case)
+    case, today = _for_update(session, actor, case_id, today)
     problems: dict[str, str] = {}
     if data.tool not in rules.tools:
         problems["tool"] = f"one of: {', '.join(rules.tools)}"
@@ -606,12 +606,7 @@ def record_assessment(
     today: dt.date | None = None,
 ) -> Case:
     """Assessment: count the after period against the baseline, with the displacement check."""
-    require(actor, Action.CASE_UPDATE)
-    today = today or utcnow().date()
-    case, access, _ = load(session, actor, case_id, today)
-    _may_update(access, case)
-    if not access.owner:
-        raise NotPermitted("only the owning agency records the assessment")
+    case, today = _for_update(session, actor, case_id, today)
     if case.stage is not Stage.ASSESSMENT:
         raise Conflict(f"case {case.reference} is in {case.stage.value}, not assessment")
     if data.assess_to < data.assess_from:
