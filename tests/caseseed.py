@@ -54,8 +54,8 @@ BASILDON_AREA = Area(LON, LAT, BASILDON, "Basildon", "basildon-council")
 HARLOW_AREA = Area(0.0990, 51.7700, "E07000073", "Harlow", "harlow-council")
 HOUSING = "test-homes"  # a fictitious housing provider
 ISA = "ISA-TEST-HOUSING"
-VICTIM = ("Canaria", "Fictitiousworth")
-SUSPECT = ("Testolemew", "Zzyzxbury")
+VICTIM = ("Fictina", "Casewrightley")
+SUSPECT = ("Madeupius", "Notrealton")
 LOW = {
     e: {"level": "low"}
     for e in ("threat", "harm", "risk", "investigation", "vulnerability", "engagement")
