@@ -143,6 +143,18 @@ class Action(DescribedEnum):
         "agencies:agreement:manage",
         "Add agencies and information sharing agreements",
     )
+    RECORDING_AUDIT_RUN = (
+        "recording:audit:run",
+        "Run the recording audit over a period (rules and the learned check)",
+    )
+    RECORDING_FLAG_LIST = (
+        "recording:flag:list",
+        "See the recording audit's worklist of incidents whose qualifier looks wrong",
+    )
+    RECORDING_RECLASSIFY = (
+        "recording:incident:reclassify",
+        "Re-classify a flagged incident's qualifier or hate flag, or dismiss the flag",
+    )
     POWER_VIEW = (
         "powers:record:view",
         "See the statutory powers (warnings, notices, orders) on a person, place or case",
@@ -208,6 +220,13 @@ _HOTSPOTS = {Action.HOTSPOT_MAP_VIEW}
 # report states force-wide figures, so only those who prepare it for the board may produce it.
 _FIGURES = {Action.ANALYTICS_VIEW}
 _BOARD = {Action.BOARD_REPORT_CREATE}
+# The recording audit (issue 20): the ASB team works the worklist and corrects the record;
+# analysts and supervisors run it for the compliance figures the force reports.
+_RECORDING_AUDIT = {
+    Action.RECORDING_AUDIT_RUN,
+    Action.RECORDING_FLAG_LIST,
+    Action.RECORDING_RECLASSIFY,
+}
 # Statutory powers (issue 19): those who issue them and their supervisors; everyone on the
 # staff may read the rules table, only an administrator changes it. The effect of orders is
 # counts with no identities, for those who prepare the board's figures too.
@@ -244,6 +263,7 @@ GRANTS: dict[Role, frozenset[Action]] = {
         | _FIGURES
         | _TRIAGE
         | _FRONT_LINE
+        | _RECORDING_AUDIT
         | _POWERS
         | _POWER_RULES
         | _EFFECT
@@ -258,7 +278,7 @@ GRANTS: dict[Role, frozenset[Action]] = {
         | _POWER_RULES
         | _EFFECT
         | _CASE_READ
-        | {Action.CHANNELS_VIEW}
+        | {Action.CHANNELS_VIEW, Action.RECORDING_AUDIT_RUN}
     ),
     Role.SUPERVISOR: frozenset(
         _READ_INCIDENTS
@@ -270,6 +290,7 @@ GRANTS: dict[Role, frozenset[Action]] = {
         | _TRIAGE
         | _FRONT_LINE
         | _SUPERVISION
+        | _RECORDING_AUDIT
         | _POWERS
         | _POWER_RULES
         | _EFFECT

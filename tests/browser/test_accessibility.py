@@ -89,6 +89,8 @@ STAFF_PAGES = [
     ("supervisor", "/cases/overrides"),
     ("partner", "/cases"),
     ("partner", "/referrals"),
+    ("asb_officer", "/recording"),
+    ("supervisor", "/recording?status=all&min_confidence=0.9"),
 ]
 
 

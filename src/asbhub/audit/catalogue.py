@@ -169,6 +169,24 @@ class AuditEventType(DescribedEnum):
         "casework:referral:list",
         "The incidents triage referred to an agency were listed",
     )
+    RECORDING_AUDIT_RUN = (
+        "recording:audit:run",
+        "The recording audit ran over a period: incidents read, flags raised, rule and model "
+        "versions",
+    )
+    RECORDING_FLAG_LIST = (
+        "recording:flag:list",
+        "The recording audit's worklist was listed, with its filters",
+    )
+    RECORDING_RECLASSIFY = (
+        "recording:incident:reclassify",
+        "A flagged incident's qualifier or hate flag was corrected (before and after, why), "
+        "and offered to triage when it became personal",
+    )
+    RECORDING_FLAG_DISMISS = (
+        "recording:flag:dismiss",
+        "A recording audit flag was dismissed: the record stands, with the reason",
+    )
     POWER_CREATE = (
         "powers:record:create",
         "A statutory power was drafted for a person, body, premises or locality",

@@ -31,6 +31,7 @@ from asbhub.web.routes import (
     hotspots,
     incidents,
     public,
+    recording,
     reports,
     triage,
 )
@@ -127,5 +128,6 @@ def create_app(database_url: str | None = None, settings: Settings | None = None
     app.include_router(casework.api)
     app.include_router(casework.router)
     app.include_router(reports.router)
+    app.include_router(recording.router)
     app.include_router(admin.router)
     return app
