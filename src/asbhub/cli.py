@@ -6,6 +6,7 @@ import typer
 
 from asbhub.analytics.cli import register as register_analytics
 from asbhub.audit.cli import app as audit_app
+from asbhub.casework.cli import agencies_app
 from asbhub.generate.cli import app as generate_app
 from asbhub.generate.truth import evaluate as evaluate_recording
 from asbhub.hotspots.cli import app as hotspots_app
@@ -33,6 +34,7 @@ audit_app.command("recording")(recording_command(evaluate_recording))
 app.add_typer(audit_app, name="audit")
 app.add_typer(powers_app, name="powers")
 app.add_typer(orders_app, name="orders")
+app.add_typer(agencies_app, name="agencies")
 app.add_typer(retention_app, name="retention")
 app.add_typer(generate_app)  # adds the top-level ``generate`` command
 app.command("demo")(demo_cmd)

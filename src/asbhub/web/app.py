@@ -25,6 +25,7 @@ from asbhub.web.routes import (
     admin,
     api,
     auth,
+    casework,
     contact,
     home,
     hotspots,
@@ -125,6 +126,8 @@ def create_app(database_url: str | None = None, settings: Settings | None = None
     app.include_router(hotspots.router)
     app.include_router(triage.api)
     app.include_router(triage.router)
+    app.include_router(casework.api)
+    app.include_router(casework.router)
     app.include_router(reports.router)
     app.include_router(recording.router)
     app.include_router(admin.router)
