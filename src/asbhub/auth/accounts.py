@@ -133,7 +133,8 @@ def set_active(session: Session, *, actor: Actor, user_id: int, active: bool) ->
 def change_role(
     session: Session, *, actor: Actor, user_id: int, role: str, agency_code: str | None
 ) -> Account:
-    """Change an account's role and, for partners, its agency (which sets what it may see)."""
+    """Change an account's role and, for partners, its agency (which sets what it may see);
+    the account's open sessions end."""
     require(actor, Action.USER_MANAGE)
     user = _load(session, actor, user_id)
     try:
@@ -156,6 +157,8 @@ def change_role(
         user.role, user.agency_code = new_role.value, agency_code
         after = {"role": new_role.value, "agency": agency_code}
         _audit(session, actor, user, "update", {"before": before, "after": after})
+        # The new grants (and whether a second factor is needed) apply from the next sign-in.
+        service.end_sessions(session, user=user, actor=actor, reason="role_change")
     return _account(user, _now())
 
 
@@ -171,7 +174,8 @@ def unlock(session: Session, *, actor: Actor, user_id: int) -> Account:
 
 def reset_password(session: Session, *, actor: Actor, user_id: int) -> str:
     """Give the account a new random password and return it (shown once to the admin, who
-    passes it on; the audit event records that it was reset, never the password)."""
+    passes it on; the audit event records that it was reset, never the password). The
+    account's open sessions end."""
     require(actor, Action.USER_MANAGE)
     user = _load(session, actor, user_id)
     password = secrets.token_urlsafe(12)
@@ -179,4 +183,6 @@ def reset_password(session: Session, *, actor: Actor, user_id: int) -> str:
     user.failed_logins = 0
     user.locked_until = None
     _audit(session, actor, user, "reset_password", {})
+    # Whoever knew the old password may hold a session opened with it.
+    service.end_sessions(session, user=user, actor=actor, reason="password_reset")
     return password
