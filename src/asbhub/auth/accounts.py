@@ -1,6 +1,7 @@
 """What an administrator does to accounts: add, disable and enable, change role or agency,
-unlock, reset the password. Each change needs ``auth:user:manage`` and is audited with what
-changed; an administrator cannot disable or demote their own account (no self lock-out).
+unlock, reset the password or the second factor. Each change needs ``auth:user:manage`` and is
+audited with what changed; an administrator cannot disable or demote their own account (no self
+lock-out), nor reset their own second factor.
 """
 
 from __future__ import annotations
@@ -13,10 +14,18 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from asbhub.audit.service import AuditAction, record
-from asbhub.auth import service
+from asbhub.auth import second_factor, service
 from asbhub.auth.models import User
 from asbhub.errors import Conflict, InvalidInput, NotFound
-from asbhub.permissions import Action, Actor, Role, agencies, agency, require
+from asbhub.permissions import (
+    Action,
+    Actor,
+    Role,
+    agencies,
+    agency,
+    needs_second_factor,
+    require,
+)
 
 
 def _now() -> dt.datetime:
@@ -37,6 +46,9 @@ class Account:
     locked: bool
     last_login_at: dt.datetime | None
     created_at: dt.datetime | None
+    second_factor_needed: bool  # by its role (demo accounts are let off in development mode)
+    second_factor_since: dt.datetime | None  # when it was set up; None: not (yet) set up
+    demo: bool
 
 
 def _account(user: User, now: dt.datetime) -> Account:
@@ -54,6 +66,9 @@ def _account(user: User, now: dt.datetime) -> Account:
         locked=user.locked_until is not None and user.locked_until > now,
         last_login_at=user.last_login_at,
         created_at=user.created_at,
+        second_factor_needed=needs_second_factor(Role(user.role)),
+        second_factor_since=user.totp_confirmed_at if user.totp_secret else None,
+        demo=user.demo,
     )
 
 
@@ -186,3 +201,15 @@ def reset_password(session: Session, *, actor: Actor, user_id: int) -> str:
     # Whoever knew the old password may hold a session opened with it.
     service.end_sessions(session, user=user, actor=actor, reason="password_reset")
     return password
+
+
+def reset_second_factor(session: Session, *, actor: Actor, user_id: int) -> Account:
+    """Remove an account's second factor and recovery codes (a lost or changed phone) and end
+    its sessions: it sets up a new one at its next sign-in. Not one's own: another
+    administrator, or ``asbhub users reset-second-factor``, does that."""
+    require(actor, Action.USER_MANAGE)
+    user = _load(session, actor, user_id)
+    if user.id == actor.user_id:
+        raise Conflict("you cannot reset your own second factor")
+    second_factor.reset(session, actor=actor, user=user)
+    return _account(user, _now())

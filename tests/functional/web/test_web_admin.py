@@ -191,9 +191,7 @@ def test_role_change_and_password_reset_on_the_screens_end_sessions(
     token = csrf_of(admin, "/admin/users")
     officer_id = _user(engine, seeded.users["officer"]).id
     analyst_id = _user(engine, seeded.users["analyst"]).id
-    r = admin.post(
-        f"/admin/users/{officer_id}/role", data={"csrf_token": token, "role": "analyst"}
-    )
+    r = admin.post(f"/admin/users/{officer_id}/role", data={"csrf_token": token, "role": "analyst"})
     assert "Role and agency saved." in r.text
     r = admin.post(f"/admin/users/{analyst_id}/password", data={"csrf_token": token})
     assert "Password reset" in r.text
