@@ -87,8 +87,7 @@ def login(
             "at": int(time.time()),
             "next": _safe_next(next),
         }
-        step = "/login/code" if second_factor.enrolled(user) else "/login/enrol"
-        return RedirectResponse(step, status_code=303)
+        return RedirectResponse(_step_of(user), status_code=303)
     open_session(request, user)
     return RedirectResponse(_safe_next(next), status_code=303)
 
@@ -134,19 +133,28 @@ def _finish(request: Request, user: User) -> str:
     return target
 
 
-def _start_again(request: Request) -> Response:
-    request.session.pop(PENDING, None)
-    return RedirectResponse("/login", status_code=303)
+def _step_of(user: User) -> str:
+    return "/login/code" if second_factor.enrolled(user) else "/login/enrol"
+
+
+def _at_step(request: Request, session: Session, step: str) -> User | Response:
+    """The pending user if ``step`` is theirs now, else the redirect to where they belong:
+    the password again (no pending sign-in, or a stale one), or the other step."""
+    user = _pending_user(request, session)
+    if user is None:
+        request.session.pop(PENDING, None)
+        return RedirectResponse("/login", status_code=303)
+    if _step_of(user) != step:
+        return RedirectResponse(_step_of(user), status_code=303)
+    return user
 
 
 @router.get("/login/code")
 def code_form(request: Request) -> Response:
     with session_scope(request.app.state.engine) as session:
-        user = _pending_user(request, session)
-        if user is None:
-            return _start_again(request)
-        if not second_factor.enrolled(user):
-            return RedirectResponse("/login/enrol", status_code=303)
+        user = _at_step(request, session, "/login/code")
+    if isinstance(user, Response):
+        return user
     return render(request, "login_code.html", {"errors": {}})
 
 
@@ -157,9 +165,9 @@ def code_check(request: Request, code: Annotated[str, Form(max_length=40)] = "")
         return render(request, "login_code.html", {"errors": errors}, status_code=422)
     # Own transaction, as for the password: a refused code is counted and audited.
     with session_scope(request.app.state.engine) as session:
-        user = _pending_user(request, session)
-        if user is None:
-            return _start_again(request)
+        user = _at_step(request, session, "/login/code")
+        if isinstance(user, Response):
+            return user
         ok = second_factor.verify(
             session,
             settings=request.app.state.settings,
@@ -189,11 +197,9 @@ def _enrol_page(
 def enrol_form(request: Request) -> Response:
     """Set up the second factor: a QR code (and the secret as text) for the app."""
     with session_scope(request.app.state.engine) as session:
-        user = _pending_user(request, session)
-        if user is None:
-            return _start_again(request)
-        if second_factor.enrolled(user):
-            return RedirectResponse("/login/code", status_code=303)
+        user = _at_step(request, session, "/login/enrol")
+        if isinstance(user, Response):
+            return user
         return _enrol_page(request, session, user, {})
 
 
@@ -202,11 +208,9 @@ def enrol_confirm(request: Request, code: Annotated[str, Form(max_length=40)] = 
     """The first code confirms the set-up; the recovery codes are shown on this response
     only (never in an address, never again)."""
     with session_scope(request.app.state.engine) as session:
-        user = _pending_user(request, session)
-        if user is None:
-            return _start_again(request)
-        if second_factor.enrolled(user):
-            return RedirectResponse("/login/code", status_code=303)
+        user = _at_step(request, session, "/login/enrol")
+        if isinstance(user, Response):
+            return user
         if not code.strip():
             errors = {"code": "Enter the 6-digit code your authenticator app shows"}
             return _enrol_page(request, session, user, errors, status=422)
