@@ -105,6 +105,27 @@ class Action(DescribedEnum):
         "See medium and high risk cases with their reviews due and overdue",
     )
     REVIEW_RECORD = ("triage:review:record", "Record a supervisory review of a risk case")
+    POWER_VIEW = (
+        "powers:record:view",
+        "See the statutory powers (warnings, notices, orders) on a person, place or case",
+    )
+    POWER_RECORD = (
+        "powers:record:create",
+        "Draft, issue and record the life of statutory powers, and issue their letters",
+    )
+    POWER_DEADLINES = (
+        "powers:deadline:list",
+        "See the deadlines of statutory powers that are due or overdue",
+    )
+    POWER_RULES_VIEW = ("powers:rules:view", "Read the rules table of the statutory powers")
+    POWER_RULES_EDIT = (
+        "powers:rules:edit",
+        "Switch on a change in the law with its date and set the rules' configurable values",
+    )
+    POWER_EFFECT_VIEW = (
+        "powers:effect:view",
+        "See the effect of orders: offences of their subjects before and after the order",
+    )
 
 
 _READ_INCIDENTS = {
@@ -134,6 +155,12 @@ _HOTSPOTS = {Action.HOTSPOT_MAP_VIEW}
 # report states force-wide figures, so only those who prepare it for the board may produce it.
 _FIGURES = {Action.ANALYTICS_VIEW}
 _BOARD = {Action.BOARD_REPORT_CREATE}
+# Statutory powers (issue 19): those who issue them and their supervisors; everyone on the
+# staff may read the rules table, only an administrator changes it. The effect of orders is
+# counts with no identities, for those who prepare the board's figures too.
+_POWERS = {Action.POWER_VIEW, Action.POWER_RECORD, Action.POWER_DEADLINES}
+_POWER_RULES = {Action.POWER_RULES_VIEW}
+_EFFECT = {Action.POWER_EFFECT_VIEW}
 
 GRANTS: dict[Role, frozenset[Action]] = {
     Role.CALL_HANDLER: frozenset(
@@ -142,10 +169,18 @@ GRANTS: dict[Role, frozenset[Action]] = {
         | _CONTACT
         | _FIGURES
         | _TRIAGE
+        | _POWER_RULES
         | {Action.INCIDENT_ASSIGN, Action.INCIDENT_CLOSE}
     ),
     Role.OFFICER: frozenset(
-        _READ_INCIDENTS | _PERSONAL | _HOTSPOTS | _FIGURES | _TRIAGE | _FRONT_LINE
+        _READ_INCIDENTS
+        | _PERSONAL
+        | _HOTSPOTS
+        | _FIGURES
+        | _TRIAGE
+        | _FRONT_LINE
+        | _POWERS
+        | _POWER_RULES
     ),
     Role.ASB_OFFICER: frozenset(
         _READ_INCIDENTS
@@ -154,10 +189,19 @@ GRANTS: dict[Role, frozenset[Action]] = {
         | _FIGURES
         | _TRIAGE
         | _FRONT_LINE
+        | _POWERS
+        | _POWER_RULES
+        | _EFFECT
         | {Action.INCIDENT_ASSIGN}
     ),
     Role.ANALYST: frozenset(
-        _READ_INCIDENTS | _HOTSPOTS | _FIGURES | _BOARD | {Action.CHANNELS_VIEW}
+        _READ_INCIDENTS
+        | _HOTSPOTS
+        | _FIGURES
+        | _BOARD
+        | _POWER_RULES
+        | _EFFECT
+        | {Action.CHANNELS_VIEW}
     ),
     Role.SUPERVISOR: frozenset(
         _READ_INCIDENTS
@@ -169,9 +213,12 @@ GRANTS: dict[Role, frozenset[Action]] = {
         | _TRIAGE
         | _FRONT_LINE
         | _SUPERVISION
+        | _POWERS
+        | _POWER_RULES
+        | _EFFECT
         | {Action.AUDIT_VIEW, Action.AUDIT_EXPORT, Action.CHANNELS_VIEW, Action.INCIDENT_ASSIGN}
     ),
-    Role.PARTNER: frozenset(_READ_INCIDENTS | _HOTSPOTS | _FIGURES),
+    Role.PARTNER: frozenset(_READ_INCIDENTS | _HOTSPOTS | _FIGURES | _POWER_RULES),
     Role.ADMIN: frozenset(
         {
             Action.DASHBOARD_VIEW,
@@ -179,6 +226,8 @@ GRANTS: dict[Role, frozenset[Action]] = {
             Action.AUDIT_VIEW,
             Action.AUDIT_EXPORT,
             Action.CHANNELS_VIEW,
+            Action.POWER_RULES_VIEW,
+            Action.POWER_RULES_EDIT,
         }
     ),
     # Jobs are audited, not authorised: whoever runs one holds the database credentials.
