@@ -71,7 +71,7 @@ def _demo_accounts(engine: Engine, settings: Settings) -> list[str]:
             elif not existing[username].demo and password_matches(
                 existing[username], DEMO_PASSWORD
             ):
-                # Made before the flag existed (migration 0010): still the published password,
+                # Made before the flag existed (migration 0011): still the published password,
                 # so still a demo account, let off the second factor in development mode.
                 existing[username].demo = True
     return created
