@@ -89,6 +89,14 @@ STAFF_PAGES = [
     ("supervisor", "/incidents/{incident}/life"),
     ("supervisor", "/triage/reviews"),
     ("officer", "/my-incidents"),
+    ("supervisor", "/cases"),
+    ("supervisor", "/cases?stage=closed"),
+    ("supervisor", "/cases/new"),
+    ("supervisor", "/cases/overrides"),
+    ("partner", "/cases"),
+    ("partner", "/referrals"),
+    ("asb_officer", "/recording"),
+    ("supervisor", "/recording?status=all&min_confidence=0.9"),
 ]
 
 

@@ -11,21 +11,14 @@ import secrets
 from dataclasses import dataclass
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
+from asbhub.agencies.service import list_agencies
 from asbhub.audit.service import AuditAction, record
 from asbhub.auth import second_factor, service
 from asbhub.auth.models import User
 from asbhub.errors import Conflict, InvalidInput, NotFound
-from asbhub.permissions import (
-    Action,
-    Actor,
-    Role,
-    agencies,
-    agency,
-    needs_second_factor,
-    require,
-)
+from asbhub.permissions import Action, Actor, Role, needs_second_factor, require
 
 
 def _now() -> dt.datetime:
@@ -51,7 +44,15 @@ class Account:
     demo: bool
 
 
-def _account(user: User, now: dt.datetime) -> Account:
+def _agency_names(session: Session, force_code: str) -> dict[str, str]:
+    return {a.code: a.name for a in list_agencies(session, force_code=force_code)}
+
+
+def _account(user: User, now: dt.datetime, names: dict[str, str] | None = None) -> Account:
+    if names is None:
+        session = object_session(user)
+        assert session is not None  # accounts are always read in a session
+        names = _agency_names(session, user.force_code)
     code = user.agency_code
     return Account(
         id=user.id,
@@ -59,9 +60,7 @@ def _account(user: User, now: dt.datetime) -> Account:
         display_name=user.display_name,
         role=Role(user.role),
         agency_code=code,
-        agency_name=agencies(user.force_code)[code].name
-        if code in agencies(user.force_code)
-        else None,
+        agency_name=names.get(code) if code else None,
         active=user.active,
         locked=user.locked_until is not None and user.locked_until > now,
         last_login_at=user.last_login_at,
@@ -100,7 +99,8 @@ def list_accounts(session: Session, *, actor: Actor) -> list[Account]:
         select(User).where(User.force_code == actor.force_code).order_by(User.username)
     ).scalars()
     now = _now()
-    return [_account(u, now) for u in users]
+    names = _agency_names(session, actor.force_code)
+    return [_account(u, now, names) for u in users]
 
 
 def get_account(session: Session, *, actor: Actor, user_id: int) -> Account:
@@ -163,8 +163,10 @@ def change_role(
         raise InvalidInput("the agency is missing", {"agency": "Select the partner's agency"})
     if new_role is not Role.PARTNER:
         agency_code = None
-    if agency_code is not None:
-        agency(agency_code, actor.force_code)
+    if agency_code is not None and (
+        problem := service.partner_agency_problem(session, actor.force_code, agency_code)
+    ):
+        raise InvalidInput("the agency is not valid", problem)
     if user.id == actor.user_id and new_role is not Role(user.role):
         raise Conflict("you cannot change your own role")
     before = {"role": user.role, "agency": user.agency_code}

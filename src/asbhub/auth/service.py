@@ -8,21 +8,14 @@ import datetime as dt
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
+from asbhub.agencies.service import get_agency, membership
 from asbhub.audit.service import PURPOSES, AuditAction, record
 from asbhub.auth.models import User
 from asbhub.config import Settings
 from asbhub.errors import AsbhubError, Conflict, InvalidInput, NotFound
-from asbhub.permissions import (
-    STAFF_ROLES,
-    Action,
-    Actor,
-    Role,
-    agency,
-    needs_second_factor,
-    require,
-)
+from asbhub.permissions import STAFF_ROLES, Action, Actor, Role, needs_second_factor, require
 
 _hasher = PasswordHasher()
 # Verifying against this keeps the time of "no such user" close to "wrong password".
@@ -43,6 +36,18 @@ class SignInFailed(AsbhubError):
 
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+def partner_agency_problem(session: Session, force_code: str, code: str) -> dict[str, str]:
+    """Why ``code`` cannot be a partner account's agency (unknown, or the force itself), as a
+    field problem; empty if it can."""
+    try:
+        found = get_agency(session, force_code=force_code, code=code)
+    except InvalidInput as exc:
+        return dict(exc.fields)
+    if found.local_authority_codes is None:
+        return {"agency": "police staff belong to the force: choose a partner agency"}
+    return {}
 
 
 def add_user(
@@ -76,10 +81,7 @@ def add_user(
     if role_ is not None and role_ is not Role.PARTNER and agency_code:
         problems["agency"] = "only partner accounts belong to an agency"
     if agency_code and "agency" not in problems:
-        try:
-            agency(agency_code, force_code)
-        except InvalidInput as exc:
-            problems.update(exc.fields)
+        problems.update(partner_agency_problem(session, force_code, agency_code))
     if problems:
         raise InvalidInput("the account cannot be created", problems)
     if session.execute(select(User.id).where(User.username == username)).first():
@@ -122,15 +124,24 @@ def actor_for(
     device: str | None = None,
 ) -> Actor:
     """The :class:`Actor` a user acts as, with the purpose and client of this request and
-    what services need from ``settings`` (the pseudonym key)."""
+    what services need from ``settings`` (the pseudonym key).
+
+    The actor carries its agency (areas, kind) and the agreements that agency is party to, read
+    from the session ``user`` was loaded in, so the policy decides without the database.
+    """
     role = Role(user.role)
+    session = object_session(user)
+    if session is None:
+        raise ValueError("actor_for needs a user loaded in a session")
+    member = membership(session, force_code=user.force_code, agency_code=user.agency_code)
     return Actor(
         user_id=user.id,
         username=user.username,
         display_name=user.display_name,
         role=role,
         force_code=user.force_code,
-        agency_code=user.agency_code,
+        agency=member.agency,
+        agreements=member.agreements,
         purpose=purpose if purpose in PURPOSES else default_purpose(role),
         purpose_text=purpose_text,
         channel=channel,

@@ -48,6 +48,9 @@ class YearData:
     link_incident: np.ndarray  # row index into this year's arrays
     link_person: np.ndarray
     link_role: np.ndarray
+    true_qualifier: np.ndarray  # what the incident was (== qualifier unless misrecorded)
+    true_hate: np.ndarray
+    misrecord: np.ndarray  # "" or the kind of misrecording (asbhub.generate.misrecord)
     chats: ChatData  # every live chat of the year, linked to the live_chat incidents
     triage: TriageData  # the triage record of each incident
 
@@ -72,6 +75,9 @@ class YearData:
             link_incident=new_index[self.link_incident[lk]],
             link_person=self.link_person[lk],
             link_role=self.link_role[lk],
+            true_qualifier=self.true_qualifier[keep],
+            true_hate=self.true_hate[keep],
+            misrecord=self.misrecord[keep],
             chats=self.chats.take(keep_chats, new_index),
             triage=self.triage.take(keep),
         )
@@ -86,6 +92,7 @@ class Generated:
     last: dt.date  # exclusive
     pools: Pools
     years: list[YearData] = field(default_factory=list)
+    misrecord_rate: float = 0.0
 
     @property
     def incidents(self) -> int:

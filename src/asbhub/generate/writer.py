@@ -45,6 +45,7 @@ TABLES = (
     "chat_messages",
     "triage_assessments",
     "triage_reviews",
+    "generated_truth",
 )
 # The calibrated years end on 31 March 2021 (deep dive): medium and high risk cases of its last
 # 8 weeks are still open, with their reviews to come; everything else was closed. The cut is
@@ -296,11 +297,16 @@ def _write_rows(
         permission=None,
         source="generated",
         event="generate:incidents:create",
-        audit_fields={"first": f"{g.first:%Y-%m}", "last": f"{g.last:%Y-%m}"},
+        audit_fields={
+            "first": f"{g.first:%Y-%m}",
+            "last": f"{g.last:%Y-%m}",
+            "misrecord_rate": g.misrecord_rate,
+        },
     )
     step("incidents")
     n_triage, n_reviews = _write_triage(conn, g, written.incident_ids, batch.received_at)
     step("triage")
+    n_truth = _write_truth(conn, g, written.incident_ids)
     n_chats, n_lines = _write_chats(conn, g, written.incident_ids, offsets, batch.reference)
     step("chats")
     return {
@@ -312,7 +318,31 @@ def _write_rows(
         "chat_messages": n_lines,
         "triage_assessments": n_triage,
         "triage_reviews": n_reviews,
+        "truth": n_truth,
     }
+
+
+def _write_truth(conn: Connection, g: Generated, incident_ids: np.ndarray) -> int:
+    """The true qualifier and hate flag of every incident, when some were misrecorded."""
+    if g.misrecord_rate <= 0 or not len(incident_ids):
+        return 0
+
+    def cat(name: str, dtype: Any = object) -> np.ndarray:
+        return np.concatenate([getattr(y, name) for y in g.years]).astype(dtype)
+
+    bulk_insert(
+        conn,
+        "generated_truth",
+        {
+            "incident_id": incident_ids,
+            "force_code": Constant(g.force_code),
+            "qualifier": cat("true_qualifier").tolist(),
+            "hate_motivated": cat("true_hate", bool),
+            "misrecord": cat("misrecord").tolist(),
+            "misrecord_rate": Constant(g.misrecord_rate),
+        },
+    )
+    return len(incident_ids)
 
 
 def _write_triage(

@@ -23,6 +23,7 @@ from asbhub.analytics.service import default_area, kpi_report, msg_report
 from asbhub.contact.counts import channel_counts
 from asbhub.errors import InvalidInput
 from asbhub.permissions import Action, Actor, require
+from asbhub.recording.service import figures as recording_figures
 from asbhub.report import charts
 from asbhub.report.ledger import Ledger, Provenance
 
@@ -170,6 +171,30 @@ def build(
     )
     tables["channels"] = _channel_table(ledger, ch, cprov)
 
+    recording = recording_figures(session, actor=actor)
+    if recording is not None:
+        rprov = Provenance(
+            source="the recording audit (recording_runs, recording_flags)",
+            period=f"{recording['from']} to {recording['to']}",
+            filters=f"run {recording['run']}; rules {recording['rules_version']}",
+            query="recording.service.figures",
+        )
+        ledger.state(
+            "recording_compliance",
+            recording["compliance"],
+            place="Recording compliance",
+            label="Share of audited incidents with the right qualifier",
+            provenance=rprov,
+        )
+        for q, m in recording["estimated_true_mix"].items():
+            ledger.state(
+                f"recording_estimated_{q}",
+                m["share"],
+                place="Recording compliance, estimated true mix",
+                label=f"Estimated true share of {q} ASB",
+                provenance=rprov,
+            )
+
     sentences = _sentences(ledger, years, fc, msg, ch, area, kprov, cprov)
     for c in claims:
         ledger.state(
@@ -207,6 +232,7 @@ def build(
         "msg": msg,
         "surveys": survey,
         "channels": ch,
+        "recording": recording,
         "sentences": sentences,
         "charts": svg,
         "definitions": {**kpis.DEFINITIONS, **surveys.DEFINITIONS},

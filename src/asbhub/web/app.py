@@ -25,11 +25,13 @@ from asbhub.web.routes import (
     admin,
     api,
     auth,
+    casework,
     contact,
     home,
     hotspots,
     incidents,
     public,
+    recording,
     reports,
     triage,
 )
@@ -123,6 +125,9 @@ def create_app(database_url: str | None = None, settings: Settings | None = None
     app.include_router(hotspots.router)
     app.include_router(triage.api)
     app.include_router(triage.router)
+    app.include_router(casework.api)
+    app.include_router(casework.router)
     app.include_router(reports.router)
+    app.include_router(recording.router)
     app.include_router(admin.router)
     return app

@@ -155,13 +155,15 @@ def reset_second_factor(
 
 
 @users_app.command("agencies")
-def agencies_(json_out: JsonOption = False) -> None:
+def agencies_(db: DbOption = None, json_out: JsonOption = False) -> None:
     """List the partner agencies a partner account can belong to."""
-    from asbhub.permissions import agencies
+    from asbhub.agencies.service import list_agencies
+    from asbhub.clikit import engine_for
+    from asbhub.store.engine import session_scope
 
-    rows = [
-        {"code": a.code, "name": a.name} for a in agencies(get_settings().default_force).values()
-    ]
+    with session_scope(engine_for(db)) as session:
+        found = list_agencies(session, force_code=get_settings().default_force, partners_only=True)
+        rows = [{"code": a.code, "name": a.name} for a in found]
     if json_out:
         print_json({"agencies": rows})
         return

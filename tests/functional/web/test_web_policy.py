@@ -24,6 +24,7 @@ from sqlalchemy.engine import make_url
 from starlette.testclient import TestClient
 from webseed import CANARY_PEOPLE, FAST_HASHER, Seeded, csrf_of, seed, sign_in
 
+from asbhub.agencies.service import reference_agency
 from asbhub.permissions import GRANTS, STAFF_ROLES, Action, Actor, Role, allowed
 from asbhub.store.engine import make_engine
 from asbhub.web.app import create_app
@@ -259,7 +260,7 @@ def role_sees_identities(role: Role) -> bool:
         "x",
         "x",
         role,
-        agency_code="basildon-council" if role is Role.PARTNER else None,
+        agency=reference_agency("essex", "basildon-council") if role is Role.PARTNER else None,
         force_code="essex",
     )
     return allowed(actor, Action.PERSONAL_DATA_VIEW)
