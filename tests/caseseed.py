@@ -126,6 +126,7 @@ def user(s: Session, username: str, role: Role, agency: str | None = None) -> Us
         role=role.value,
         force_code="essex",
         agency_code=agency,
+        demo=True,  # a test account: no second factor in development mode (as webseed's)
     )
     s.add(u)
     s.flush()

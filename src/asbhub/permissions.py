@@ -783,3 +783,14 @@ def pseudonym(actor: Actor, person_id: int) -> str:
     key = actor.pseudonym_key
     digest = hmac.new(key, f"person:{person_id}".encode(), hashlib.sha256).hexdigest()
     return f"P-{digest[:8].upper()}"
+
+
+# Issue 14.2: the roles that sign in with a second factor. Those who may see personal data
+# (as CJIS asks for criminal-justice data), and administrators, who can reset anyone's
+# password and second factor and so could otherwise take any such account over.
+_SECOND_FACTOR_ACTIONS = frozenset({Action.PERSONAL_DATA_VIEW, Action.USER_MANAGE})
+
+
+def needs_second_factor(role: Role) -> bool:
+    """Whether accounts of ``role`` must sign in with a second factor."""
+    return bool(GRANTS[role] & _SECOND_FACTOR_ACTIONS)

@@ -16,6 +16,24 @@ class AuditEventType(DescribedEnum):
     AUTH_LOGIN = ("auth:session:login", "A sign-in attempt, let in or refused (with lock-out)")
     AUTH_USER_CREATE = ("auth:user:create", "An account was created, with its role and agency")
     AUTH_USER_UPDATE = ("auth:user:update", "An account's role was changed (before and after)")
+    AUTH_SECOND_FACTOR_ISSUE = (
+        "auth:second_factor:issue",
+        "A TOTP secret was issued to an account to start setting up its second factor",
+    )
+    AUTH_SECOND_FACTOR_CONFIRM = (
+        "auth:second_factor:confirm",
+        "A second factor was confirmed by its first code and recovery codes issued, or the "
+        "code was refused",
+    )
+    AUTH_SECOND_FACTOR_VERIFY = (
+        "auth:second_factor:verify",
+        "A sign-in code (app or recovery code) was accepted, or refused as wrong, replayed, "
+        "used or locked",
+    )
+    AUTH_SECOND_FACTOR_RESET = (
+        "auth:second_factor:reset",
+        "An administrator removed an account's second factor and recovery codes",
+    )
     AUTH_SESSION_REVOKE = (
         "auth:session:revoke",
         "Every open session of an account was ended, with the reason",

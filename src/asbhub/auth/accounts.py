@@ -1,6 +1,7 @@
 """What an administrator does to accounts: add, disable and enable, change role or agency,
-unlock, reset the password. Each change needs ``auth:user:manage`` and is audited with what
-changed; an administrator cannot disable or demote their own account (no self lock-out).
+unlock, reset the password or the second factor. Each change needs ``auth:user:manage`` and is
+audited with what changed; an administrator cannot disable or demote their own account (no self
+lock-out), nor reset their own second factor.
 """
 
 from __future__ import annotations
@@ -14,10 +15,10 @@ from sqlalchemy.orm import Session, object_session
 
 from asbhub.agencies.service import list_agencies
 from asbhub.audit.service import AuditAction, record
-from asbhub.auth import service
+from asbhub.auth import second_factor, service
 from asbhub.auth.models import User
 from asbhub.errors import Conflict, InvalidInput, NotFound
-from asbhub.permissions import Action, Actor, Role, require
+from asbhub.permissions import Action, Actor, Role, needs_second_factor, require
 
 
 def _now() -> dt.datetime:
@@ -38,6 +39,9 @@ class Account:
     locked: bool
     last_login_at: dt.datetime | None
     created_at: dt.datetime | None
+    second_factor_needed: bool  # by its role (demo accounts are let off in development mode)
+    second_factor_since: dt.datetime | None  # when it was set up; None: not (yet) set up
+    demo: bool
 
 
 def _agency_names(session: Session, force_code: str) -> dict[str, str]:
@@ -61,6 +65,9 @@ def _account(user: User, now: dt.datetime, names: dict[str, str] | None = None) 
         locked=user.locked_until is not None and user.locked_until > now,
         last_login_at=user.last_login_at,
         created_at=user.created_at,
+        second_factor_needed=needs_second_factor(Role(user.role)),
+        second_factor_since=user.totp_confirmed_at if user.totp_secret else None,
+        demo=user.demo,
     )
 
 
@@ -141,7 +148,8 @@ def set_active(session: Session, *, actor: Actor, user_id: int, active: bool) ->
 def change_role(
     session: Session, *, actor: Actor, user_id: int, role: str, agency_code: str | None
 ) -> Account:
-    """Change an account's role and, for partners, its agency (which sets what it may see)."""
+    """Change an account's role and, for partners, its agency (which sets what it may see);
+    the account's open sessions end."""
     require(actor, Action.USER_MANAGE)
     user = _load(session, actor, user_id)
     try:
@@ -166,6 +174,8 @@ def change_role(
         user.role, user.agency_code = new_role.value, agency_code
         after = {"role": new_role.value, "agency": agency_code}
         _audit(session, actor, user, "update", {"before": before, "after": after})
+        # The new grants (and whether a second factor is needed) apply from the next sign-in.
+        service.end_sessions(session, user=user, actor=actor, reason="role_change")
     return _account(user, _now())
 
 
@@ -181,7 +191,8 @@ def unlock(session: Session, *, actor: Actor, user_id: int) -> Account:
 
 def reset_password(session: Session, *, actor: Actor, user_id: int) -> str:
     """Give the account a new random password and return it (shown once to the admin, who
-    passes it on; the audit event records that it was reset, never the password)."""
+    passes it on; the audit event records that it was reset, never the password). The
+    account's open sessions end."""
     require(actor, Action.USER_MANAGE)
     user = _load(session, actor, user_id)
     password = secrets.token_urlsafe(12)
@@ -189,4 +200,18 @@ def reset_password(session: Session, *, actor: Actor, user_id: int) -> str:
     user.failed_logins = 0
     user.locked_until = None
     _audit(session, actor, user, "reset_password", {})
+    # Whoever knew the old password may hold a session opened with it.
+    service.end_sessions(session, user=user, actor=actor, reason="password_reset")
     return password
+
+
+def reset_second_factor(session: Session, *, actor: Actor, user_id: int) -> Account:
+    """Remove an account's second factor and recovery codes (a lost or changed phone) and end
+    its sessions: it sets up a new one at its next sign-in. Not one's own: another
+    administrator, or ``asbhub users reset-second-factor``, does that."""
+    require(actor, Action.USER_MANAGE)
+    user = _load(session, actor, user_id)
+    if user.id == actor.user_id:
+        raise Conflict("you cannot reset your own second factor")
+    second_factor.reset(session, actor=actor, user=user)
+    return _account(user, _now())

@@ -15,7 +15,7 @@ from asbhub.audit.service import PURPOSES, AuditAction, record
 from asbhub.auth.models import User
 from asbhub.config import Settings
 from asbhub.errors import AsbhubError, Conflict, InvalidInput, NotFound
-from asbhub.permissions import STAFF_ROLES, Action, Actor, Role, require
+from asbhub.permissions import STAFF_ROLES, Action, Actor, Role, needs_second_factor, require
 
 _hasher = PasswordHasher()
 # Verifying against this keeps the time of "no such user" close to "wrong password".
@@ -60,10 +60,13 @@ def add_user(
     agency_code: str | None = None,
     force_code: str,
     actor: Actor | None = None,
+    demo: bool = False,
 ) -> User:
     """Create a local account. Partners must name their agency; other roles must not.
 
     ``actor`` is the administrator adding it on screen; the command line passes none.
+    ``demo`` marks an account made with a published password (``asbhub demo``, test seeds),
+    which signs in without a second factor in development mode only.
     """
     problems: dict[str, str] = {}
     role_ = Role(role) if role in set(STAFF_ROLES) else None
@@ -93,6 +96,7 @@ def add_user(
         agency_code=agency_code,
         active=True,
         failed_logins=0,
+        demo=demo,
     )
     session.add(user)
     session.flush()
@@ -200,19 +204,16 @@ def authenticate(
     # The hash is checked even for a locked or disabled account: answering those without it
     # took 4 ms against 170 ms, which told a guesser the user name exists.
     ok = password_matches(user, password) and not locked and user.active
+    second = ok and second_factor_required(user, settings=settings)
     if ok:
-        user.failed_logins = 0
-        user.locked_until = None
-        user.last_login_at = now
         if _hasher.check_needs_rehash(user.password_hash):
             user.password_hash = _hasher.hash(password)
+        # With a second factor to come, the failures count on: were they cleared by the
+        # password, whoever holds it could guess codes for ever, a few at a time.
+        if not second:
+            signed_in(user, now)
     elif not locked:
-        user.failed_logins += 1
-        if user.failed_logins >= settings.login_max_failures:
-            user.locked_until = now + dt.timedelta(minutes=settings.login_lockout_minutes)
-            user.failed_logins = 0
-            # A session opened before the lock-out (perhaps by the guesser) ends with it.
-            end_sessions(session, user=user, actor=None, reason="locked")
+        count_failure(session, settings=settings, user=user, now=now)
     record(
         session,
         actor=actor_for(
@@ -222,10 +223,41 @@ def authenticate(
         action=AuditAction.LOGIN,
         object_type="user",
         object_id=user.id,
-        fields={"locked": locked or (user.locked_until is not None and not ok)},
+        fields={
+            "locked": locked or (user.locked_until is not None and not ok),
+            "second_factor": second,
+        },
         outcome="success" if ok else "denied",
     )
     return user if ok else None
+
+
+def second_factor_required(user: User, *, settings: Settings) -> bool:
+    """Whether ``user`` signs in with a second factor: every role that
+    :func:`~asbhub.permissions.needs_second_factor` names, except demo accounts (published
+    password, made by ``asbhub demo`` or a test seed) in development mode."""
+    if user.demo and settings.mode == "development":
+        return False
+    return needs_second_factor(Role(user.role))
+
+
+def signed_in(user: User, now: dt.datetime) -> None:
+    """Book a completed sign-in (every factor given): the failure count starts again."""
+    user.failed_logins = 0
+    user.locked_until = None
+    user.last_login_at = now
+
+
+def count_failure(session: Session, *, settings: Settings, user: User, now: dt.datetime) -> None:
+    """Count a wrong password or code; too many in a row lock the account and end its
+    sessions. Password and second-factor failures share one count and one lock-out."""
+    user.failed_logins += 1
+    if user.failed_logins >= settings.login_max_failures:
+        user.locked_until = now + dt.timedelta(minutes=settings.login_lockout_minutes)
+        user.failed_logins = 0
+        # A session opened before the lock-out (perhaps by the guesser) ends with it, and so
+        # does a half-finished sign-in waiting for its code.
+        end_sessions(session, user=user, actor=None, reason="locked")
 
 
 def hash_password(password: str) -> str:

@@ -163,12 +163,18 @@ def policy_app(
         admin.dispose()
 
 
-# The only routes anyone may call without a policy dependency: signing in and out, choosing a
-# purpose once signed in, and the public's report and chat pages. Every other route, including
-# any added later (``/cases``...), must declare its action or this module fails.
+# The only routes anyone may call without a policy dependency: signing in (with its second
+# factor) and out, choosing a purpose once signed in, and the public's report and chat pages.
+# Every other route, including any added later (``/cases``...), must declare its action or
+# this module fails.
 PUBLIC_ROUTES = {
     ("GET", "/login"),
     ("POST", "/login"),
+    # The second factor's steps: they act only on a sign-in whose password was just given.
+    ("GET", "/login/code"),
+    ("POST", "/login/code"),
+    ("GET", "/login/enrol"),
+    ("POST", "/login/enrol"),
     ("POST", "/logout"),
     ("GET", "/purpose"),
     ("POST", "/purpose"),

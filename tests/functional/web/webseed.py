@@ -81,6 +81,10 @@ def seed(engine: Engine, incidents_per_place: int = 24) -> Seeded:
                 display_name=f"Test {role.value.replace('_', ' ').title()}",
                 agency_code=PARTNER_AGENCY if role is Role.PARTNER else None,
                 force_code="essex",
+                # Like the demo accounts: no second factor in development mode, so the tests
+                # of other screens sign in with a password alone (test_second_factor.py
+                # makes accounts that need one).
+                demo=True,
             )
             out.users[role.value] = name
         people = [

@@ -1,5 +1,6 @@
 """Administration screens: accounts (add, disable or enable, role and agency, unlock, reset
-password) and the audit log search with its CSV export. Policy and auditing are the services'."""
+password or second factor) and the audit log search with its CSV export. Policy and auditing
+are the services'."""
 
 from __future__ import annotations
 
@@ -115,6 +116,8 @@ DONE = {
     "enabled": "Account enabled.",
     "updated": "Role and agency saved.",
     "unlocked": "Account unlocked.",
+    "second_factor": "Second factor removed: the account sets up a new one at its next sign-in, "
+    "and its sessions have ended.",
 }
 
 
@@ -202,6 +205,21 @@ def user_password(
     """The new password is shown on this response only (never in a redirect's address)."""
     password = accounts.reset_password(session, actor=actor, user_id=user_id)
     return _user_page(request, session, actor, user_id, password=password)
+
+
+@router.post("/admin/users/{user_id}/second-factor")
+def user_second_factor(
+    request: Request,
+    session: DbSession,
+    user_id: UserId,
+    actor: Actor = require_action(Action.USER_MANAGE),
+) -> Response:
+    try:
+        accounts.reset_second_factor(session, actor=actor, user_id=user_id)
+    except Conflict as exc:
+        errors = {"second_factor": str(exc)}
+        return _user_page(request, session, actor, user_id, errors=errors, status=409)
+    return RedirectResponse(f"/admin/users/{user_id}?done=second_factor", status_code=303)
 
 
 # --- audit log -----------------------------------------------------------------------------------
