@@ -35,11 +35,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from asbhub.analytics import forecast
 from asbhub.analytics.areas import area
-from asbhub.analytics.cli import cli_actor
 from asbhub.analytics.service import dashboard, kpi_report, monthly_by_district
 from asbhub.contact.counts import channel_counts
 from asbhub.generate.service import generate
 from asbhub.geography.service import load_reference
+from asbhub.permissions import cli_actor
 from asbhub.store.engine import make_engine, session_scope, upgrade
 from benchmarks._report import write_section
 

@@ -177,6 +177,38 @@ def test_history_is_found_by_id_name_address_and_radius(world: tuple[Engine, Wor
     assert sorted(audit.data_subjects) == sorted([w.victim, w.suspect])
 
 
+def test_an_older_call_finds_its_own_history_not_what_came_after(
+    world: tuple[Engine, World],
+) -> None:
+    """Assessed as of 150 days ago, the history is what was received before then: the 103
+    incidents received since (more than the 100 newest a kind returns) must not push OLD-2
+    (200 days ago) out, nor count as earlier."""
+    engine, w = world
+    with session_scope(engine) as s:
+        for n in range(100):
+            later = _incident(s, f"LATER-{n}", 100 - n * 0.5, None)
+            s.add(
+                IncidentPerson(
+                    force_code="essex",
+                    incident_id=later.id,
+                    person_id=w.victim,
+                    role=PersonRole.VICTIM,
+                )
+            )
+    then = NOW - dt.timedelta(days=150)
+    with session_scope(engine) as s:
+        d = service.assess(
+            s,
+            actor=w.actors["call_handler"],
+            call=call(victim={"person_id": w.victim}, received_at=then.isoformat()),
+            rules=RULES,
+            now=NOW,
+        )
+    victim = next(r for r in d.repeats if r.kind == "victim")
+    assert [i.reference for i in victim.incidents] == ["OLD-2"]
+    assert not victim.repeat  # 200 days before NOW is 50 days before the call: 1 + the call
+
+
 def test_a_point_finds_incidents_within_the_radius(world: tuple[Engine, World]) -> None:
     engine, w = world
     with session_scope(engine) as s:
