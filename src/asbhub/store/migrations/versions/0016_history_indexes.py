@@ -5,8 +5,8 @@ call, newest first. On ``(location_id)`` and ``(x_bng, y_bng)`` alone every inci
 recorded there was fetched from the table to be filtered and sorted (4,819 at one generated
 town-centre point); with ``received_at`` in the index the window is read from the index alone.
 
-Revision ID: 0015
-Revises: 0014
+Revision ID: 0016
+Revises: 0015
 Create Date: 2026-12-01 15:00:00.000000
 """
 
@@ -16,8 +16,8 @@ from collections.abc import Sequence
 
 from alembic import op
 
-revision: str = "0015"
-down_revision: str | None = "0014"
+revision: str = "0016"
+down_revision: str | None = "0015"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
