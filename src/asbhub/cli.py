@@ -6,6 +6,7 @@ import typer
 
 from asbhub.analytics.cli import register as register_analytics
 from asbhub.audit.cli import app as audit_app
+from asbhub.casereviews.cli import app as case_reviews_app
 from asbhub.generate.cli import app as generate_app
 from asbhub.hotspots.cli import app as hotspots_app
 from asbhub.ingest.cli import app as ingest_app
@@ -24,6 +25,7 @@ app.add_typer(ingest_app, name="ingest")
 app.add_typer(hotspots_app, name="hotspots")
 app.add_typer(triage_app, name="triage")
 app.add_typer(audit_app, name="audit")
+app.add_typer(case_reviews_app, name="case-reviews")
 app.add_typer(generate_app)  # adds the top-level ``generate`` command
 app.command("demo")(demo_cmd)
 register_web(app)  # adds ``serve`` and ``users``

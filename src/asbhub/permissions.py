@@ -105,6 +105,20 @@ class Action(DescribedEnum):
         "See medium and high risk cases with their reviews due and overdue",
     )
     REVIEW_RECORD = ("triage:review:record", "Record a supervisory review of a risk case")
+    CASE_REVIEW_LIST = ("casereviews:case_review:list", "List ASB case reviews in one's scope")
+    CASE_REVIEW_VIEW = (
+        "casereviews:case_review:view",
+        "Open an ASB case review with its applicant, victim and decisions",
+    )
+    CASE_REVIEW_RECORD = ("casereviews:case_review:create", "Record an ASB case review application")
+    CASE_REVIEW_DECIDE = (
+        "casereviews:case_review:decide",
+        "Acknowledge a case review, decide its threshold, record the panel's review and outcome",
+    )
+    CASE_REVIEW_TABLE = (
+        "casereviews:table:view",
+        "See the yearly ASB case review figures each area publishes",
+    )
 
 
 _READ_INCIDENTS = {
@@ -134,6 +148,16 @@ _HOTSPOTS = {Action.HOTSPOT_MAP_VIEW}
 # report states force-wide figures, so only those who prepare it for the board may produce it.
 _FIGURES = {Action.ANALYTICS_VIEW}
 _BOARD = {Action.BOARD_REPORT_CREATE}
+# ASB Case Reviews (2014 Act s.104): ASB officers and supervisors run them; the published
+# yearly figures are counts, which analysts and partners (narrowed to their areas) may see.
+_CASE_REVIEWS = {
+    Action.CASE_REVIEW_LIST,
+    Action.CASE_REVIEW_VIEW,
+    Action.CASE_REVIEW_RECORD,
+    Action.CASE_REVIEW_DECIDE,
+    Action.CASE_REVIEW_TABLE,
+}
+_CASE_REVIEW_FIGURES = {Action.CASE_REVIEW_TABLE}
 
 GRANTS: dict[Role, frozenset[Action]] = {
     Role.CALL_HANDLER: frozenset(
@@ -154,10 +178,16 @@ GRANTS: dict[Role, frozenset[Action]] = {
         | _FIGURES
         | _TRIAGE
         | _FRONT_LINE
+        | _CASE_REVIEWS
         | {Action.INCIDENT_ASSIGN}
     ),
     Role.ANALYST: frozenset(
-        _READ_INCIDENTS | _HOTSPOTS | _FIGURES | _BOARD | {Action.CHANNELS_VIEW}
+        _READ_INCIDENTS
+        | _HOTSPOTS
+        | _FIGURES
+        | _BOARD
+        | _CASE_REVIEW_FIGURES
+        | {Action.CHANNELS_VIEW}
     ),
     Role.SUPERVISOR: frozenset(
         _READ_INCIDENTS
@@ -169,9 +199,16 @@ GRANTS: dict[Role, frozenset[Action]] = {
         | _TRIAGE
         | _FRONT_LINE
         | _SUPERVISION
+        | _CASE_REVIEWS
         | {Action.AUDIT_VIEW, Action.AUDIT_EXPORT, Action.CHANNELS_VIEW, Action.INCIDENT_ASSIGN}
     ),
-    Role.PARTNER: frozenset(_READ_INCIDENTS | _HOTSPOTS | _FIGURES),
+    Role.PARTNER: frozenset(
+        _READ_INCIDENTS
+        | _HOTSPOTS
+        | _FIGURES
+        | _CASE_REVIEW_FIGURES
+        | {Action.CASE_REVIEW_LIST, Action.CASE_REVIEW_VIEW}
+    ),
     Role.ADMIN: frozenset(
         {
             Action.DASHBOARD_VIEW,

@@ -97,3 +97,51 @@ class AuditEventType(DescribedEnum):
         "incidents:incident:close",
         "An incident was closed with its closing code and confirmed qualifier",
     )
+    CASE_REVIEW_CREATE = (
+        "casereviews:case_review:create",
+        "An ASB case review application was recorded, by the victim or on their behalf",
+    )
+    CASE_REVIEW_VIEW = (
+        "casereviews:case_review:view",
+        "An ASB case review with its applicant and victim was opened",
+    )
+    CASE_REVIEW_LIST = (
+        "casereviews:case_review:list",
+        "ASB case reviews were listed, with the filters and the count",
+    )
+    CASE_REVIEW_ACKNOWLEDGE = (
+        "casereviews:case_review:acknowledge",
+        "An ASB case review application was acknowledged",
+    )
+    CASE_REVIEW_DECIDE = (
+        "casereviews:case_review:decide",
+        "The threshold of an ASB case review was decided, with the rules' version and basis",
+    )
+    CASE_REVIEW_REVIEW = (
+        "casereviews:case_review:review",
+        "The panel's review of an ASB case review was recorded, with its recommendations",
+    )
+    CASE_REVIEW_OUTCOME = (
+        "casereviews:case_review:outcome",
+        "The applicant was sent the outcome of an ASB case review",
+    )
+    CASE_REVIEW_WITHDRAW = (
+        "casereviews:case_review:withdraw",
+        "An ASB case review application was withdrawn, with the reason",
+    )
+    CASE_REVIEW_RECOMMENDATION = (
+        "casereviews:recommendation:update",
+        "A case review recommendation was recorded as done by its owner",
+    )
+    HANDLING_REVIEW_REQUEST = (
+        "casereviews:handling_review:request",
+        "An applicant asked for the handling of their case review to be reviewed",
+    )
+    HANDLING_REVIEW_DECIDE = (
+        "casereviews:handling_review:decide",
+        "A request to review the handling of a case review was decided",
+    )
+    GENERATE_CASE_REVIEWS = (
+        "generate:case_reviews:create",
+        "Synthetic ASB case reviews were generated for a period, with their counts",
+    )

@@ -86,6 +86,7 @@ class Generated:
     last: dt.date  # exclusive
     pools: Pools
     years: list[YearData] = field(default_factory=list)
+    seed: int = 0  # the run's seed, for the casework drawn after the incidents are written
 
     @property
     def incidents(self) -> int:

@@ -431,7 +431,7 @@ def build(
             f"not {force_code!r}"
         )
     pools = build_pools(seed, force_code)
-    out = Generated(force_code=force_code, first=first, last=last, pools=pools)
+    out = Generated(force_code=force_code, first=first, last=last, pools=pools, seed=seed)
     targets = year_targets()
     lo = np.datetime64(first).astype("datetime64[s]")
     hi = np.datetime64(last).astype("datetime64[s]")

@@ -18,6 +18,7 @@ import numpy as np
 from sqlalchemy import Connection, Engine
 
 from asbhub.errors import Conflict
+from asbhub.generate.case_reviews import delete_generated_case_reviews, write_case_reviews
 from asbhub.generate.schemas import REFERENCE_PREFIX, Generated
 from asbhub.incidents import bulk
 from asbhub.incidents.service import record_incidents
@@ -38,6 +39,9 @@ TABLES = (
     "chat_messages",
     "triage_assessments",
     "triage_reviews",
+    "case_reviews",
+    "case_review_recommendations",
+    "case_review_handling_reviews",
 )
 # The calibrated years end on 31 March 2021 (deep dive): medium and high risk cases of its last
 # 8 weeks are still open, with their reviews to come; everything else was closed. The cut is
@@ -160,6 +164,8 @@ def write(
                 # Before the incidents, so no chat is left pointing at a deleted incident.
                 replaced_chats = delete_generated_chats(sql, g)
             if found:
+                # Before the incidents: a case review names its victim among their people.
+                delete_generated_case_reviews(conn, g)
                 replaced = delete_generated(sql, g)
             counts = _write_rows(conn, g, step, actor)
             conn.commit()
@@ -293,6 +299,7 @@ def _write_rows(
     step("triage")
     n_chats, n_lines = _write_chats(conn, g, written.incident_ids, offsets, batch.reference)
     step("chats")
+    n_case_reviews = write_case_reviews(conn, g, batch, written.person_ids, actor)
     return {
         "incidents": len(batch),
         "people": written.new_people,
@@ -302,6 +309,7 @@ def _write_rows(
         "chat_messages": n_lines,
         "triage_assessments": n_triage,
         "triage_reviews": n_reviews,
+        "case_reviews": n_case_reviews,
     }
 
 
