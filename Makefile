@@ -6,6 +6,9 @@ BIN := $(VENV)/bin
 DB ?= sqlite:///asbhub.db
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# Two pytest workers (CI has two cores); each test file stays on one worker so its module
+# fixtures are built once. `make test PYTEST_ARGS=...` replaces this, e.g. `-n 0 -x` to debug.
+PYTEST_ARGS ?= -n 2 --dist loadfile
 
 .DEFAULT_GOAL := check
 .PHONY: help check run test db-check lint typecheck format demo bench docs clean

@@ -16,7 +16,8 @@ from asbhub.config import get_settings
 from asbhub.errors import AsbhubError, InvalidInput, NotFound, NotPermitted
 from asbhub.store.engine import make_engine
 
-err_console = Console(stderr=True)
+# Errors name files and places; soft wrap keeps each on one line so it can be copied whole.
+err_console = Console(stderr=True, soft_wrap=True)
 console = Console()
 
 DbOption = Annotated[

@@ -162,6 +162,20 @@ def _load(session: Session, actor: Actor, incident_id: int) -> Incident:
     return incident
 
 
+def _begin(
+    session: Session, actor: Actor, action: Action, incident_id: int, now: dt.datetime | None
+) -> tuple[Incident, dt.datetime]:
+    """The permission check and scoped load every change of an incident's life starts with."""
+    require(actor, action)
+    return _load(session, actor, incident_id), now or utcnow()
+
+
+def _finish(session: Session, actor: Actor, event: str, incident: Incident) -> IncidentLife:
+    """Audit the change against the incident's people and answer with its life as it now is."""
+    _audit_change(session, actor, event, incident)
+    return life(session, actor=actor, incident_id=incident.id)
+
+
 def _user(session: Session, actor: Actor, username: str, field: str) -> User:
     user = session.execute(
         select(User).where(
@@ -341,9 +355,7 @@ def assign(
     now: dt.datetime | None = None,
 ) -> IncidentLife:
     """Give the incident to an officer (by username) or a team; hands over any current one."""
-    require(actor, Action.INCIDENT_ASSIGN)
-    now = now or utcnow()
-    incident = _load(session, actor, incident_id)
+    incident, now = _begin(session, actor, Action.INCIDENT_ASSIGN, incident_id, now)
     team = (team or "").strip() or None
     if not assignee and not team:
         raise InvalidInput("assign to an officer or a team", {"assignee": "choose an officer"})
@@ -379,8 +391,7 @@ def assign(
             assigned_by=actor.display_name,
         )
     )
-    _audit_change(session, actor, "incidents:incident:assign", incident)
-    return life(session, actor=actor, incident_id=incident.id)
+    return _finish(session, actor, "incidents:incident:assign", incident)
 
 
 def attend(
@@ -393,9 +404,7 @@ def attend(
     now: dt.datetime | None = None,
 ) -> IncidentLife:
     """Record that police attended, and when."""
-    require(actor, Action.INCIDENT_ATTEND)
-    now = now or utcnow()
-    incident = _load(session, actor, incident_id)
+    incident, now = _begin(session, actor, Action.INCIDENT_ATTEND, incident_id, now)
     if attended_at.tzinfo is not None:
         attended_at = attended_at.astimezone(dt.UTC).replace(tzinfo=None)
     # Forms give the minute only, so the minute the incident came in is allowed.
@@ -418,8 +427,7 @@ def attend(
         at=now,
     )
     incident.attended, incident.attended_at = True, attended_at
-    _audit_change(session, actor, "incidents:incident:attend", incident)
-    return life(session, actor=actor, incident_id=incident.id)
+    return _finish(session, actor, "incidents:incident:attend", incident)
 
 
 def close(
@@ -435,9 +443,7 @@ def close(
 ) -> IncidentLife:
     """Close with the closing code and the qualifier (NSIR returns count the closing
     classification); the opening code and any earlier values stay in the history."""
-    require(actor, Action.INCIDENT_CLOSE)
-    now = now or utcnow()
-    incident = _load(session, actor, incident_id)
+    incident, now = _begin(session, actor, Action.INCIDENT_CLOSE, incident_id, now)
     if not qualifier_confirmed:
         raise InvalidInput(
             "confirm the qualifier before closing",
@@ -469,8 +475,7 @@ def close(
     ).scalars():
         r.done_at, r.done_by, r.note = now, actor.display_name, "incident closed"
     incident.closing_code, incident.qualifier = closing_code, qualifier
-    _audit_change(session, actor, "incidents:incident:close", incident)
-    return life(session, actor=actor, incident_id=incident.id)
+    return _finish(session, actor, "incidents:incident:close", incident)
 
 
 def _audit_change(session: Session, actor: Actor, event: str, incident: Incident) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Annotated, TypeVar
 
 from fastapi import APIRouter, Path, Request
@@ -85,18 +85,23 @@ def assign(
     actor: Actor = require_action(Action.INCIDENT_ASSIGN),
 ) -> IncidentLife:
     """Assign to an officer or a team."""
-    return _assign(session, actor, incident_id, body)
+    return _change(session, actor, incident_id, body)
 
 
-def _assign(session: Session, actor: Actor, incident_id: int, body: AssignIn) -> IncidentLife:
-    return service.assign(
-        session,
-        actor=actor,
-        incident_id=incident_id,
-        assignee=body.assignee,
-        team=body.team,
-        reason=body.reason,
-    )
+# One service call per change of an incident's life, shared by the API and the staff forms:
+# each body's fields are that call's keyword arguments.
+_CHANGES: dict[type[BaseModel], Callable[..., IncidentLife]] = {
+    AssignIn: service.assign,
+    AttendIn: service.attend,
+    CloseIn: service.close,
+}
+
+
+def _change(
+    session: Session, actor: Actor, incident_id: int, body: AssignIn | AttendIn | CloseIn
+) -> IncidentLife:
+    change = _CHANGES[type(body)]
+    return change(session, actor=actor, incident_id=incident_id, **dict(body))
 
 
 @api.post("/incidents/{incident_id}/attend", response_model=IncidentLife)
@@ -107,9 +112,7 @@ def attend(
     actor: Actor = require_action(Action.INCIDENT_ATTEND),
 ) -> IncidentLife:
     """Record attendance and its time."""
-    return service.attend(
-        session, actor=actor, incident_id=incident_id, attended_at=body.attended_at, note=body.note
-    )
+    return _change(session, actor, incident_id, body)
 
 
 @api.post("/incidents/{incident_id}/close", response_model=IncidentLife)
@@ -120,19 +123,7 @@ def close(
     actor: Actor = require_action(Action.INCIDENT_CLOSE),
 ) -> IncidentLife:
     """Close with the closing code and the confirmed qualifier."""
-    return _close(session, actor, incident_id, body)
-
-
-def _close(session: Session, actor: Actor, incident_id: int, body: CloseIn) -> IncidentLife:
-    return service.close(
-        session,
-        actor=actor,
-        incident_id=incident_id,
-        closing_code=body.closing_code,
-        qualifier=body.qualifier,
-        qualifier_confirmed=body.qualifier_confirmed,
-        reason=body.reason,
-    )
+    return _change(session, actor, incident_id, body)
 
 
 @api.get("/triage/reviews", response_model=list[ReviewRow])
@@ -391,7 +382,7 @@ async def assign_form(
 ) -> Response:
     f = await _form(request)
     fields: dict[str, object] = {k: f.get(k) or None for k in ("assignee", "team", "reason")}
-    _assign(session, actor, incident_id, _model(AssignIn, fields))
+    _change(session, actor, incident_id, _model(AssignIn, fields))
     return RedirectResponse(f"/incidents/{incident_id}/life", status_code=303)
 
 
@@ -404,9 +395,7 @@ async def attend_form(
 ) -> Response:
     f = await _form(request)
     body = _model(AttendIn, {"attended_at": f.get("attended_at"), "note": f.get("note") or None})
-    service.attend(
-        session, actor=actor, incident_id=incident_id, attended_at=body.attended_at, note=body.note
-    )
+    _change(session, actor, incident_id, body)
     return RedirectResponse(f"/incidents/{incident_id}/life", status_code=303)
 
 
@@ -427,7 +416,7 @@ async def close_form(
             "reason": f.get("reason", ""),
         },
     )
-    _close(session, actor, incident_id, body)
+    _change(session, actor, incident_id, body)
     return RedirectResponse(f"/incidents/{incident_id}/life", status_code=303)
 
 
