@@ -119,6 +119,26 @@ class Action(DescribedEnum):
         "casereviews:table:view",
         "See the yearly ASB case review figures each area publishes",
     )
+    RESTORATIVE_LIST = (
+        "restorative:referral:list",
+        "List restorative justice and Community Remedy referrals in one's scope",
+    )
+    RESTORATIVE_VIEW = (
+        "restorative:referral:view",
+        "Open a restorative referral with its parties, consents and outcome",
+    )
+    RESTORATIVE_RECORD = (
+        "restorative:referral:create",
+        "Refer to restorative justice or a Community Remedy and record consents and outcomes",
+    )
+    SUBJECT_ACCESS_EXPORT = (
+        "subject_access:person:export",
+        "Export everything held about one person and who saw it (a subject access request)",
+    )
+    RESTORATIVE_FIGURES = (
+        "restorative:figures:view",
+        "See restorative justice satisfaction and re-offending figures",
+    )
 
 
 _READ_INCIDENTS = {
@@ -158,6 +178,15 @@ _CASE_REVIEWS = {
     Action.CASE_REVIEW_TABLE,
 }
 _CASE_REVIEW_FIGURES = {Action.CASE_REVIEW_TABLE}
+# Restorative justice and the Community Remedy (ss.101-103): officers offer a Community Remedy
+# out of court, ASB officers and supervisors refer to the restorative service. The figures are
+# counts, which the board report (analysts, supervisors) states.
+_RESTORATIVE = {
+    Action.RESTORATIVE_LIST,
+    Action.RESTORATIVE_VIEW,
+    Action.RESTORATIVE_RECORD,
+    Action.RESTORATIVE_FIGURES,
+}
 
 GRANTS: dict[Role, frozenset[Action]] = {
     Role.CALL_HANDLER: frozenset(
@@ -169,7 +198,7 @@ GRANTS: dict[Role, frozenset[Action]] = {
         | {Action.INCIDENT_ASSIGN, Action.INCIDENT_CLOSE}
     ),
     Role.OFFICER: frozenset(
-        _READ_INCIDENTS | _PERSONAL | _HOTSPOTS | _FIGURES | _TRIAGE | _FRONT_LINE
+        _READ_INCIDENTS | _PERSONAL | _HOTSPOTS | _FIGURES | _TRIAGE | _FRONT_LINE | _RESTORATIVE
     ),
     Role.ASB_OFFICER: frozenset(
         _READ_INCIDENTS
@@ -179,6 +208,7 @@ GRANTS: dict[Role, frozenset[Action]] = {
         | _TRIAGE
         | _FRONT_LINE
         | _CASE_REVIEWS
+        | _RESTORATIVE
         | {Action.INCIDENT_ASSIGN}
     ),
     Role.ANALYST: frozenset(
@@ -187,7 +217,7 @@ GRANTS: dict[Role, frozenset[Action]] = {
         | _FIGURES
         | _BOARD
         | _CASE_REVIEW_FIGURES
-        | {Action.CHANNELS_VIEW}
+        | {Action.CHANNELS_VIEW, Action.RESTORATIVE_FIGURES}
     ),
     Role.SUPERVISOR: frozenset(
         _READ_INCIDENTS
@@ -200,6 +230,8 @@ GRANTS: dict[Role, frozenset[Action]] = {
         | _FRONT_LINE
         | _SUPERVISION
         | _CASE_REVIEWS
+        | _RESTORATIVE
+        | {Action.SUBJECT_ACCESS_EXPORT}
         | {Action.AUDIT_VIEW, Action.AUDIT_EXPORT, Action.CHANNELS_VIEW, Action.INCIDENT_ASSIGN}
     ),
     Role.PARTNER: frozenset(
@@ -207,7 +239,12 @@ GRANTS: dict[Role, frozenset[Action]] = {
         | _HOTSPOTS
         | _FIGURES
         | _CASE_REVIEW_FIGURES
-        | {Action.CASE_REVIEW_LIST, Action.CASE_REVIEW_VIEW}
+        | {
+            Action.CASE_REVIEW_LIST,
+            Action.CASE_REVIEW_VIEW,
+            Action.RESTORATIVE_LIST,
+            Action.RESTORATIVE_VIEW,
+        }
     ),
     Role.ADMIN: frozenset(
         {

@@ -145,3 +145,51 @@ class AuditEventType(DescribedEnum):
         "generate:case_reviews:create",
         "Synthetic ASB case reviews were generated for a period, with their counts",
     )
+    RESTORATIVE_CREATE = (
+        "restorative:referral:create",
+        "A restorative justice or Community Remedy referral was recorded with its two parties",
+    )
+    RESTORATIVE_VIEW = (
+        "restorative:referral:view",
+        "A restorative referral with its parties was opened",
+    )
+    RESTORATIVE_LIST = (
+        "restorative:referral:list",
+        "Restorative referrals were listed, with the filters and the count",
+    )
+    RESTORATIVE_CONSENT = (
+        "restorative:referral:consent",
+        "A party's consent to a restorative referral was recorded, with its day",
+    )
+    RESTORATIVE_PLAN = (
+        "restorative:referral:plan",
+        "A referral's facilitator, method and action (with the victim's view) were recorded",
+    )
+    RESTORATIVE_START = (
+        "restorative:referral:start",
+        "Restorative work started after both parties consented",
+    )
+    RESTORATIVE_COMPLETE = (
+        "restorative:referral:complete",
+        "Restorative work ended with its outcome",
+    )
+    RESTORATIVE_WITHDRAW = (
+        "restorative:referral:withdraw",
+        "A party withdrew from a restorative referral",
+    )
+    RESTORATIVE_DECLINE = (
+        "restorative:referral:decline",
+        "A restorative referral was found not suitable",
+    )
+    RESTORATIVE_FEEDBACK = (
+        "restorative:referral:feedback",
+        "A party's satisfaction with restorative work was recorded",
+    )
+    GENERATE_RESTORATIVE = (
+        "generate:restorative:create",
+        "Synthetic restorative referrals were generated for a period, with their counts",
+    )
+    SUBJECT_ACCESS_EXPORT = (
+        "subject_access:person:export",
+        "Everything held about one person was exported for a subject access request",
+    )

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import enum
 
-from asbhub.errors import Conflict
+from asbhub.statemachine import advance
 
 
 class Status(enum.StrEnum):
@@ -47,12 +47,4 @@ INITIAL = S.RECEIVED
 
 
 def next_status(status: Status, event: Event) -> Status:
-    try:
-        return TRANSITIONS[(status, event)]
-    except KeyError:
-        allowed = sorted(e.value for (s, e) in TRANSITIONS if s is status)
-        raise Conflict(
-            f"a case review that is {status.value.replace('_', ' ')} cannot "
-            f"{event.value.replace('_', ' ')}"
-            + (f" (it can: {', '.join(allowed)})" if allowed else " (nothing more can happen)")
-        ) from None
+    return advance(TRANSITIONS, status, event, "a case review")

@@ -46,7 +46,9 @@ from asbhub.casereviews.schemas import (
 from asbhub.errors import Conflict, InvalidInput, NotFound
 from asbhub.incidents.lifecycle import utcnow
 from asbhub.incidents.models import Person, PersonRole
+from asbhub.inputs import check_day
 from asbhub.permissions import Action, Actor, field_rule, pseudonym, require, restrict
+from asbhub.statemachine import events_from
 from asbhub.triage import case_review as threshold
 from asbhub.triage import queries as history
 from asbhub.triage.dates import add_months
@@ -69,17 +71,8 @@ def _known_area(rules: CaseReviewRules, code: str) -> None:
         )
 
 
-def _not_future(day: dt.date, name: str) -> None:
-    if day > utcnow().date():
-        raise InvalidInput(f"{name} is in the future", {name: f"{day.isoformat()} has not come"})
-
-
-def _not_before(day: dt.date, name: str, earlier: dt.date | None, earlier_name: str) -> None:
-    if earlier is not None and day < earlier:
-        raise InvalidInput(
-            f"{name} is before {earlier_name}",
-            {name: f"{day.isoformat()} is before {earlier_name} {earlier.isoformat()}"},
-        )
+def _day(day: dt.date, name: str, after: dt.date | None = None, after_name: str = "") -> None:
+    check_day(day, name, today=utcnow().date(), after=after, after_name=after_name)
 
 
 def _load(session: Session, actor: Actor, case_review_id: int) -> CaseReview:
@@ -120,6 +113,25 @@ def _audit(
         data_subjects=_subjects(cr),
         fields={"reference": cr.reference, **(fields or {})},
     )
+
+
+def _begin(session: Session, actor: Actor, case_review_id: int) -> CaseReview:
+    """The start of every step after the application: the permission, then the scoped load."""
+    require(actor, Action.CASE_REVIEW_DECIDE)
+    return _load(session, actor, case_review_id)
+
+
+def _finish(
+    session: Session,
+    actor: Actor,
+    cr: CaseReview,
+    event: str,
+    rules: CaseReviewRules,
+    fields: dict[str, Any] | None = None,
+) -> CaseReviewOut:
+    """The end of every step: the audit event of the change, then the case review as shown."""
+    _audit(session, actor, cr, event, AuditAction.UPDATE, fields)
+    return _out(actor, cr, rules)
 
 
 def _move(cr: CaseReview, event: Event) -> None:
@@ -163,8 +175,7 @@ def check_threshold(
 ) -> threshold.CaseReviewResult:
     """What the rules find for the application as of the day it was received (the complaints
     in the months before it), without deciding anything."""
-    require(actor, Action.CASE_REVIEW_DECIDE)
-    cr = _load(session, actor, case_review_id)
+    cr = _begin(session, actor, case_review_id)
     return _check(session, actor, cr, rules)
 
 
@@ -203,9 +214,9 @@ def apply(
     require(actor, Action.CASE_REVIEW_RECORD)
     a = application
     _known_area(rules, a.local_authority_code)
-    _not_future(a.received_on, "received_on")
+    _day(a.received_on, "received_on")
     for i, r in enumerate(a.other_reports):
-        _not_before(a.received_on, "received_on", r.reported_on, f"other_reports.{i}.reported_on")
+        _day(a.received_on, "received_on", r.reported_on, f"other_reports.{i}.reported_on")
     if a.victim_person_id is not None:
         found = session.execute(
             restrict(actor, select(Person.id).where(Person.id == a.victim_person_id), Person)
@@ -216,6 +227,13 @@ def apply(
                 {"victim_person_id": f"no person {a.victim_person_id}"},
             )
     proc = procedure.procedures()
+    # The deadlines must be computable (bank holidays known for the year) before anything is
+    # written.
+    procedure.deadlines(
+        proc.procedure(a.local_authority_code),
+        procedure.Dates(a.received_on),
+        procedure.bank_holidays(),
+    )
     cr = CaseReview(
         force_code=actor.force_code,
         reference=_next_reference(session, actor.force_code, a.received_on.year),
@@ -259,21 +277,18 @@ def acknowledge(
     body: AcknowledgeIn,
     rules: CaseReviewRules,
 ) -> CaseReviewOut:
-    require(actor, Action.CASE_REVIEW_DECIDE)
-    cr = _load(session, actor, case_review_id)
-    _not_future(body.acknowledged_on, "acknowledged_on")
-    _not_before(body.acknowledged_on, "acknowledged_on", cr.received_on, "received_on")
+    cr = _begin(session, actor, case_review_id)
+    _day(body.acknowledged_on, "acknowledged_on", cr.received_on, "received_on")
     _move(cr, Event.ACKNOWLEDGE)
     cr.acknowledged_on = body.acknowledged_on
-    _audit(
+    return _finish(
         session,
         actor,
         cr,
         "casereviews:case_review:acknowledge",
-        AuditAction.UPDATE,
+        rules,
         {"acknowledged_on": body.acknowledged_on.isoformat()},
     )
-    return _out(actor, cr, rules)
 
 
 def decide(
@@ -290,10 +305,8 @@ def decide(
     them it may be treated as met on persistence, harm or the adequacy of the response
     (s.104(5)), with a reason; otherwise it is not met.
     """
-    require(actor, Action.CASE_REVIEW_DECIDE)
-    cr = _load(session, actor, case_review_id)
-    _not_future(body.decided_on, "decided_on")
-    _not_before(body.decided_on, "decided_on", cr.acknowledged_on, "acknowledged_on")
+    cr = _begin(session, actor, case_review_id)
+    _day(body.decided_on, "decided_on", cr.acknowledged_on, "acknowledged_on")
     found = _check(session, actor, cr, rules)
     chosen = body.discretion and any(body.discretion.model_dump().values())
     if found.eligible:
@@ -333,15 +346,14 @@ def decide(
         "reasons": found.reasons,
         "discretion": body.discretion.model_dump() if chosen and body.discretion else None,
     }
-    _audit(
+    return _finish(
         session,
         actor,
         cr,
         "casereviews:case_review:decide",
-        AuditAction.UPDATE,
+        rules,
         {"basis": basis.value, "qualifying": len(found.qualifying), "rules": found.version},
     )
-    return _out(actor, cr, rules)
 
 
 def hold_review(
@@ -353,12 +365,17 @@ def hold_review(
     rules: CaseReviewRules,
 ) -> CaseReviewOut:
     """The panel's review (s.104(1)): outcome and recommendations, each with its owner."""
-    require(actor, Action.CASE_REVIEW_DECIDE)
-    cr = _load(session, actor, case_review_id)
-    _not_future(body.held_on, "held_on")
-    _not_before(body.held_on, "held_on", cr.threshold_decided_on, "the threshold decision")
+    cr = _begin(session, actor, case_review_id)
+    _day(body.held_on, "held_on", cr.threshold_decided_on, "the threshold decision")
     for i, r in enumerate(body.recommendations):
-        _not_before(r.due_on, f"recommendations.{i}.due_on", body.held_on, "held_on")
+        # A due day is in the future by nature: only its order is checked.
+        check_day(
+            r.due_on,
+            f"recommendations.{i}.due_on",
+            today=dt.date.max,
+            after=body.held_on,
+            after_name="held_on",
+        )
     _move(cr, Event.HOLD_REVIEW)
     cr.held_on = body.held_on
     cr.chair = body.chair
@@ -370,15 +387,14 @@ def hold_review(
             CaseReviewRecommendation(force_code=cr.force_code, **r.model_dump())
         )
     session.flush()
-    _audit(
+    return _finish(
         session,
         actor,
         cr,
         "casereviews:case_review:review",
-        AuditAction.UPDATE,
+        rules,
         {"held_on": body.held_on.isoformat(), "recommendations": len(body.recommendations)},
     )
-    return _out(actor, cr, rules)
 
 
 def send_outcome(
@@ -389,21 +405,18 @@ def send_outcome(
     body: OutcomeIn,
     rules: CaseReviewRules,
 ) -> CaseReviewOut:
-    require(actor, Action.CASE_REVIEW_DECIDE)
-    cr = _load(session, actor, case_review_id)
-    _not_future(body.sent_on, "sent_on")
-    _not_before(body.sent_on, "sent_on", cr.held_on, "held_on")
+    cr = _begin(session, actor, case_review_id)
+    _day(body.sent_on, "sent_on", cr.held_on, "held_on")
     _move(cr, Event.SEND_OUTCOME)
     cr.outcome_sent_on = body.sent_on
-    _audit(
+    return _finish(
         session,
         actor,
         cr,
         "casereviews:case_review:outcome",
-        AuditAction.UPDATE,
+        rules,
         {"sent_on": body.sent_on.isoformat()},
     )
-    return _out(actor, cr, rules)
 
 
 def withdraw(
@@ -414,21 +427,18 @@ def withdraw(
     body: WithdrawIn,
     rules: CaseReviewRules,
 ) -> CaseReviewOut:
-    require(actor, Action.CASE_REVIEW_DECIDE)
-    cr = _load(session, actor, case_review_id)
-    _not_future(body.withdrawn_on, "withdrawn_on")
-    _not_before(body.withdrawn_on, "withdrawn_on", cr.received_on, "received_on")
+    cr = _begin(session, actor, case_review_id)
+    _day(body.withdrawn_on, "withdrawn_on", cr.received_on, "received_on")
     _move(cr, Event.WITHDRAW)
     cr.withdrawn_on = body.withdrawn_on
-    _audit(
+    return _finish(
         session,
         actor,
         cr,
         "casereviews:case_review:withdraw",
-        AuditAction.UPDATE,
+        rules,
         {"withdrawn_on": body.withdrawn_on.isoformat(), "reason": body.reason},
     )
-    return _out(actor, cr, rules)
 
 
 def request_handling_review(
@@ -441,11 +451,9 @@ def request_handling_review(
 ) -> CaseReviewOut:
     """The applicant asks for the handling to be reviewed (Sch.4 para 3), by the body the
     area's procedure names (the PFCC's office in Essex), within its working days."""
-    require(actor, Action.CASE_REVIEW_DECIDE)
-    cr = _load(session, actor, case_review_id)
-    _not_future(body.requested_on, "requested_on")
+    cr = _begin(session, actor, case_review_id)
     told = cr.outcome_sent_on or cr.threshold_decided_on
-    _not_before(body.requested_on, "requested_on", told, "the decision the applicant was told")
+    _day(body.requested_on, "requested_on", told, "the decision the applicant was told")
     if any(h.decided_on is None for h in cr.handling_reviews):
         raise Conflict(f"{cr.reference} already has a request to review its handling open")
     lifecycle.next_status(cr.status, Event.REQUEST_HANDLING_REVIEW)  # refused unless told
@@ -479,24 +487,16 @@ def decide_handling_review(
     body: HandlingDecisionIn,
     rules: CaseReviewRules,
 ) -> CaseReviewOut:
-    require(actor, Action.CASE_REVIEW_DECIDE)
-    cr = _load(session, actor, case_review_id)
+    cr = _begin(session, actor, case_review_id)
     open_ = [h for h in cr.handling_reviews if h.decided_on is None]
     if not open_:
         raise Conflict(f"{cr.reference} has no open request to review its handling")
     h = open_[0]
-    _not_future(body.decided_on, "decided_on")
-    _not_before(body.decided_on, "decided_on", h.requested_on, "requested_on")
+    _day(body.decided_on, "decided_on", h.requested_on, "requested_on")
     h.decided_on, h.upheld, h.response = body.decided_on, body.upheld, body.response
-    _audit(
-        session,
-        actor,
-        cr,
-        "casereviews:handling_review:decide",
-        AuditAction.UPDATE,
-        {"upheld": body.upheld},
+    return _finish(
+        session, actor, cr, "casereviews:handling_review:decide", rules, {"upheld": body.upheld}
     )
-    return _out(actor, cr, rules)
 
 
 def complete_recommendation(
@@ -508,23 +508,20 @@ def complete_recommendation(
     body: RecommendationDoneIn,
     rules: CaseReviewRules,
 ) -> CaseReviewOut:
-    require(actor, Action.CASE_REVIEW_DECIDE)
-    cr = _load(session, actor, case_review_id)
+    cr = _begin(session, actor, case_review_id)
     rec = next((r for r in cr.recommendations if r.id == recommendation_id), None)
     if rec is None:
         raise NotFound(f"no recommendation {recommendation_id} on {cr.reference}")
-    _not_future(body.done_on, "done_on")
-    _not_before(body.done_on, "done_on", cr.held_on, "held_on")
+    _day(body.done_on, "done_on", cr.held_on, "held_on")
     rec.done_on = body.done_on
-    _audit(
+    return _finish(
         session,
         actor,
         cr,
         "casereviews:recommendation:update",
-        AuditAction.UPDATE,
+        rules,
         {"recommendation": rec.id, "done_on": body.done_on.isoformat()},
     )
-    return _out(actor, cr, rules)
 
 
 # --- reads -------------------------------------------------------------------------------------
@@ -693,5 +690,5 @@ def _out(actor: Actor, cr: CaseReview, rules: CaseReviewRules) -> CaseReviewOut:
             )
             for h in cr.handling_reviews
         ],
-        allowed_events=sorted(e.value for (s, e) in lifecycle.TRANSITIONS if s is cr.status),
+        allowed_events=events_from(lifecycle.TRANSITIONS, cr.status),
     )

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from importlib import resources
 
 import numpy as np
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
 from asbhub.audit.service import AuditAction, record
@@ -300,25 +300,4 @@ def write_case_reviews(
             },
             force_code=g.force_code,
         )
-    return len(rows)
-
-
-def delete_generated_case_reviews(conn: Connection, g: Generated) -> int:
-    """Delete the period's generated case reviews (``--replace``) with what hangs off them."""
-    with Session(bind=conn) as session:
-        rows = list(
-            session.execute(
-                select(CaseReview).where(
-                    CaseReview.force_code == g.force_code,
-                    CaseReview.reference.like(f"{REFERENCE}%"),
-                    CaseReview.received_on >= g.first,
-                    CaseReview.received_on < g.last,
-                )
-            ).scalars()
-        )
-        for cr in rows:
-            for child in (*cr.recommendations, *cr.handling_reviews):
-                session.delete(child)
-            session.delete(cr)
-        session.flush()
     return len(rows)

@@ -18,7 +18,9 @@ import numpy as np
 from sqlalchemy import Connection, Engine
 
 from asbhub.errors import Conflict
-from asbhub.generate.case_reviews import delete_generated_case_reviews, write_case_reviews
+from asbhub.generate.case_reviews import write_case_reviews
+from asbhub.generate.records import delete_generated_records
+from asbhub.generate.restorative import write_restorative
 from asbhub.generate.schemas import REFERENCE_PREFIX, Generated
 from asbhub.incidents import bulk
 from asbhub.incidents.service import record_incidents
@@ -42,6 +44,8 @@ TABLES = (
     "case_reviews",
     "case_review_recommendations",
     "case_review_handling_reviews",
+    "restorative_referrals",
+    "restorative_participants",
 )
 # The calibrated years end on 31 March 2021 (deep dive): medium and high risk cases of its last
 # 8 weeks are still open, with their reviews to come; everything else was closed. The cut is
@@ -165,7 +169,7 @@ def write(
                 replaced_chats = delete_generated_chats(sql, g)
             if found:
                 # Before the incidents: a case review names its victim among their people.
-                delete_generated_case_reviews(conn, g)
+                delete_generated_records(conn, g)
                 replaced = delete_generated(sql, g)
             counts = _write_rows(conn, g, step, actor)
             conn.commit()
@@ -300,6 +304,9 @@ def _write_rows(
     n_chats, n_lines = _write_chats(conn, g, written.incident_ids, offsets, batch.reference)
     step("chats")
     n_case_reviews = write_case_reviews(conn, g, batch, written.person_ids, actor)
+    n_restorative = write_restorative(
+        conn, g, batch, written.incident_ids, written.person_ids, actor
+    )
     return {
         "incidents": len(batch),
         "people": written.new_people,
@@ -310,6 +317,7 @@ def _write_rows(
         "triage_assessments": n_triage,
         "triage_reviews": n_reviews,
         "case_reviews": n_case_reviews,
+        "restorative_referrals": n_restorative,
     }
 
 

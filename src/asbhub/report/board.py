@@ -20,13 +20,26 @@ from sqlalchemy.orm import Session
 from asbhub.analytics import forecast, kpis, periods, queries, surveys
 from asbhub.analytics.msg import latest_months
 from asbhub.analytics.service import default_area, kpi_report, msg_report
+from asbhub.casereviews.queries import year_table
 from asbhub.contact.counts import channel_counts
 from asbhub.errors import InvalidInput
 from asbhub.permissions import Action, Actor, require
 from asbhub.report import charts
 from asbhub.report.ledger import Ledger, Provenance
+from asbhub.restorative import figures as rj_figures
+from asbhub.restorative.queries import restorative_figures
+from asbhub.triage import rules as triage_rules
 
-STEPS = ("KPIs", "forecasts", "most similar group", "surveys", "channels", "charts", "check")
+STEPS = (
+    "KPIs",
+    "forecasts",
+    "most similar group",
+    "surveys",
+    "channels",
+    "casework",
+    "charts",
+    "check",
+)
 QUERY_YEARS = (
     "SELECT date(received_at), qualifier, covid_breach, attended, count(*) FROM incidents "
     "WHERE <scope> AND received_at in the 6 periods GROUP BY 1, 2, 3, 4"
@@ -170,6 +183,9 @@ def build(
     )
     tables["channels"] = _channel_table(ledger, ch, cprov)
 
+    step(STEPS[5])
+    casework = _casework(ledger, session, actor, kpis.period_start(period_end), period_end)
+
     sentences = _sentences(ledger, years, fc, msg, ch, area, kprov, cprov)
     for c in claims:
         ledger.state(
@@ -180,7 +196,7 @@ def build(
             provenance=Provenance(source="stated outside the report", period=""),
         )
 
-    step(STEPS[5])
+    step(STEPS[6])
     svg = {
         "volumes": charts.volumes(years),
         "monthly": charts.monthly(k["monthly"]),
@@ -193,7 +209,7 @@ def build(
     if msg is not None:
         svg["msg"] = charts.msg_rates(msg["forces"], actor.force_code)
 
-    step(STEPS[6])
+    step(STEPS[7])
     ledger.check()
     return {
         "title": f"ASB data update: {area}, 12 months to {long_date(period_end)}",
@@ -207,9 +223,10 @@ def build(
         "msg": msg,
         "surveys": survey,
         "channels": ch,
+        "casework": casework,
         "sentences": sentences,
         "charts": svg,
-        "definitions": {**kpis.DEFINITIONS, **surveys.DEFINITIONS},
+        "definitions": {**kpis.DEFINITIONS, **surveys.DEFINITIONS, **rj_figures.DEFINITIONS},
         "forecast_method": forecast.__doc__,
         "provenance": [
             {
@@ -307,6 +324,56 @@ def _channel_table(ledger: Ledger, ch: dict[str, Any], prov: Provenance) -> dict
             provenance=prov,
         )
     return {"totals": ch["totals"], "quarters": ch["quarters"]}
+
+
+def _casework(
+    ledger: Ledger, session: Session, actor: Actor, start: dt.date, end: dt.date
+) -> dict[str, Any]:
+    """The year's ASB case review table (s.104(10)) and restorative justice figures."""
+    table = year_table(
+        session, actor=actor, start=start, end=end, rules=triage_rules.load().case_review
+    )
+    rj = restorative_figures(session, actor=actor, start=start, end=end)
+    period = f"{start} to {end}"
+    crprov = Provenance(
+        source="case_reviews (casereviews.queries.year_table)",
+        period=period,
+        filters=f"force_code = {actor.force_code!r}",
+        query="count per local authority of applications received, threshold decided not met, "
+        "panels held, and panels held with a recommendation, in the period",
+    )
+    for f in ("applications", "threshold_not_met", "reviews_held", "with_recommendations"):
+        ledger.state(
+            f"case_reviews_{f}@{period}",
+            getattr(table.total, f),
+            place="Table 12 (ASB case reviews)",
+            label=f"ASB case reviews: {f.replace('_', ' ')}, {period}",
+            provenance=crprov,
+        )
+    rjprov = Provenance(
+        source="restorative_referrals (restorative.queries)",
+        period=period,
+        filters=f"force_code = {actor.force_code!r}",
+        query="referrals made; parties asked after the end; suspect incidents 12 months before "
+        "the referral and after the end",
+    )
+    for key, value in (
+        ("rj_referrals", rj.referrals),
+        ("rj_satisfied_pct", rj.satisfaction.satisfied_pct),
+        ("rj_reoffending_change_pct", rj.reoffending.change_pct),
+    ):
+        if value is not None:
+            ledger.state(
+                f"{key}@{period}",
+                value,
+                place="Table 13 (restorative justice)",
+                label=f"{key.replace('_', ' ')}, {period}",
+                provenance=rjprov,
+            )
+    return {
+        "case_reviews": table.model_dump(mode="json"),
+        "restorative": rj.model_dump(mode="json"),
+    }
 
 
 def _sentences(

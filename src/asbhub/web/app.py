@@ -25,12 +25,15 @@ from asbhub.web.routes import (
     admin,
     api,
     auth,
+    casereviews,
     contact,
     home,
     hotspots,
     incidents,
     public,
     reports,
+    restorative,
+    subjectaccess,
     triage,
 )
 from asbhub.web.security import SecurityHeaders, verify_csrf
@@ -123,6 +126,12 @@ def create_app(database_url: str | None = None, settings: Settings | None = None
     app.include_router(hotspots.router)
     app.include_router(triage.api)
     app.include_router(triage.router)
+    app.include_router(casereviews.api)
+    app.include_router(casereviews.router)
+    app.include_router(restorative.api)
+    app.include_router(restorative.router)
+    app.include_router(subjectaccess.api)
+    app.include_router(subjectaccess.router)
     app.include_router(reports.router)
     app.include_router(admin.router)
     return app

@@ -25,7 +25,6 @@ from asbhub.casereviews.schemas import (
     HandlingRequestIn,
     OutcomeIn,
     ReviewIn,
-    parse,
 )
 from asbhub.config import get_settings
 from asbhub.errors import Conflict, InvalidInput, NotFound, NotPermitted
@@ -37,6 +36,7 @@ from asbhub.incidents.models import (
     Person,
     PersonRole,
 )
+from asbhub.inputs import parse
 from asbhub.permissions import Actor, Role
 from asbhub.store.engine import session_scope
 from asbhub.triage import rules

@@ -1,8 +1,9 @@
-"""ASB case reviews: applications, decisions, recommendations, reviews of the handling
+"""ASB case reviews and restorative referrals: applications, decisions, recommendations,
+reviews of the handling; referrals with their two parties
 
 Revision ID: 0009
 Revises: 0008
-Create Date: 2026-12-01 11:47:35.133943
+Create Date: 2026-12-01 12:07:05.697575
 """
 
 from __future__ import annotations
@@ -169,11 +170,156 @@ def upgrade() -> None:
             unique=False,
         )
 
+    op.create_table(
+        "restorative_referrals",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("force_code", sa.String(length=40), nullable=False),
+        sa.Column("reference", sa.String(length=40), nullable=False),
+        sa.Column("local_authority_code", sa.String(length=12), nullable=False),
+        sa.Column(
+            "kind",
+            sa.Enum(
+                "restorative_justice",
+                "community_remedy",
+                name="restorative_kind",
+                native_enum=False,
+                length=40,
+            ),
+            nullable=False,
+        ),
+        sa.Column(
+            "status",
+            sa.Enum(
+                "referred",
+                "in_progress",
+                "completed",
+                "withdrawn",
+                "not_suitable",
+                name="restorative_status",
+                native_enum=False,
+                length=40,
+            ),
+            nullable=False,
+        ),
+        sa.Column("referred_on", sa.Date(), nullable=False),
+        sa.Column("referred_by", sa.String(length=120), nullable=False),
+        sa.Column("referring_agency", sa.String(length=200), nullable=False),
+        sa.Column("incident_id", sa.Integer(), nullable=True),
+        sa.Column("casework_case_id", sa.Integer(), nullable=True),
+        sa.Column("summary", sa.Text(), nullable=False),
+        sa.Column("facilitator", sa.String(length=120), nullable=True),
+        sa.Column(
+            "method",
+            sa.Enum(
+                "face_to_face",
+                "letter",
+                "video",
+                "shuttle",
+                name="restorative_method",
+                native_enum=False,
+                length=40,
+            ),
+            nullable=True,
+        ),
+        sa.Column("menu_version", sa.String(length=80), nullable=False),
+        sa.Column("action_code", sa.String(length=60), nullable=True),
+        sa.Column("victim_view", sa.Text(), nullable=True),
+        sa.Column("victim_choice_used", sa.Boolean(), nullable=True),
+        sa.Column("not_used_reason", sa.Text(), nullable=True),
+        sa.Column("started_on", sa.Date(), nullable=True),
+        sa.Column(
+            "outcome",
+            sa.Enum(
+                "agreement_kept",
+                "agreement_broken",
+                "no_agreement",
+                name="restorative_outcome",
+                native_enum=False,
+                length=40,
+            ),
+            nullable=True,
+        ),
+        sa.Column("ended_on", sa.Date(), nullable=True),
+        sa.Column("end_note", sa.Text(), nullable=True),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["incident_id"],
+            ["incidents.id"],
+            name=op.f("fk_restorative_referrals_incident_id_incidents"),
+            ondelete="SET NULL",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_restorative_referrals")),
+        sa.UniqueConstraint(
+            "force_code", "reference", name=op.f("uq_restorative_referrals_force_code")
+        ),
+    )
+    with op.batch_alter_table("restorative_referrals", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_restorative_referrals_force_referred", ["force_code", "referred_on"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_restorative_referrals_incident_id"), ["incident_id"], unique=False
+        )
+
+    op.create_table(
+        "restorative_participants",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("force_code", sa.String(length=40), nullable=False),
+        sa.Column("referral_id", sa.Integer(), nullable=False),
+        sa.Column(
+            "party",
+            sa.Enum(
+                "harmed", "responsible", name="restorative_party", native_enum=False, length=40
+            ),
+            nullable=False,
+        ),
+        sa.Column("person_id", sa.Integer(), nullable=True),
+        sa.Column("name", sa.String(length=120), nullable=False),
+        sa.Column("consent_on", sa.Date(), nullable=True),
+        sa.Column("consent_recorded_by", sa.String(length=120), nullable=True),
+        sa.Column("withdrawn_on", sa.Date(), nullable=True),
+        sa.Column("satisfied", sa.Boolean(), nullable=True),
+        sa.Column("feedback", sa.Text(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["person_id"],
+            ["people.id"],
+            name=op.f("fk_restorative_participants_person_id_people"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["referral_id"],
+            ["restorative_referrals.id"],
+            name=op.f("fk_restorative_participants_referral_id_restorative_referrals"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_restorative_participants")),
+        sa.UniqueConstraint(
+            "referral_id", "party", name=op.f("uq_restorative_participants_referral_id")
+        ),
+    )
+    with op.batch_alter_table("restorative_participants", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_restorative_participants_person_id"), ["person_id"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_restorative_participants_referral_id"), ["referral_id"], unique=False
+        )
+
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table("restorative_participants", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_restorative_participants_referral_id"))
+        batch_op.drop_index(batch_op.f("ix_restorative_participants_person_id"))
+
+    op.drop_table("restorative_participants")
+    with op.batch_alter_table("restorative_referrals", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_restorative_referrals_incident_id"))
+        batch_op.drop_index("ix_restorative_referrals_force_referred")
+
+    op.drop_table("restorative_referrals")
     with op.batch_alter_table("case_review_recommendations", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_case_review_recommendations_case_review_id"))
 
