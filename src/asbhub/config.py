@@ -96,6 +96,11 @@ class Settings(BaseSettings):
         "repeats.json, case_review.json, routing.json); each file found there replaces the "
         "packaged default of the same name.",
     )
+    powers_rules_dir: str | None = Field(
+        None,
+        description="Folder holding the force's own rules table of the statutory powers "
+        "(powers.json); it replaces the packaged one.",
+    )
 
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> Settings:

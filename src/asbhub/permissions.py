@@ -139,6 +139,27 @@ class Action(DescribedEnum):
         "restorative:figures:view",
         "See restorative justice satisfaction and re-offending figures",
     )
+    POWER_VIEW = (
+        "powers:record:view",
+        "See the statutory powers (warnings, notices, orders) on a person, place or case",
+    )
+    POWER_RECORD = (
+        "powers:record:create",
+        "Draft, issue and record the life of statutory powers, and issue their letters",
+    )
+    POWER_DEADLINES = (
+        "powers:deadline:list",
+        "See the deadlines of statutory powers that are due or overdue",
+    )
+    POWER_RULES_VIEW = ("powers:rules:view", "Read the rules table of the statutory powers")
+    POWER_RULES_EDIT = (
+        "powers:rules:edit",
+        "Switch on a change in the law with its date and set the rules' configurable values",
+    )
+    POWER_EFFECT_VIEW = (
+        "powers:effect:view",
+        "See the effect of orders: offences of their subjects before and after the order",
+    )
 
 
 _READ_INCIDENTS = {
@@ -187,6 +208,12 @@ _RESTORATIVE = {
     Action.RESTORATIVE_RECORD,
     Action.RESTORATIVE_FIGURES,
 }
+# Statutory powers (issue 19): those who issue them and their supervisors; everyone on the
+# staff may read the rules table, only an administrator changes it. The effect of orders is
+# counts with no identities, for those who prepare the board's figures too.
+_POWERS = {Action.POWER_VIEW, Action.POWER_RECORD, Action.POWER_DEADLINES}
+_POWER_RULES = {Action.POWER_RULES_VIEW}
+_EFFECT = {Action.POWER_EFFECT_VIEW}
 
 GRANTS: dict[Role, frozenset[Action]] = {
     Role.CALL_HANDLER: frozenset(
@@ -195,10 +222,19 @@ GRANTS: dict[Role, frozenset[Action]] = {
         | _CONTACT
         | _FIGURES
         | _TRIAGE
+        | _POWER_RULES
         | {Action.INCIDENT_ASSIGN, Action.INCIDENT_CLOSE}
     ),
     Role.OFFICER: frozenset(
-        _READ_INCIDENTS | _PERSONAL | _HOTSPOTS | _FIGURES | _TRIAGE | _FRONT_LINE | _RESTORATIVE
+        _READ_INCIDENTS
+        | _PERSONAL
+        | _HOTSPOTS
+        | _FIGURES
+        | _TRIAGE
+        | _FRONT_LINE
+        | _POWERS
+        | _POWER_RULES
+        | _RESTORATIVE
     ),
     Role.ASB_OFFICER: frozenset(
         _READ_INCIDENTS
@@ -209,6 +245,9 @@ GRANTS: dict[Role, frozenset[Action]] = {
         | _FRONT_LINE
         | _CASE_REVIEWS
         | _RESTORATIVE
+        | _POWERS
+        | _POWER_RULES
+        | _EFFECT
         | {Action.INCIDENT_ASSIGN}
     ),
     Role.ANALYST: frozenset(
@@ -217,6 +256,8 @@ GRANTS: dict[Role, frozenset[Action]] = {
         | _FIGURES
         | _BOARD
         | _CASE_REVIEW_FIGURES
+        | _POWER_RULES
+        | _EFFECT
         | {Action.CHANNELS_VIEW, Action.RESTORATIVE_FIGURES}
     ),
     Role.SUPERVISOR: frozenset(
@@ -231,6 +272,9 @@ GRANTS: dict[Role, frozenset[Action]] = {
         | _SUPERVISION
         | _CASE_REVIEWS
         | _RESTORATIVE
+        | _POWERS
+        | _POWER_RULES
+        | _EFFECT
         | {Action.SUBJECT_ACCESS_EXPORT}
         | {Action.AUDIT_VIEW, Action.AUDIT_EXPORT, Action.CHANNELS_VIEW, Action.INCIDENT_ASSIGN}
     ),
@@ -238,6 +282,7 @@ GRANTS: dict[Role, frozenset[Action]] = {
         _READ_INCIDENTS
         | _HOTSPOTS
         | _FIGURES
+        | _POWER_RULES
         | _CASE_REVIEW_FIGURES
         | {
             Action.CASE_REVIEW_LIST,
@@ -253,6 +298,8 @@ GRANTS: dict[Role, frozenset[Action]] = {
             Action.AUDIT_VIEW,
             Action.AUDIT_EXPORT,
             Action.CHANNELS_VIEW,
+            Action.POWER_RULES_VIEW,
+            Action.POWER_RULES_EDIT,
         }
     ),
     # Jobs are audited, not authorised: whoever runs one holds the database credentials.

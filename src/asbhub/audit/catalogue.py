@@ -64,6 +64,14 @@ class AuditEventType(DescribedEnum):
         "generate:incidents:create",
         "Synthetic incidents, people and chats were generated for a period, with their counts",
     )
+    STORE_BACKUP = (
+        "store:database:backup",
+        "A backup of the database was written (the file's name)",
+    )
+    STORE_RESTORE = (
+        "store:database:restore",
+        "A backup was restored into an empty database, and whether it matched its manifest",
+    )
     AUTH_USER_ENABLE = ("auth:user:enable", "An administrator enabled an account")
     AUTH_USER_DISABLE = ("auth:user:disable", "An administrator disabled an account")
     AUTH_USER_UNLOCK = (
@@ -192,4 +200,43 @@ class AuditEventType(DescribedEnum):
     SUBJECT_ACCESS_EXPORT = (
         "subject_access:person:export",
         "Everything held about one person was exported for a subject access request",
+    )
+    POWER_CREATE = (
+        "powers:record:create",
+        "A statutory power was drafted for a person, body, premises or locality",
+    )
+    POWER_ISSUE = (
+        "powers:record:issue",
+        "A statutory power was issued or served, with the rule version it was checked against",
+    )
+    POWER_TRANSITION = (
+        "powers:record:transition",
+        "A step in a power's life was recorded (extended, complied, breached, varied, appealed, "
+        "expired, discharged), with the state before and after",
+    )
+    POWER_VIEW = ("powers:record:view", "A statutory power record was opened")
+    POWER_LIST = (
+        "powers:record:list",
+        "The statutory powers of a person or a case were listed",
+    )
+    POWER_LETTER_ISSUE = (
+        "powers:letter:issue",
+        "A letter of a statutory power was produced (HTML and PDF) and stored with the record",
+    )
+    POWER_LETTER_VIEW = (
+        "powers:letter:view",
+        "A stored letter of a statutory power was downloaded",
+    )
+    POWER_DEADLINES = (
+        "powers:deadline:list",
+        "The due and overdue deadlines of statutory powers were listed",
+    )
+    POWER_REMINDERS = (
+        "powers:reminder:create",
+        "The scheduled job reminded owners of deadlines due soon or overdue, with its counts",
+    )
+    POWER_RULES_UPDATE = (
+        "powers:rules:update",
+        "An administrator switched a change in the law on or off with its date, or set a "
+        "configurable value of the powers rules",
     )

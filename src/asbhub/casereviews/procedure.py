@@ -1,6 +1,11 @@
 """The local procedure of each area (2014 Act s.104(2)-(3), Sch.4): its service levels in
 working days and who reviews the handling of an application.
 
+Working days are those of the legal calendar (:mod:`asbhub.powers.calendar`: Monday to Friday
+less the bank holidays of England and Wales), the one calendar asbhub counts deadlines on; the
+day of the step itself is day 0, so received on a Friday, "within 5 working days" is the next
+Friday.
+
 The threshold is *not* here: it is the triage rule set ``case_review.json``
 (:mod:`asbhub.triage.rules`), so the call handler's prompt and the case review's decision
 apply one rule. Both files are versioned; each case review keeps the versions it used.
@@ -19,6 +24,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from asbhub.errors import InvalidInput
+from asbhub.powers.calendar import add_working_days
 
 
 class _Strict(BaseModel):
@@ -63,14 +69,6 @@ class ProcedureRules(_Strict):
         return self.default.model_copy(update=own)
 
 
-class BankHolidays(_Strict):
-    kind: Literal["bank_holidays"]
-    version: str
-    source: str
-    years: tuple[int, int]
-    dates: frozenset[dt.date]
-
-
 def _read(name: str, model: type[BaseModel]) -> BaseModel:
     where = f"asbhub/casereviews/rules/{name}.json"
     text = (resources.files("asbhub.casereviews") / "rules" / f"{name}.json").read_text("utf-8")
@@ -84,36 +82,6 @@ def _read(name: str, model: type[BaseModel]) -> BaseModel:
 @lru_cache(maxsize=1)
 def procedures() -> ProcedureRules:
     return _read("procedure", ProcedureRules)  # type: ignore[return-value]
-
-
-@lru_cache(maxsize=1)
-def bank_holidays() -> BankHolidays:
-    return _read("bank_holidays", BankHolidays)  # type: ignore[return-value]
-
-
-def is_working_day(day: dt.date, holidays: BankHolidays) -> bool:
-    first, last = holidays.years
-    if not first <= day.year <= last:
-        raise InvalidInput(
-            f"bank holidays are not known for {day.year}",
-            {
-                "date": f"{day.isoformat()}: asbhub/casereviews/rules/bank_holidays.json covers "
-                f"{first}-{last}"
-            },
-        )
-    return day.weekday() < 5 and day not in holidays.dates
-
-
-def add_working_days(start: dt.date, days: int, holidays: BankHolidays) -> dt.date:
-    """The ``days``-th working day after ``start`` (``start`` itself is day 0, as "within 5
-    working days of receipt" is read: received on a Friday, due the next Friday)."""
-    day = start
-    left = days
-    while left:
-        day += dt.timedelta(days=1)
-        if is_working_day(day, holidays):
-            left -= 1
-    return day
 
 
 class Milestone(enum.StrEnum):
@@ -147,24 +115,24 @@ class Dates:
     outcome_sent_on: dt.date | None = None
 
 
-def deadlines(p: Procedure, d: Dates, holidays: BankHolidays) -> list[Deadline]:
+def deadlines(p: Procedure, d: Dates) -> list[Deadline]:
     """The deadlines that apply so far. A later one counts from the day the earlier step was
     done, or, while it is not done, from its due day (so a late step moves no deadline
     earlier)."""
     out: list[Deadline] = []
-    ack_due = add_working_days(d.received_on, p.acknowledge_working_days, holidays)
+    ack_due = add_working_days(d.received_on, p.acknowledge_working_days)
     out.append(Deadline(Milestone.ACKNOWLEDGE, ack_due, d.acknowledged_on))
     base = d.received_on if p.decision_from == "receipt" else (d.acknowledged_on or ack_due)
-    decision_due = add_working_days(base, p.decision_working_days, holidays)
+    decision_due = add_working_days(base, p.decision_working_days)
     out.append(Deadline(Milestone.DECISION, decision_due, d.decided_on))
     if d.threshold_met and d.decided_on is not None:
-        meeting_due = add_working_days(d.decided_on, p.meeting_working_days, holidays)
+        meeting_due = add_working_days(d.decided_on, p.meeting_working_days)
         out.append(Deadline(Milestone.MEETING, meeting_due, d.held_on))
         if d.held_on is not None:
-            outcome_due = add_working_days(d.held_on, p.outcome_working_days, holidays)
+            outcome_due = add_working_days(d.held_on, p.outcome_working_days)
             out.append(Deadline(Milestone.OUTCOME, outcome_due, d.outcome_sent_on))
     return out
 
 
-def handling_review_due(p: Procedure, requested_on: dt.date, holidays: BankHolidays) -> dt.date:
-    return add_working_days(requested_on, p.handling_review_working_days, holidays)
+def handling_review_due(p: Procedure, requested_on: dt.date) -> dt.date:
+    return add_working_days(requested_on, p.handling_review_working_days)

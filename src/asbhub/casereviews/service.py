@@ -227,13 +227,6 @@ def apply(
                 {"victim_person_id": f"no person {a.victim_person_id}"},
             )
     proc = procedure.procedures()
-    # The deadlines must be computable (bank holidays known for the year) before anything is
-    # written.
-    procedure.deadlines(
-        proc.procedure(a.local_authority_code),
-        procedure.Dates(a.received_on),
-        procedure.bank_holidays(),
-    )
     cr = CaseReview(
         force_code=actor.force_code,
         reference=_next_reference(session, actor.force_code, a.received_on.year),
@@ -464,7 +457,7 @@ def request_handling_review(
             requested_on=body.requested_on,
             grounds=body.grounds,
             reviewed_by=p.handling_review_by,
-            due_on=procedure.handling_review_due(p, body.requested_on, procedure.bank_holidays()),
+            due_on=procedure.handling_review_due(p, body.requested_on),
         )
     )
     session.flush()
@@ -602,7 +595,7 @@ def _deadlines(cr: CaseReview, today: dt.date) -> list[DeadlineOut]:
         DeadlineOut(
             milestone=d.milestone.value, due_on=d.due_on, done_on=d.done_on, late=d.late(today)
         )
-        for d in procedure.deadlines(p, dates, procedure.bank_holidays())
+        for d in procedure.deadlines(p, dates)
     ]
     for h in cr.handling_reviews:
         out.append(

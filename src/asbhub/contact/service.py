@@ -27,7 +27,7 @@ from asbhub.errors import Conflict, InvalidInput, NotFound, NotPermitted, RateLi
 from asbhub.geography.service import geography
 from asbhub.incidents.models import Channel, Incident, PersonRole
 from asbhub.incidents.schemas import NewIncident
-from asbhub.incidents.service import place_in_area, record_incident
+from asbhub.incidents.service import record_incident
 from asbhub.permissions import Action, Actor, allowed, in_scope, require, restrict
 from asbhub.store.engine import lock_for_transaction
 
@@ -180,18 +180,12 @@ def create_online_report(
             within_force=True,
             event="public:report:create",
             channel="public_web",
+            named_area=report.area or None,
             now=now,
         )
     except InvalidInput as exc:
         raise _place_error(exc) from None
     incident_id = stored.incident_id
-    if report.longitude is None and report.area:
-        place_in_area(
-            session,
-            incident_id=incident_id,
-            force_code=force_code,
-            local_authority_code=report.area,
-        )
     person_id = stored.person_ids[0] if stored.person_ids else None
     conn = session.connection()
     conn.execute(
@@ -457,15 +451,9 @@ def chat_to_incident(
         reference_prefix="CHT",
         event="contact:chat:convert",
         audit_fields={"chat_id": chat.id},
+        named_area=details.area or None,
         now=now,
     )
-    if details.area:
-        place_in_area(
-            session,
-            incident_id=stored.incident_id,
-            force_code=chat.force_code,
-            local_authority_code=details.area,
-        )
     incident = session.get_one(Incident, stored.incident_id)
     chat.incident_id = incident.id
     _system_line(session, chat, now, f"Recorded as incident {incident.reference}")

@@ -33,6 +33,7 @@ from asbhub.casereviews.models import (
 from asbhub.generate.schemas import REFERENCE_PREFIX, Generated
 from asbhub.incidents import bulk
 from asbhub.permissions import Actor
+from asbhub.powers.calendar import add_working_days
 from asbhub.triage import case_review as threshold
 from asbhub.triage import rules as triage_rules
 
@@ -160,7 +161,6 @@ def write_case_reviews(
         return 0
     rules = triage_rules.load().case_review
     proc = procedure.procedures()
-    hol = procedure.bank_holidays()
     rng = np.random.default_rng([g.seed, 104])
     victims = _victims(batch)
     by_area: dict[str, list[_Victim]] = {}
@@ -192,12 +192,8 @@ def write_case_reviews(
             pool_index = int(batch_people[v.person])
             name = f"{people.forename[pool_index]} {people.surname[pool_index]}"
             behalf = rng.random() < 0.3
-            ack = procedure.add_working_days(
-                day, int(rng.integers(1, p.acknowledge_working_days + 1)), hol
-            )
-            decided = procedure.add_working_days(
-                ack, int(rng.integers(2, p.decision_working_days + 1)), hol
-            )
+            ack = add_working_days(day, int(rng.integers(1, p.acknowledge_working_days + 1)))
+            decided = add_working_days(ack, int(rng.integers(2, p.decision_working_days + 1)))
             on = dt.datetime.combine(day, dt.time(23, 59, 59))
             found = threshold.check(
                 rules.policy(la), version=rules.version, area=la, victim_reports=v.reports, now=on
@@ -240,8 +236,8 @@ def write_case_reviews(
                 },
             )
             if met:
-                held_on = procedure.add_working_days(
-                    decided, int(rng.integers(5, p.meeting_working_days + 1)), hol
+                held_on = add_working_days(
+                    decided, int(rng.integers(5, p.meeting_working_days + 1))
                 )
                 cr.status = Status.CLOSED
                 cr.held_on = held_on
@@ -249,8 +245,8 @@ def write_case_reviews(
                 cr.independent_chair = bool(rng.random() < 0.3)
                 cr.victim_attended = bool(rng.random() < 0.5)
                 cr.outcome = str(rng.choice(OUTCOMES))
-                cr.outcome_sent_on = procedure.add_working_days(
-                    held_on, int(rng.integers(1, p.outcome_working_days + 1)), hol
+                cr.outcome_sent_on = add_working_days(
+                    held_on, int(rng.integers(1, p.outcome_working_days + 1))
                 )
                 if recs_left:
                     recs_left -= 1
@@ -266,15 +262,15 @@ def write_case_reviews(
                             )
                         )
             elif rng.random() < 0.25:
-                asked = procedure.add_working_days(decided, 5, hol)
+                asked = add_working_days(decided, 5)
                 cr.handling_reviews.append(
                     HandlingReview(
                         force_code=g.force_code,
                         requested_on=asked,
                         grounds="The applicant feels the earlier reports were not counted.",
                         reviewed_by=p.handling_review_by,
-                        due_on=procedure.handling_review_due(p, asked, hol),
-                        decided_on=procedure.add_working_days(asked, 10, hol),
+                        due_on=procedure.handling_review_due(p, asked),
+                        decided_on=add_working_days(asked, 10),
                         upheld=False,
                         response="The reports were checked; the threshold was rightly not met.",
                     )

@@ -25,7 +25,14 @@ from asbhub.generate.schemas import REFERENCE_PREFIX, Generated
 from asbhub.incidents import bulk
 from asbhub.incidents.service import record_incidents
 from asbhub.permissions import Actor
-from asbhub.store.bulk import Constant, Timestamps, bulk_insert, insert_with_ids, reserve_ids
+from asbhub.store.bulk import (
+    Constant,
+    Timestamps,
+    analyze,
+    bulk_insert,
+    insert_with_ids,
+    reserve_ids,
+)
 from asbhub.triage import rules as triage_rules
 from asbhub.triage.rules import RiskLevel as TriageRisk
 
@@ -173,7 +180,7 @@ def write(
                 replaced = delete_generated(sql, g)
             counts = _write_rows(conn, g, step, actor)
             conn.commit()
-            _analyze(sql)
+            _analyze(conn, counts)
         except BaseException:
             conn.rollback()
             raise
@@ -183,16 +190,19 @@ def write(
     return {**counts, "replaced": replaced, "replaced_chats": replaced_chats}
 
 
-def _analyze(sql: _Sql) -> None:
-    """Refresh the planner's statistics of the tables the triage history reads use.
-
-    Without them SQLite picks ``ix_incidents_force_received`` even for ``id IN (...)``
-    look-ups, walking a year of incidents; a sampled ANALYZE (``analysis_limit``) is no cure,
-    as it extrapolates ~1,000 rows per force. In full: about a second for six years.
-    """
-    for table in ("incidents", "incident_people", "people", "locations"):
-        sql(f"ANALYZE {table}")
-    sql.conn.commit()
+def _analyze(conn: Connection, counts: dict[str, int]) -> None:
+    """Refresh the statistics of what was written, in full: without them SQLite picks
+    ``ix_incidents_force_received`` even for ``id IN (...)`` look-ups, walking a year of
+    incidents, and a sampled ANALYZE (``analysis_limit``) is no cure, as it extrapolates ~1,000
+    rows per force. About a second for six years."""
+    tables = {
+        "incidents": "incidents",
+        "incident_people": "links",
+        "people": "people",
+        "locations": "locations",
+        "triage_assessments": "triage_assessments",
+    }
+    analyze(conn, {table: counts.get(key, 0) for table, key in tables.items()})
 
 
 def open_cases(g: Generated) -> np.ndarray:

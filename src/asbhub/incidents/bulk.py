@@ -569,12 +569,18 @@ def place_one(force_code: str, incident: NewIncident) -> dict[str, Any]:
 
 
 def write_one(
-    conn: Connection, force_code: str, incident: NewIncident, place: dict[str, Any]
+    conn: Connection,
+    force_code: str,
+    incident: NewIncident,
+    place: dict[str, Any],
+    incident_place: dict[str, Any] | None = None,
 ) -> WrittenOne:
     """Store one incident as :func:`write` stores a batch of one with ``match_existing`` off:
     its location and people are new rows. A handful of row inserts, not the column machinery,
     because this is the public form's path and runs once per request. ``place`` is
-    :func:`place_one` of the incident."""
+    :func:`place_one` of the incident; ``incident_place``, when given, holds the incident's own
+    areas instead (a council area its reporter named), the location keeping those of its point.
+    """
     location_id: int | None = None
     if incident.location_text:
         location_id = conn.execute(
@@ -609,7 +615,7 @@ def write_one(
             "attended_at": incident.attended_at,
             "narrative": incident.narrative,
             "status": incident.status,
-            **place,
+            **(incident_place or place),
         },
     ).scalar_one()
     ids: dict[PersonKey, int] = {}

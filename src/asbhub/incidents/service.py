@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from cachetools import TTLCache
-from sqlalchemy import ColumnElement, Connection, func, or_, select, update
+from sqlalchemy import ColumnElement, Connection, func, or_, select
 from sqlalchemy.orm import Session
 
 from asbhub.audit.models import AuditEvent
@@ -95,6 +95,7 @@ def record_incident(
     event: str = "incidents:incident:record",
     audit_fields: dict[str, Any] | None = None,
     channel: str | None = None,
+    named_area: str | None = None,
     now: dt.datetime | None = None,
 ) -> Recorded:
     """Record one incident in ``session``'s transaction (the caller commits).
@@ -103,13 +104,17 @@ def record_incident(
     handler's chat conversion); ``source`` names the writer in the emitted event. A reference
     is assigned (``<prefix>-YYMMDD-XXXXXX``) unless the incident carries one. With
     ``within_force`` a point outside the force's areas is refused (:class:`InvalidInput` on
-    ``longitude``) before anything is written.
+    ``longitude``) before anything is written. ``named_area`` is the council area the reporter
+    named: an incident with no point is put in it (see :func:`_named_place`).
     """
     check(actor, permission)
     if incident.reference is None:
         now = now or dt.datetime.now(dt.UTC).replace(tzinfo=None)
         incident = incident.model_copy(update={"reference": new_reference(reference_prefix, now)})
     place = bulk.place_one(force_code, incident)
+    named = None
+    if named_area is not None and incident.longitude is None and incident.easting is None:
+        named = _named_place(force_code, named_area, place)
     outside = incident.longitude is not None and place["local_authority_code"] is None
     if within_force and outside:
         # Refused before anything is written, so a failed report leaves no rows behind.
@@ -117,7 +122,7 @@ def record_incident(
             "the point is outside the force area", {"longitude": "outside the force area"}
         )
     conn = session.connection()
-    written = bulk.write_one(conn, force_code, incident, place)
+    written = bulk.write_one(conn, force_code, incident, place, named)
     record(
         session,
         actor=actor,
@@ -139,24 +144,23 @@ def record_incident(
     )
 
 
-def place_in_area(
-    session: Session, *, incident_id: int, force_code: str, local_authority_code: str
-) -> None:
-    """Put an incident that has no point in the council area its reporter named.
+def _named_place(
+    force_code: str, local_authority_code: str, place: dict[str, Any]
+) -> dict[str, Any]:
+    """The areas of an incident with no point, from the council area its reporter named.
 
     Areas normally come from a point; a typed address with no pin would otherwise count as
-    "Unknown", drop out of district filters and out of the partner's list for that area. Part
-    of recording the incident (its caller's transaction and audit event); an incident with a
-    point keeps the areas worked out from it.
+    "Unknown", drop out of district filters and out of the partner's list for that area. An
+    incident with a point keeps the areas worked out from it.
     """
     district = {d.local_authority_code: d.policing_district for d in council_areas(force_code)}
     if local_authority_code not in district:
         raise InvalidInput("unknown council area", {"area": "not one of the force's areas"})
-    session.execute(
-        update(Incident)
-        .where(Incident.id == incident_id, Incident.longitude.is_(None))
-        .values(local_authority_code=local_authority_code, district=district[local_authority_code])
-    )
+    return {
+        **place,
+        "local_authority_code": local_authority_code,
+        "district": district[local_authority_code],
+    }
 
 
 def record_incidents(

@@ -29,6 +29,7 @@ from asbhub.ingest.schemas import FileResult, FileStatus, IngestReport, Problem,
 from asbhub.ingest.sources import SourceFailure, decode
 from asbhub.ingest.writer import quarantine
 from asbhub.permissions import Actor
+from asbhub.store.bulk import analyze
 
 
 class IncidentRecord(NewIncident):
@@ -239,6 +240,7 @@ def _load(
                 else:
                     fresh.append((raw, rec))
             people = 0
+            written = None
             if fresh:
                 written = record_incidents(
                     conn,
@@ -256,6 +258,17 @@ def _load(
         result.note(f"{name}:0: nothing stored, the database refused it: {exc}")
         return
     result.inserted = len(fresh)
+    if written is not None:
+        with engine.connect() as conn:
+            analyze(
+                conn,
+                {
+                    "incidents": len(fresh),
+                    "incident_people": written.links,
+                    "people": written.new_people,
+                    "locations": written.new_locations,
+                },
+            )
     result.status = FileStatus.LOADED if fresh else FileStatus.NO_ROWS
     result.note(f"{name}: {len(fresh)} incident(s) with {people} person link(s) stored")
 

@@ -358,3 +358,38 @@ def insert_with_ids(
     for ddl in rebuild:
         conn.exec_driver_sql(ddl)
     return np.arange(last - n + 1, last + 1, dtype=np.int64)
+
+
+# A load bringing at least this share of a table's rows changes what its statistics say (the
+# months, areas and people the planner estimates from); smaller loads leave them representative.
+ANALYZE_SHARE = 0.1
+
+
+def analyze(conn: Connection, tables: Mapping[str, int], *, sample: int | None = None) -> list[str]:
+    """Refresh the planner's statistics of the tables a bulk load wrote, and commit them.
+
+    ``tables`` maps each table to the rows just written; a table is analysed when those are at
+    least :data:`ANALYZE_SHARE` of its rows. PostgreSQL's statistics are transactional (an
+    ANALYZE rolled back with its transaction leaves the planner guessing: a filtered list at
+    500,000 incidents took 195 ms at p95 instead of 10 ms), so this runs after the load's commit
+    and commits itself. ``sample`` caps the rows SQLite reads per index (``analysis_limit``),
+    for tables whose distribution a sample describes well. Returns the tables analysed.
+    """
+    if conn.in_transaction():
+        conn.commit()
+    sqlite = conn.dialect.name == "sqlite"
+    done = []
+    for table, written in tables.items():
+        if written <= 0:
+            continue
+        total = conn.exec_driver_sql(f"SELECT count(*) FROM {table}").scalar_one()
+        if written < ANALYZE_SHARE * total:
+            continue
+        if sqlite:
+            conn.exec_driver_sql(f"PRAGMA analysis_limit={sample or 0}")
+        conn.exec_driver_sql(f"ANALYZE {table}")
+        done.append(table)
+    if sqlite:
+        conn.exec_driver_sql("PRAGMA analysis_limit=0")
+    conn.commit()
+    return done
