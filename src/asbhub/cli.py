@@ -11,6 +11,7 @@ from asbhub.generate.cli import app as generate_app
 from asbhub.hotspots.cli import app as hotspots_app
 from asbhub.ingest.cli import app as ingest_app
 from asbhub.provision.cli import db_app, demo_cmd
+from asbhub.retention.cli import retention_app
 from asbhub.triage.cli import app as triage_app
 from asbhub.web.cli import register as register_web
 from asbhub.web.cli import register_report
@@ -26,6 +27,7 @@ app.add_typer(hotspots_app, name="hotspots")
 app.add_typer(triage_app, name="triage")
 app.add_typer(audit_app, name="audit")
 app.add_typer(case_reviews_app, name="case-reviews")
+app.add_typer(retention_app, name="retention")
 app.add_typer(generate_app)  # adds the top-level ``generate`` command
 app.command("demo")(demo_cmd)
 register_web(app)  # adds ``serve`` and ``users``

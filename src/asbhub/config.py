@@ -96,6 +96,11 @@ class Settings(BaseSettings):
         "repeats.json, case_review.json, routing.json); each file found there replaces the "
         "packaged default of the same name.",
     )
+    retention_rules_dir: str | None = Field(
+        None,
+        description="Folder holding the force's own retention.json (record classes and their "
+        "review periods); without one the packaged default applies.",
+    )
     powers_rules_dir: str | None = Field(
         None,
         description="Folder holding the force's own rules table of the statutory powers "

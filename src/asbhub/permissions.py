@@ -67,6 +67,14 @@ class Action(DescribedEnum):
     USER_MANAGE = ("auth:user:manage", "Create accounts and change roles")
     AUDIT_VIEW = ("audit:event:view", "Read the audit log of access to personal data")
     AUDIT_EXPORT = ("audit:event:export", "Export an audit log search as CSV")
+    RETENTION_LIST = (
+        "retention:records:list",
+        "See how many records of each class are due for review or deletion",
+    )
+    RETENTION_DECIDE = (
+        "retention:records:decide",
+        "Keep or delete the records of a class that are due, with the reason",
+    )
     PUBLIC_REPORT_CREATE = ("public:report:create", "Report ASB online or start a live chat")
     CONTACT_QUEUE_VIEW = ("contact:queue:view", "See new reports from the public and waiting chats")
     CONTACT_CHAT_HANDLE = ("contact:chat:handle", "Take, answer and close live chats")
@@ -300,10 +308,13 @@ GRANTS: dict[Role, frozenset[Action]] = {
             Action.CHANNELS_VIEW,
             Action.POWER_RULES_VIEW,
             Action.POWER_RULES_EDIT,
+            Action.RETENTION_LIST,
+            Action.RETENTION_DECIDE,
         }
     ),
-    # Jobs are audited, not authorised: whoever runs one holds the database credentials.
-    Role.SYSTEM: frozenset(),
+    # Jobs are audited, not authorised: whoever runs one holds the database credentials. The
+    # one grant is the scheduled list of what retention makes due (counts, no identities).
+    Role.SYSTEM: frozenset({Action.RETENTION_LIST}),
 }
 # The roles an account may have (every role but the system's).
 STAFF_ROLES = tuple(r for r in Role if r is not Role.SYSTEM)

@@ -10,11 +10,14 @@
   people in a chat). Every page a test opened is screenshotted into
   ``test-artifacts/screenshots/`` when the test ends, pass or fail.
 - ``sign_in(page, role)``: signs in through the form.
+- ``public_records``: the real Essex 2025 data.police.uk ASB rows in the live server's store,
+  for the hotspot pages (loaded once).
 """
 
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import os
 import shutil
 import socket
@@ -24,10 +27,16 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 import uvicorn
 from browserkit import LiveServer, sign_in
+from sqlalchemy import func, insert, select
 
+from asbhub.hotspots import service
+from asbhub.hotspots.events import month_label, read_police_uk
+from asbhub.ingest.models import PublicRecord
+from asbhub.permissions import Actor, Role
 from asbhub.store.engine import make_engine
 from asbhub.web.app import create_app
 from functional.web.webseed import FAST_HASHER, seed
@@ -178,3 +187,56 @@ def sign_in_as(live_server: LiveServer) -> Callable[[Any, str], None]:
         sign_in(page, live_server.seeded.users[role])
 
     return go
+
+
+# The shared data sit beside the checkout, or beside the folder of worktrees.
+POLICE_UK = next(
+    (
+        p / "shared" / "data" / "police-uk"
+        for p in ROOT.parents
+        if (p / "shared" / "data" / "police-uk").exists()
+    ),
+    ROOT.parent / "shared" / "data" / "police-uk",
+)
+
+
+HOTSPOT_ACTOR = Actor(user_id=1, username="warm", display_name="Cache warmer", role=Role.OFFICER,
+                      force_code="essex")  # fmt: skip
+
+
+@pytest.fixture(scope="session")
+def public_records(live_server: LiveServer) -> None:
+    """Essex 2025 ASB rows from the real files, as the ingest would store them."""
+    if not POLICE_UK.exists():
+        pytest.skip(f"no police-uk data at {POLICE_UK}")
+    engine = make_engine(live_server.database_url)
+    with engine.begin() as conn:
+        have = conn.scalar(
+            select(func.count()).select_from(PublicRecord).where(PublicRecord.force_code == "essex")
+        )
+        if not have:
+            paths = [POLICE_UK / "2025-01", *sorted(POLICE_UK.glob("2025-*.zip"))]
+            f = read_police_uk(paths, "essex").frame
+            rows = [
+                {
+                    "force_code": "essex",
+                    "month": dt.date.fromisoformat(month_label(int(m)) + "-01"),
+                    "reported_by": "Essex Police",
+                    "falls_within": "Essex Police",
+                    "x_bng": None if np.isnan(x) else float(x),
+                    "y_bng": None if np.isnan(y) else float(y),
+                    "mapped": not np.isnan(x),
+                    "location": loc,
+                    "crime_type": "Anti-social behaviour",
+                    "source_file": "test",
+                    "source_line": i + 2,
+                }
+                for i, (m, x, y, loc) in enumerate(
+                    zip(f["month"], f["x"], f["y"], f["location"], strict=True)
+                )
+            ]
+            conn.execute(insert(PublicRecord), rows)
+    # The first page would compute the prediction (seconds on a busy machine): do it here,
+    # into the same in-process cache the live server reads.
+    service.hotspot_map(engine, actor=HOTSPOT_ACTOR)
+    engine.dispose()

@@ -126,6 +126,27 @@ def test_case_review_forms_with_errors(as_role: Pages, live_server: LiveServer) 
     assert_axe_clean(page, "referral plan with errors")
 
 
+# Every state of the hotspot pages: the newest month, a later page of one district's places, a
+# month the records do not reach and one that is not a month, the patrol plan short and long.
+HOTSPOT_PAGES = [
+    "/hotspots",
+    "/hotspots?district=Colchester&page=2",
+    "/hotspots?month=2026-11",
+    "/hotspots?month=soon&district=Colchester",
+    "/hotspots/patrol?district=Colchester",
+    "/hotspots/patrol?district=Colchester&cells=60",
+    "/hotspots/patrol?district=Colchester&month=2026-11",
+]
+
+
+@pytest.mark.parametrize("path", HOTSPOT_PAGES)
+def test_hotspot_page(as_role: Pages, public_records: None, path: str) -> None:
+    page = as_role("officer")
+    page.goto(path, timeout=90_000)  # a month not yet in the cache is computed first
+    page.wait_for_load_state("networkidle")
+    assert_axe_clean(page, "as officer")
+
+
 def test_sign_in_page_blank_and_with_errors(as_role: Pages) -> None:
     page = as_role("public")
     page.goto("/login")

@@ -1,106 +1,142 @@
-"""The hotspot map and the patrol plan, looked at in Chromium (screenshots in test-artifacts)."""
+"""The hotspot map and the patrol plan, used in Chromium as an officer would: the months it
+shows, a refused month, the key, every flagged place page by page, the plan on screen and
+every place of the plan in its PDF, by keyboard (screenshots in test-artifacts)."""
 
 from __future__ import annotations
 
-import datetime as dt
+import io
 import re
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
-import numpy as np
-import pytest
-from browserkit import LiveServer, assert_axe_clean
-from sqlalchemy import func, insert, select
+import pypdf
+from browserkit import assert_axe_clean
+from playwright.sync_api import expect
 
-from asbhub.hotspots.events import month_label, read_police_uk
-from asbhub.ingest.models import PublicRecord
-from asbhub.store.engine import make_engine
-from conftest import SCREENSHOTS
-
-# The shared data sit beside the checkout, or beside the folder of worktrees.
-POLICE_UK = next(
-    (
-        p / "shared" / "data" / "police-uk"
-        for p in SCREENSHOTS.parents[1].parents
-        if (p / "shared" / "data" / "police-uk").exists()
-    ),
-    SCREENSHOTS.parents[2] / "shared" / "data" / "police-uk",
-)
+Page = Any
+# As conftest.py names it (importing conftest by name finds whichever is first on the path).
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 
 
-@pytest.fixture(scope="module")
-def public_records(live_server: LiveServer) -> None:
-    """Essex 2025 ASB rows from the real files, as the ingest would store them."""
-    if not POLICE_UK.exists():
-        pytest.skip(f"no police-uk data at {POLICE_UK}")
-    engine = make_engine(live_server.database_url)
-    with engine.begin() as conn:
-        have = conn.scalar(
-            select(func.count()).select_from(PublicRecord).where(PublicRecord.force_code == "essex")
-        )
-        if not have:
-            paths = [POLICE_UK / "2025-01", *sorted(POLICE_UK.glob("2025-*.zip"))]
-            f = read_police_uk(paths, "essex").frame
-            rows = [
-                {
-                    "force_code": "essex",
-                    "month": dt.date.fromisoformat(month_label(int(m)) + "-01"),
-                    "reported_by": "Essex Police",
-                    "falls_within": "Essex Police",
-                    "x_bng": None if np.isnan(x) else float(x),
-                    "y_bng": None if np.isnan(y) else float(y),
-                    "mapped": not np.isnan(x),
-                    "location": loc,
-                    "crime_type": "Anti-social behaviour",
-                    "source_file": "test",
-                    "source_line": i + 2,
-                }
-                for i, (m, x, y, loc) in enumerate(
-                    zip(f["month"], f["x"], f["y"], f["location"], strict=True)
-                )
-            ]
-            conn.execute(insert(PublicRecord), rows)
-    engine.dispose()
+def tab_to(page: Page, selector: str, limit: int = 120) -> None:
+    """Press Tab until ``selector`` has the focus, as a keyboard user would reach it."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if page.evaluate("(s) => document.activeElement.matches(s)", selector):
+            return
+    raise AssertionError(f"{selector} not reached in {limit} presses of Tab")
 
 
-def test_hotspot_map_and_patrol_plan(
-    page: Any,
-    new_page: Callable[[], Any],
-    sign_in_as: Callable[[Any, str], None],
-    public_records: None,
+def test_hotspot_page_months_key_and_every_place(
+    page: Page, sign_in_as: Callable[[Any, str], None], public_records: None
 ) -> None:
+    page.set_default_timeout(90_000)  # a month not yet in the cache is computed first
     sign_in_as(page, "officer")
     page.goto("/hotspots")
     page.wait_for_selector("#map[data-ready='1']", timeout=60_000)
-    assert "2026-01" in page.get_by_role("heading", level=1).inner_text()
+    assert page.get_by_role("heading", level=1).inner_text().endswith("in January 2026")
+    assert page.get_by_test_id("predicted-month").inner_text() == "January 2026 (2026-01)"
+    assert page.get_by_test_id("data-months").inner_text() == "2025-01 to 2025-12"
+    expect(page.get_by_test_id("map-key")).to_contain_text("Flagged 250 m cell")
+    expect(page.get_by_test_id("places-count")).to_have_text(
+        "605 places flagged, in rank order; showing 1 to 20 (page 1 of 31)."
+    )
     rows = page.get_by_test_id("hotspot-table").locator("tbody tr")
-    assert rows.count() == 20
-    assert "in the last 3 months" in rows.first.inner_text()
+    assert rows.count() == 20 and "in the last 3 months" in rows.first.inner_text()
     assert page.locator(".leaflet-interactive").count() > 600  # 605 cells + district outlines
     assert_axe_clean(page, "all districts")
 
+    # Paging by keyboard: Tab to "Next", Enter; the list goes on at rank 21.
+    tab_to(page, "[data-testid=next-page]")
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"page=2"))
+    assert rows.first.locator("td").first.inner_text() == "21"
+    expect(page.get_by_test_id("places-count")).to_contain_text("showing 21 to 40 (page 2 of 31)")
+    page.goto("/hotspots?page=31")
+    assert rows.count() == 5 and rows.last.locator("td").first.inner_text() == "605"
+    assert page.get_by_role("link", name="Previous page").is_visible()
+
+    # A month the records do not reach is explained on the page, with the months to choose.
+    response = page.goto("/hotspots?month=2026-11")
+    assert response.status == 422
+    expect(page.get_by_test_id("refused-month")).to_contain_text(
+        "There is no prediction for 2026-11: the records in the store end in 2025-12"
+    )
+    summary = page.locator(".govuk-error-summary")
+    expect(summary).to_contain_text("choose a month from 2025-07 to 2026-01")
+    page.wait_for_selector("#map[data-ready='1']", timeout=60_000)
+    assert_axe_clean(page, "refused month")
+    summary.get_by_role("link").click()
+    expect(page.locator("#month")).to_be_focused()
+    page.locator("#month").select_option("2025-09")
+    page.keyboard.press("Tab")  # to the district
+    page.keyboard.press("Tab")  # to Show
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"month=2025-09"))
+    assert page.get_by_role("heading", level=1).inner_text().endswith("in September 2025")
+    page.goto("/hotspots?month=last-year")
+    expect(page.locator(".govuk-error-summary")).to_contain_text("for example 2026-01")
+    # JSON clients keep the API's error shape.
+    api = page.request.get("/hotspots?month=2026-11", headers={"accept": "application/json"})
+    assert api.status == 422
+    assert "2025-07 to 2026-01" in api.json()["error"]["fields"]["month"]
+    # Chromium logs each 422 page load; nothing else may fail.
+    assert [e for e in page.console_errors if "status of 422" not in e] == []
+
+
+def test_patrol_plan_page_and_every_place_in_its_pdf(
+    page: Page, sign_in_as: Callable[[Any, str], None], public_records: None
+) -> None:
+    page.set_default_timeout(90_000)  # a month not yet in the cache is computed first
+    sign_in_as(page, "officer")
+    page.goto("/hotspots")
     page.select_option("#district", "Colchester")
     page.get_by_role("button", name="Show").click()
     page.wait_for_selector("#map[data-ready='1']", timeout=60_000)
-    table = page.get_by_test_id("hotspot-table")
-    districts = table.locator("tbody tr td:nth-child(3)").all_inner_texts()
-    assert districts and set(districts) == {"Colchester"}
+    districts = page.get_by_test_id("hotspot-table").locator("tbody tr td:nth-child(3)")
+    assert set(districts.all_inner_texts()) == {"Colchester"}
     assert_axe_clean(page, "one district")
-    assert page.console_errors == []
 
-    pdf = page.request.get(page.get_by_test_id("patrol-pdf").get_attribute("href"))
-    assert pdf.ok and pdf.headers["content-type"] == "application/pdf"
-    body = pdf.body()
-    assert body.startswith(b"%PDF") and len(re.findall(rb"/Type\s*/Page\b", body)) == 1
+    tab_to(page, "[data-testid=patrol-page]")
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"/hotspots/patrol\?"))
+    assert page.title() == "Patrol plan Colchester, 2026-01 – asbhub"
+    assert page.get_by_role("heading", level=1).inner_text() == "Colchester, January 2026"
+    plan_map = page.get_by_test_id("plan-map")
+    expect(plan_map).to_be_visible()
+    assert page.evaluate("(img) => img.complete && img.naturalWidth > 0", plan_map.element_handle())
+    assert page.get_by_test_id("plan-table").locator("tbody tr").count() == 15
+    assert_axe_clean(page, "patrol plan")
 
-    # The plan as it will print, on screen in Chromium (the same matplotlib figure as SVG).
-    plan = new_page()
-    sign_in_as(plan, "officer")
-    plan.goto(page.get_by_test_id("patrol-svg").get_attribute("href"))
-    assert "ASB patrol plan" in plan.content() and "Colchester" in plan.content()
-    # The figure's background is white only if Chromium applied the SVG's inline styles (a
-    # page-wide style-src 'self' once made every shape fall back to a black fill).
-    fill = plan.evaluate("getComputedStyle(document.querySelector('#patch_1 path')).fill")
-    assert fill == "rgb(255, 255, 255)"
+    # Forty places: the PDF runs to more pages and still explains every one of them.
+    page.locator("#cells").select_option("40")
+    page.get_by_role("button", name="Show").click()
+    page.wait_for_url(re.compile(r"cells=40"))
+    places = page.get_by_test_id("plan-table").locator("tbody tr td:nth-child(2)")
+    names = [t.split("\n")[0] for t in places.all_inner_texts()]
+    assert len(names) == 40
+    assert_axe_clean(page, "patrol plan of 40 places")
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    plan.screenshot(path=str(SCREENSHOTS / "test_hotspots_patrol_plan.png"))
+    page.screenshot(path=str(SCREENSHOTS / "test_hotspots_patrol_plan.png"), full_page=True)
+    pdf = page.request.get(page.get_by_test_id("patrol-pdf").get_attribute("href"), timeout=90_000)
+    assert pdf.ok and pdf.headers["content-type"] == "application/pdf"
+    reader = pypdf.PdfReader(io.BytesIO(pdf.body()))
+    text = "\n".join(p.extract_text() for p in reader.pages)
+    assert len(reader.pages) >= 2 and "40 places" in text and "data to 2025-12" in text
+    listed = re.findall(r"^(\d+)\. (.+?)  \(", text, flags=re.M)
+    assert [(int(n), name) for n, name in listed] == list(enumerate(names, start=1))
+    assert "list continues" not in text
+
+    # A refused month on the plan is explained there too, the summary leading to the month.
+    assert page.goto("/hotspots/patrol?district=Colchester&month=2024-01").status == 422
+    expect(page.get_by_test_id("refused-month")).to_contain_text("needs the 6 months")
+    page.locator(".govuk-error-summary").get_by_role("link").click()
+    expect(page.locator("#month")).to_be_focused()
+    page.goto("/hotspots/patrol?district=Colchester&month=2026-01")
+
+    # Back to the map by keyboard, with the district and month kept.
+    page.get_by_test_id("back-to-map").focus()
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"/hotspots\?district=Colchester&month=2026-01$"))
+    assert [e for e in page.console_errors if "status of 422" not in e] == []

@@ -72,6 +72,14 @@ class AuditEventType(DescribedEnum):
         "store:database:restore",
         "A backup was restored into an empty database, and whether it matched its manifest",
     )
+    RETENTION_LIST = (
+        "retention:records:list",
+        "The records due for review or deletion were listed, with the rules version",
+    )
+    RETENTION_DECIDE = (
+        "retention:records:decide",
+        "An administrator kept or deleted the records of a class that were due, with the reason",
+    )
     AUTH_USER_ENABLE = ("auth:user:enable", "An administrator enabled an account")
     AUTH_USER_DISABLE = ("auth:user:disable", "An administrator disabled an account")
     AUTH_USER_UNLOCK = (

@@ -237,7 +237,10 @@ def patrol(
         str | None, typer.Option("--district", help="Policing district (default: every one).")
     ] = None,
     cells: Annotated[
-        int, typer.Option("--cells", help="Cells per district to match the patrol hours.")
+        int,
+        typer.Option(
+            "--cells", min=1, max=99, help="Cells per district to match the patrol hours."
+        ),
     ] = 15,
     out: Annotated[Path, typer.Option("--out", help="PDF file, or a folder for all districts.")] = (
         Path("patrol")
@@ -249,7 +252,7 @@ def patrol(
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """One-page patrol plan (PDF) per policing district."""
+    """Patrol plan (PDF: the map, then every place with why) per policing district."""
     force = force or get_settings().default_force
     from asbhub.hotspots.patrol import write_patrol_plans
 
