@@ -6,8 +6,10 @@ last four of them are copied four years on (2021-04..2025-03) to make ten years.
 is timed as the board reads it: ``kpi_report`` for ten 12-month periods (volumes, year on
 year, attended, excluding COVID-19 breaches, category mix, per 1,000, channel mix with
 quarters, the monthly series), the dashboard's month x district table, the channel counts
-(``contact.counts``) and the whole dashboard. Forecasts are CPU work on 120 monthly counts
-and are timed apart. Goal: every figure <= 1 s on SQLite.
+(``contact.counts``) and the whole dashboard. The forecast (backtest and fit, CPU work on 120
+monthly counts) is timed with its cache emptied before each run, once more from the cache, and
+statsmodels' import, paid once per process, is timed on its own. Goal: every figure <= 1 s on
+SQLite.
 
     .venv/bin/python benchmarks/kpis.py            # SQLite
     ASBHUB_BENCH_POSTGRES_URL=postgresql+psycopg://... .venv/bin/python benchmarks/kpis.py
@@ -116,14 +118,28 @@ def measure(engine: Engine) -> dict[str, float]:
         series = kpi_report(s, actor=actor, period_end=END, years=10)["monthly"]
     m = pd.DataFrame(series)
     y = pd.Series(m["excluding_covid"].to_numpy(), index=pd.PeriodIndex(m["month"], freq="M"))
-    t0 = time.perf_counter()
-    forecast.forecast_years(y)
-    out["forecast with backtest, one series (CPU, not a query)"] = time.perf_counter() - t0
+
+    def fresh() -> None:
+        forecast.clear_cache()
+        forecast.forecast_years(y)
+
+    out["forecast with backtest, one series (CPU, not a query)"] = _best(fresh)
+    out["the same forecast again (cache)"] = _best(lambda: forecast.forecast_years(y))
     return out
+
+
+def _import_seconds() -> float:
+    """statsmodels' import, which the first forecast of a process pays once."""
+    t0 = time.perf_counter()
+    import statsmodels.tsa.holtwinters
+    import statsmodels.tsa.statespace.sarimax  # noqa: F401
+
+    return time.perf_counter() - t0
 
 
 def main() -> None:
     load = os.getloadavg()[0]
+    imported = _import_seconds()
     results: dict[str, tuple[int, dict[str, float]]] = {}
     with tempfile.TemporaryDirectory() as tmp:
         engine = make_engine(f"sqlite:///{Path(tmp) / 'ten.db'}")
@@ -155,7 +171,7 @@ def main() -> None:
             cells.append(f"{t[fig]:.3f} s ({t[fig] / ref:.1f}x COUNT)")
         lines.append(f"| {fig} | " + " | ".join(cells) + " |")
     sqlite_t = results["SQLite"][1]
-    worst = max(v for k, v in sqlite_t.items() if "forecast" not in k and "reference" not in k)
+    worst = max(v for k, v in sqlite_t.items() if "reference" not in k)
     verdict = "met" if worst <= GOAL_SECONDS else "NOT met"
     rows = ", ".join(f"{k}: {n:,} incidents" for k, (n, _) in results.items())
     text_ = "\n".join(
@@ -167,7 +183,9 @@ def main() -> None:
             *lines,
             "",
             f"Slowest figure on SQLite: {worst:.3f} s (goal <= {GOAL_SECONDS:.0f} s: {verdict}). "
-            f"Load average when started: {load:.1f} (the machine is shared).",
+            f"statsmodels import, once per process before the first forecast: {imported:.3f} s. "
+            f"Load average when started: {load:.1f}, when done: {os.getloadavg()[0]:.1f} "
+            "(the machine is shared).",
         ]
     )
     print(text_)

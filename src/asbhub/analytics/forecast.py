@@ -17,13 +17,18 @@ How it works, and what the figures mean:
 
 from __future__ import annotations
 
+import copy
+import threading
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+from cachetools import LRUCache
+from threadpoolctl import threadpool_limits
 
 SEASON = 12
 HORIZON_YEARS = 2
@@ -68,9 +73,9 @@ def _ets(y: Array, h: int, rng: np.random.Generator | None) -> Fitted:
         mean = np.asarray(res.forecast(h), dtype=float)
         if rng is None:
             return Fitted(mean, np.empty((0, h)))
-        # simulate() draws from numpy's global state when given no generator of its own.
-        np.random.seed(int(rng.integers(2**31)))
-        sims = res.simulate(h, repetitions=PATHS, anchor="end", error="add")
+        # Given no generator of its own, simulate() draws from a fresh unseeded one: the
+        # intervals would change from run to run.
+        sims = res.simulate(h, repetitions=PATHS, anchor="end", error="add", rng=rng)
     return Fitted(mean, np.asarray(sims, dtype=float).T)
 
 
@@ -85,8 +90,11 @@ def _sarima(y: Array, h: int, rng: np.random.Generator | None) -> Fitted:
     )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        res = model.fit(disp=False, maxiter=100)
+        # Standard errors are never shown: their covariance matrix is not computed.
+        res = model.fit(disp=False, maxiter=100, cov_type="none")
         mean = np.asarray(res.forecast(h), dtype=float)
+        if rng is None:  # a backtest fit: its point forecast is all that is scored
+            return Fitted(mean, np.empty((0, h)))
         sims = res.simulate(h, repetitions=PATHS, anchor="end", rng=rng)
     return Fitted(mean, np.asarray(sims, dtype=float).reshape(h, PATHS).T)
 
@@ -132,7 +140,35 @@ def backtest(series: pd.Series, seed: int = 2021) -> pd.DataFrame:
 MIN_MONTHS = 4 * SEASON
 
 
+# Results by the series' values, first month and seed: the board and the dashboard ask for the
+# same series again, and the answer depends on nothing else (the simulation is seeded).
+_cache: LRUCache[tuple[Any, ...], dict[str, object] | None] = LRUCache(maxsize=32)
+_lock = threading.Lock()
+
+
+def clear_cache() -> None:
+    with _lock:
+        _cache.clear()
+
+
 def forecast_years(series: pd.Series, seed: int = 2021) -> dict[str, object] | None:
+    """:func:`forecast_series`, kept for the same series and seed (a copy each time)."""
+    first = str(series.index[0]) if len(series) else ""
+    key = (series.to_numpy(dtype=float).tobytes(), first, seed)
+    with _lock:
+        found = key in _cache
+        hit = _cache.get(key)
+    if not found:
+        # The fits multiply matrices of a few rows: a second BLAS thread only adds hand-offs,
+        # and on a busy machine its spinning costs more than the whole fit.
+        with threadpool_limits(limits=1, user_api="blas"):
+            hit = forecast_series(series, seed)
+        with _lock:
+            _cache[key] = hit
+    return copy.deepcopy(hit)
+
+
+def forecast_series(series: pd.Series, seed: int = 2021) -> dict[str, object] | None:
     """Backtest, choose, and forecast the next ``HORIZON_YEARS`` twelve-month totals.
 
     ``series`` is monthly counts indexed by month (a ``PeriodIndex``), ending at the last month
