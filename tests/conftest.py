@@ -19,6 +19,7 @@ import pytest
 from sqlalchemy import Engine, text
 from sqlalchemy.engine import make_url
 
+from asbhub.agencies.service import load_reference_agencies
 from asbhub.config import get_settings
 from asbhub.geography.service import load_reference
 from asbhub.store.engine import make_engine, session_scope, upgrade
@@ -90,6 +91,7 @@ def _prepare(engine: Engine) -> None:
     upgrade(engine)
     with session_scope(engine) as session:
         load_reference(session, "essex")
+        load_reference_agencies(session, "essex")
 
 
 @pytest.fixture(scope="session")

@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
+from asbhub.agencies.service import reference_agency
 from asbhub.auth.models import User
 from asbhub.incidents.schemas import NewIncident
 from asbhub.permissions import Actor, Role
@@ -39,7 +40,12 @@ def staff_actor(
         s.add(user)
         s.flush()
         return Actor(
-            user.id, username, display_name, role, agency_code=agency_code, force_code="essex"
+            user.id,
+            username,
+            display_name,
+            role,
+            agency=reference_agency("essex", agency_code) if agency_code else None,
+            force_code="essex",
         )
 
 

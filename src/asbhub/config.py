@@ -96,6 +96,12 @@ class Settings(BaseSettings):
         "repeats.json, case_review.json, routing.json); each file found there replaces the "
         "packaged default of the same name.",
     )
+    casework_rules_file: str | None = Field(
+        None,
+        description="The force's own SARA rule set (a JSON file shaped like "
+        "casework/rules/sara.json: baseline window, radii, tools, review intervals); empty: "
+        "the packaged one.",
+    )
     retention_rules_dir: str | None = Field(
         None,
         description="Folder holding the force's own retention.json (record classes and their "

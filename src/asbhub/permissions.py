@@ -10,19 +10,18 @@ is shown (names, free text, exact positions, location ids).
 
 from __future__ import annotations
 
-import csv
+import datetime as dt
 import enum
 import hashlib
 import hmac
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import lru_cache
-from importlib import resources
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, false
+from sqlalchemy import ColumnElement, Select, false
 
 from asbhub.enums import DescribedEnum
-from asbhub.errors import InvalidInput, NotPermitted
+from asbhub.errors import NotPermitted
 
 
 class Role(enum.StrEnum):
@@ -118,7 +117,7 @@ class Action(DescribedEnum):
         "casereviews:case_review:view",
         "Open an ASB case review with its applicant, victim and decisions",
     )
-    CASE_REVIEW_RECORD = ("casereviews:case_review:create", "Record an ASB case review application")
+    CASE_REVIEW_CREATE = ("casereviews:case_review:create", "Record an ASB case review application")
     CASE_REVIEW_DECIDE = (
         "casereviews:case_review:decide",
         "Acknowledge a case review, decide its threshold, record the panel's review and outcome",
@@ -146,6 +145,49 @@ class Action(DescribedEnum):
     RESTORATIVE_FIGURES = (
         "restorative:figures:view",
         "See restorative justice satisfaction and re-offending figures",
+    )
+    CASE_LIST = (
+        "casework:case:list",
+        "List the problem-solving cases one's agency owns, covers or has been shared",
+    )
+    CASE_VIEW = ("casework:case:view", "Open a case, seeing what its sharing allows")
+    CASE_CREATE = ("casework:case:create", "Open a problem-solving (SARA) case")
+    CASE_UPDATE = (
+        "casework:case:update",
+        "Work a case: problem, analysis, objectives, actions, stage, assessment",
+    )
+    CASE_SHARE = ("casework:case:share", "Share a case's data with another agency")
+    CASE_PERSONAL_VIEW = (
+        "casework:personal_data:view",
+        "See personal data on a case, as far as the case's sharing allows",
+    )
+    CASE_SHARE_OVERRIDE = (
+        "casework:share:override",
+        "Share personal data with no agreement in an emergency (logged and reviewed)",
+    )
+    CASE_SHARE_REVIEW = ("casework:share:review", "Review emergency overrides of sharing")
+    CASE_SIGN_OFF = ("casework:case:sign_off", "Sign off a case's assessment and close it")
+    CASE_REVIEW_RECORD = ("casework:review:record", "Record a scheduled review of a case")
+    REFERRAL_LIST = (
+        "casework:referral:list",
+        "See the incidents triage referred to one's agency",
+    )
+    AGENCY_VIEW = ("agencies:agency:view", "See the agencies and sharing agreements")
+    AGENCY_MANAGE = (
+        "agencies:agreement:manage",
+        "Add agencies and information sharing agreements",
+    )
+    RECORDING_AUDIT_RUN = (
+        "recording:audit:run",
+        "Run the recording audit over a period (rules and the learned check)",
+    )
+    RECORDING_FLAG_LIST = (
+        "recording:flag:list",
+        "See the recording audit's worklist of incidents whose qualifier looks wrong",
+    )
+    RECORDING_RECLASSIFY = (
+        "recording:incident:reclassify",
+        "Re-classify a flagged incident's qualifier or hate flag, or dismiss the flag",
     )
     POWER_VIEW = (
         "powers:record:view",
@@ -184,6 +226,21 @@ _PERSONAL = {Action.PERSON_SEARCH, Action.PERSONAL_DATA_VIEW, Action.PERSON_VIEW
 _TRIAGE = {Action.TRIAGE_ASSESS, Action.TRIAGE_RECORD}
 _FRONT_LINE = {Action.INCIDENT_ATTEND, Action.INCIDENT_CLOSE, Action.ASSIGNED_LIST}
 _SUPERVISION = {Action.TRIAGE_RISK_LOWER, Action.REVIEW_QUEUE, Action.REVIEW_RECORD}
+# Casework (issue 18). What a case shows an actor is decided again per case by case_access():
+# these grants only open the doors.
+_CASE_READ = {Action.CASE_LIST, Action.CASE_VIEW, Action.AGENCY_VIEW}
+_CASE_WORK = _CASE_READ | {
+    Action.CASE_CREATE,
+    Action.CASE_UPDATE,
+    Action.CASE_SHARE,
+    Action.CASE_PERSONAL_VIEW,
+}
+_CASE_SUPERVISION = {
+    Action.CASE_SHARE_OVERRIDE,
+    Action.CASE_SHARE_REVIEW,
+    Action.CASE_SIGN_OFF,
+    Action.CASE_REVIEW_RECORD,
+}
 
 # Anyone may do these, signed in or not.
 PUBLIC_ACTIONS = frozenset({Action.PUBLIC_REPORT_CREATE})
@@ -202,7 +259,7 @@ _BOARD = {Action.BOARD_REPORT_CREATE}
 _CASE_REVIEWS = {
     Action.CASE_REVIEW_LIST,
     Action.CASE_REVIEW_VIEW,
-    Action.CASE_REVIEW_RECORD,
+    Action.CASE_REVIEW_CREATE,
     Action.CASE_REVIEW_DECIDE,
     Action.CASE_REVIEW_TABLE,
 }
@@ -215,6 +272,13 @@ _RESTORATIVE = {
     Action.RESTORATIVE_VIEW,
     Action.RESTORATIVE_RECORD,
     Action.RESTORATIVE_FIGURES,
+}
+# The recording audit (issue 20): the ASB team works the worklist and corrects the record;
+# analysts and supervisors run it for the compliance figures the force reports.
+_RECORDING_AUDIT = {
+    Action.RECORDING_AUDIT_RUN,
+    Action.RECORDING_FLAG_LIST,
+    Action.RECORDING_RECLASSIFY,
 }
 # Statutory powers (issue 19): those who issue them and their supervisors; everyone on the
 # staff may read the rules table, only an administrator changes it. The effect of orders is
@@ -230,8 +294,9 @@ GRANTS: dict[Role, frozenset[Action]] = {
         | _CONTACT
         | _FIGURES
         | _TRIAGE
+        | _CASE_READ
         | _POWER_RULES
-        | {Action.INCIDENT_ASSIGN, Action.INCIDENT_CLOSE}
+        | {Action.INCIDENT_ASSIGN, Action.INCIDENT_CLOSE, Action.CASE_PERSONAL_VIEW}
     ),
     Role.OFFICER: frozenset(
         _READ_INCIDENTS
@@ -243,6 +308,7 @@ GRANTS: dict[Role, frozenset[Action]] = {
         | _POWERS
         | _POWER_RULES
         | _RESTORATIVE
+        | _CASE_WORK
     ),
     Role.ASB_OFFICER: frozenset(
         _READ_INCIDENTS
@@ -253,10 +319,12 @@ GRANTS: dict[Role, frozenset[Action]] = {
         | _FRONT_LINE
         | _CASE_REVIEWS
         | _RESTORATIVE
+        | _RECORDING_AUDIT
         | _POWERS
         | _POWER_RULES
         | _EFFECT
-        | {Action.INCIDENT_ASSIGN}
+        | _CASE_WORK
+        | {Action.INCIDENT_ASSIGN, Action.CASE_SHARE_OVERRIDE, Action.CASE_REVIEW_RECORD}
     ),
     Role.ANALYST: frozenset(
         _READ_INCIDENTS
@@ -266,7 +334,8 @@ GRANTS: dict[Role, frozenset[Action]] = {
         | _CASE_REVIEW_FIGURES
         | _POWER_RULES
         | _EFFECT
-        | {Action.CHANNELS_VIEW, Action.RESTORATIVE_FIGURES}
+        | _CASE_READ
+        | {Action.CHANNELS_VIEW, Action.RESTORATIVE_FIGURES, Action.RECORDING_AUDIT_RUN}
     ),
     Role.SUPERVISOR: frozenset(
         _READ_INCIDENTS
@@ -280,19 +349,27 @@ GRANTS: dict[Role, frozenset[Action]] = {
         | _SUPERVISION
         | _CASE_REVIEWS
         | _RESTORATIVE
+        | _RECORDING_AUDIT
         | _POWERS
         | _POWER_RULES
         | _EFFECT
+        | _CASE_WORK
+        | _CASE_SUPERVISION
         | {Action.SUBJECT_ACCESS_EXPORT}
         | {Action.AUDIT_VIEW, Action.AUDIT_EXPORT, Action.CHANNELS_VIEW, Action.INCIDENT_ASSIGN}
     ),
+    # A partner works the cases of its agency and the actions given to it; the referrals
+    # triage routes to its agency are its work queue. Case reviews and restorative referrals of
+    # its areas it may read; the published case review figures are counts.
     Role.PARTNER: frozenset(
         _READ_INCIDENTS
         | _HOTSPOTS
         | _FIGURES
         | _POWER_RULES
         | _CASE_REVIEW_FIGURES
+        | _CASE_WORK
         | {
+            Action.REFERRAL_LIST,
             Action.CASE_REVIEW_LIST,
             Action.CASE_REVIEW_VIEW,
             Action.RESTORATIVE_LIST,
@@ -306,6 +383,8 @@ GRANTS: dict[Role, frozenset[Action]] = {
             Action.AUDIT_VIEW,
             Action.AUDIT_EXPORT,
             Action.CHANNELS_VIEW,
+            Action.AGENCY_VIEW,
+            Action.AGENCY_MANAGE,
             Action.POWER_RULES_VIEW,
             Action.POWER_RULES_EDIT,
             Action.RETENTION_LIST,
@@ -320,40 +399,87 @@ GRANTS: dict[Role, frozenset[Action]] = {
 STAFF_ROLES = tuple(r for r in Role if r is not Role.SYSTEM)
 
 
+class AgencyKind(enum.StrEnum):
+    """What sort of body an agency is (domain guide 3.2, 6.4: the relevant bodies and the
+    responsible authorities)."""
+
+    POLICE = "police"
+    COUNCIL = "council"
+    HOUSING = "housing"
+    FIRE = "fire"
+    HEALTH = "health"
+    YOUTH_OFFENDING = "youth_offending"
+    PROBATION = "probation"
+    OTHER = "other"
+
+
+class DataClass(enum.StrEnum):
+    """The classes of case data an information sharing agreement names (issue 18)."""
+
+    INCIDENT_SUMMARY = "incident_summary"  # what, where (to ~100 m), when; no identities
+    PERSONAL_DETAILS = "personal_details"  # names, contact details, addresses
+    RISK_ASSESSMENT = "risk_assessment"  # risk level, vulnerability, reviews
+    CASE_NOTES = "case_notes"  # analysis, notes, the timeline's free text
+
+
+DATA_CLASS_LABELS: dict[DataClass, str] = {
+    DataClass.INCIDENT_SUMMARY: "Incident summary",
+    DataClass.PERSONAL_DETAILS: "Personal details",
+    DataClass.RISK_ASSESSMENT: "Risk assessment",
+    DataClass.CASE_NOTES: "Case notes",
+}
+# The incident summary is depersonalised: the Crime and Disorder Act 1998 s.17A makes sharing
+# it among the responsible authorities a duty, so it needs no agreement. Every other class is
+# personal data, shared only under an agreement in force or an emergency override (guide 6.3).
+PERSONAL_CLASSES = frozenset(set(DataClass) - {DataClass.INCIDENT_SUMMARY})
+
+
 @dataclass(frozen=True)
 class Agency:
-    """A partner organisation and the local authority areas whose incidents it may see."""
+    """An agency as the policy sees it: its code, kind and the local authority areas it
+    covers (``None``: the whole force area, as the force itself).
+
+    Agencies are data (the ``agencies`` table, :mod:`asbhub.agencies`); the actor carries its
+    own, loaded when it is built, so the checks below need no database.
+    """
 
     code: str
     name: str
-    local_authority_codes: frozenset[str]
+    kind: AgencyKind
+    local_authority_codes: frozenset[str] | None
+    contact: str | None = None
 
 
-@lru_cache(maxsize=4)
-def agencies(force_code: str) -> dict[str, Agency]:
-    """The partner agencies of a force: each council, plus the fire service for the whole area."""
-    path = resources.files("asbhub") / "data" / force_code / "districts.csv"
-    out: dict[str, Agency] = {}
-    with path.open("r", encoding="utf-8") as fh:
-        rows = list(csv.DictReader(fh))
-    for row in rows:
-        name = row["local_authority_name"]
-        code = name.lower().replace(" ", "-").replace("-on-sea", "") + "-council"
-        out[code] = Agency(code, f"{name} Council", frozenset({row["local_authority_code"]}))
-    if force_code == "essex":
-        every = frozenset(r["local_authority_code"] for r in rows)
-        out["ecfrs"] = Agency("ecfrs", "Essex County Fire and Rescue Service", every)
-    return out
+@dataclass(frozen=True)
+class Agreement:
+    """An information sharing agreement: which agencies may share which classes of data, for
+    what purpose and on what lawful basis, from when to when (guide 6.3)."""
+
+    reference: str
+    parties: frozenset[str]  # agency codes
+    data_classes: frozenset[DataClass]
+    lawful_basis: str
+    starts_on: dt.date
+    ends_on: dt.date | None
+    review_on: dt.date | None = None
+    purpose: str = ""
+
+    def in_force(self, on: dt.date) -> bool:
+        return self.starts_on <= on and (self.ends_on is None or on <= self.ends_on)
+
+    def covers(self, a: str, b: str, data_class: DataClass, on: dt.date) -> bool:
+        """True if the agreement lets ``a`` and ``b`` share ``data_class`` on ``on``."""
+        return (
+            self.in_force(on)
+            and a in self.parties
+            and b in self.parties
+            and data_class in self.data_classes
+        )
 
 
-def agency(code: str, force_code: str) -> Agency:
-    try:
-        return agencies(force_code)[code]
-    except KeyError:
-        known = ", ".join(sorted(agencies(force_code)))
-        raise InvalidInput(
-            f"unknown agency {code!r}", {"agency": f"must be one of: {known}"}
-        ) from None
+def force_agency_code(force_code: str) -> str:
+    """The code of the force as an agency: police staff belong to it."""
+    return f"{force_code}-police"
 
 
 @dataclass(frozen=True)
@@ -370,7 +496,10 @@ class Actor:
     display_name: str
     role: Role
     force_code: str
-    agency_code: str | None = None
+    # A partner's agency; police staff leave it ``None`` and act for the force's own agency.
+    agency: Agency | None = None
+    # The agreements the actor's agency is a party to, as loaded with it.
+    agreements: tuple[Agreement, ...] = ()
     purpose: str = "operational"
     purpose_text: str | None = None
     # Where the request came from, for the audit trail (domain guide 6.5 "channel").
@@ -380,11 +509,20 @@ class Actor:
     pseudonym_key: bytes | None = field(default=None, repr=False, compare=False)
 
     @property
+    def agency_code(self) -> str | None:
+        return self.agency.code if self.agency else None
+
+    @property
+    def acts_for(self) -> str:
+        """The agency the actor works for: its own, or the force's for police staff."""
+        return self.agency.code if self.agency else force_agency_code(self.force_code)
+
+    @property
     def organisation(self) -> str:
         if self.role is Role.SYSTEM:
             return f"{self.force_code} police (asbhub job)"
-        if self.agency_code:
-            return agency(self.agency_code, self.force_code).name
+        if self.agency:
+            return self.agency.name
         return f"{self.force_code.replace('_', ' ').title()} Police"
 
 
@@ -438,9 +576,9 @@ def sees_personal_data(actor: Actor) -> bool:
 def scoped_local_authorities(actor: Actor) -> frozenset[str] | None:
     """The local authority codes a partner is limited to; ``None`` means the whole force."""
     if actor.role is Role.PARTNER:
-        if actor.agency_code is None:
+        if actor.agency is None or actor.agency.local_authority_codes is None:
             return frozenset()
-        return agency(actor.agency_code, actor.force_code).local_authority_codes
+        return actor.agency.local_authority_codes
     return None
 
 
@@ -458,15 +596,24 @@ def restrict(actor: Actor, stmt: S, entity: Any) -> S:
     The one scoping rule: a row is in scope when it belongs to the actor's force and, for a
     partner, to a local authority area its agency covers. An entity with no
     ``local_authority_code`` (people, chats) is outside every partner's scope. Every service
-    that reads incidents, people, locations, chats (and later cases) calls this on its query.
+    that reads incidents, people, locations, chats and cases calls this on its query.
+
+    An entity may also name the rows an agency reaches outside its areas (a case it owns, or
+    one shared with it) with a classmethod ``agency_reach(agency_code) -> clause``.
     """
     stmt = stmt.where(entity.force_code == actor.force_code)
     areas = scoped_local_authorities(actor)
     if areas is not None:
         column = getattr(entity, "local_authority_code", None)
-        if column is None or not areas:
+        reach = getattr(entity, "agency_reach", None)
+        clauses: list[ColumnElement[bool]] = []
+        if column is not None and areas:
+            clauses.append(column.in_(sorted(areas)))
+        if reach is not None and actor.agency is not None:
+            clauses.append(reach(actor.agency.code))
+        if not clauses:
             return stmt.where(false())
-        stmt = stmt.where(column.in_(sorted(areas)))
+        stmt = stmt.where(clauses[0] if len(clauses) == 1 else clauses[0] | clauses[1])
     return stmt
 
 
@@ -478,6 +625,179 @@ def in_scope(actor: Actor, row: Any) -> bool:
     if areas is None:
         return True
     return getattr(row, "local_authority_code", None) in areas
+
+
+@dataclass(frozen=True)
+class Share:
+    """One grant of a case's data classes to an agency, under an agreement or an override."""
+
+    agency_code: str
+    data_classes: frozenset[DataClass]
+    agreement_reference: str | None = None
+    override: bool = False
+    revoked: bool = False
+
+
+@dataclass(frozen=True)
+class CaseSharing:
+    """What the policy needs to know about one case (or any shared record): who owns it,
+    where it is, whether the victim's details are locked to the owner, and its shares."""
+
+    force_code: str
+    owner_agency: str
+    local_authority_code: str | None
+    victim_locked: bool = False
+    shares: tuple[Share, ...] = ()
+
+
+@dataclass(frozen=True)
+class CaseAccess:
+    """What one actor may do with one case.
+
+    ``exists``: the actor may know the case exists and whom to ask (reference, stage, owner,
+    single point of contact); ``classes``: the data classes it may read; ``owner``: it acts
+    for the owning agency; ``may_update`` / ``may_share``: it may work or share the case (the
+    owner only; another agency updates the actions given to it, :func:`may_update_action`).
+    """
+
+    exists: bool
+    classes: frozenset[DataClass]
+    owner: bool
+    may_update: bool
+    may_share: bool
+
+    def sees(self, data_class: DataClass) -> bool:
+        return data_class in self.classes
+
+    @property
+    def personal(self) -> bool:
+        return bool(self.classes & PERSONAL_CLASSES)
+
+
+NO_ACCESS = CaseAccess(False, frozenset(), False, False, False)
+
+
+def _agreement_for(
+    agreements: Iterable[Agreement], a: str, b: str, data_class: DataClass, on: dt.date
+) -> Agreement | None:
+    return next((g for g in agreements if g.covers(a, b, data_class, on)), None)
+
+
+def case_access(actor: Actor, case: CaseSharing, *, on: dt.date) -> CaseAccess:
+    """The one access decision for a case, from role + agency + agreement + the case's
+    sharing settings.
+
+    - The owning agency's staff see every class their role allows.
+    - Another agency sees the incident summary once the case is shared with it, and a personal
+      class only while an agreement in force on ``on`` covers it between the two agencies (or
+      an emergency override stands); never the personal details when the victim's details are
+      locked to the owner.
+    - Police staff of the force, and partners whose areas cover the case, see that it exists
+      and whom to ask, even with nothing shared.
+    - Roles without ``casework:personal_data:view`` (analysts) get at most the summary.
+    """
+    if case.force_code != actor.force_code or not allowed(actor, Action.CASE_VIEW):
+        return NO_ACCESS
+    me = actor.acts_for
+    owner = me == case.owner_agency
+    if owner:
+        classes = set(DataClass)
+    else:
+        classes = set()
+        for share in case.shares:
+            if share.agency_code != me or share.revoked:
+                continue
+            for c in share.data_classes:
+                if (
+                    c is DataClass.INCIDENT_SUMMARY
+                    or (share.override and not share.revoked)
+                    or _agreement_for(actor.agreements, me, case.owner_agency, c, on)
+                ):
+                    classes.add(c)
+        if case.victim_locked:
+            classes.discard(DataClass.PERSONAL_DETAILS)
+    # A partner sees identities on a case only through an agreement; analysts never.
+    if not allowed(actor, Action.CASE_PERSONAL_VIEW):
+        classes &= {DataClass.INCIDENT_SUMMARY}
+    areas = scoped_local_authorities(actor)
+    covers = areas is None or case.local_authority_code in areas
+    shared = any(s.agency_code == me and not s.revoked for s in case.shares)
+    exists = owner or shared or covers
+    if not exists:
+        return NO_ACCESS
+    return CaseAccess(
+        exists=True,
+        classes=frozenset(classes),
+        owner=owner,
+        may_update=owner and allowed(actor, Action.CASE_UPDATE),
+        may_share=owner and allowed(actor, Action.CASE_SHARE),
+    )
+
+
+def may_update_action(actor: Actor, access: CaseAccess, action_agency: str) -> bool:
+    """An action on a case is updated by the owning agency, or by the agency it was given to
+    once the case is shared with it (its own work)."""
+    if access.may_update:
+        return True
+    return (
+        action_agency == actor.acts_for
+        and DataClass.INCIDENT_SUMMARY in access.classes
+        and allowed(actor, Action.CASE_UPDATE)
+    )
+
+
+@dataclass(frozen=True)
+class ShareDecision:
+    """How a share may go ahead: the agreement that covers it, or an emergency override."""
+
+    agreement: Agreement | None
+    override: bool
+    lawful_basis: str | None
+
+
+def share_decision(
+    actor: Actor,
+    case: CaseSharing,
+    *,
+    recipient: str,
+    data_classes: Iterable[DataClass],
+    on: dt.date,
+    override_reason: str | None = None,
+) -> ShareDecision:
+    """Decide a share of ``case``'s ``data_classes`` with the agency ``recipient``.
+
+    Only the owning agency shares. The incident summary needs no agreement (it holds no
+    personal data); a personal class needs one agreement in force on ``on`` that covers every
+    class asked for between the owner and the recipient. Without one the share is refused
+    (:class:`NotPermitted`) unless the actor may override and gives a reason: the share then
+    goes ahead as an emergency override, which the caller logs and queues for review.
+    """
+    access = case_access(actor, case, on=on)
+    if not access.may_share:
+        raise NotPermitted("only the owning agency may share this case")
+    wanted = frozenset(data_classes)
+    if not wanted:
+        raise NotPermitted("choose at least one class of data to share")
+    if recipient == case.owner_agency:
+        raise NotPermitted("the case already belongs to that agency")
+    personal = wanted & PERSONAL_CLASSES
+    if not personal:
+        return ShareDecision(None, False, None)
+    for g in actor.agreements:
+        if all(g.covers(case.owner_agency, recipient, c, on) for c in personal):
+            return ShareDecision(g, False, g.lawful_basis)
+    reason = (override_reason or "").strip()
+    if not reason:
+        names = ", ".join(sorted(c.value for c in personal))
+        raise NotPermitted(
+            f"no information sharing agreement in force covers sharing {names} with "
+            f"{recipient}: an emergency override needs a reason"
+        )
+    if not allowed(actor, Action.CASE_SHARE_OVERRIDE):
+        raise NotPermitted(
+            f"no agreement covers this share, and {actor.role.value} may not override"
+        )
+    return ShareDecision(None, True, None)
 
 
 # About 100 m: three decimals of a degree are 111 m north-south and 69 m east-west at Essex's
@@ -536,3 +856,14 @@ def pseudonym(actor: Actor, person_id: int) -> str:
     key = actor.pseudonym_key
     digest = hmac.new(key, f"person:{person_id}".encode(), hashlib.sha256).hexdigest()
     return f"P-{digest[:8].upper()}"
+
+
+# Issue 14.2: the roles that sign in with a second factor. Those who may see personal data
+# (as CJIS asks for criminal-justice data), and administrators, who can reset anyone's
+# password and second factor and so could otherwise take any such account over.
+_SECOND_FACTOR_ACTIONS = frozenset({Action.PERSONAL_DATA_VIEW, Action.USER_MANAGE})
+
+
+def needs_second_factor(role: Role) -> bool:
+    """Whether accounts of ``role`` must sign in with a second factor."""
+    return bool(GRANTS[role] & _SECOND_FACTOR_ACTIONS)

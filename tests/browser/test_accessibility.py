@@ -5,12 +5,18 @@ axe's best practices. One signed-in context per role is shared by the whole modu
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
+import pyotp
 import pytest
 from browserkit import LiveServer, assert_axe_clean, sign_in
 from playwright.sync_api import expect
+
+from asbhub.auth.service import add_user
+from asbhub.store.engine import make_engine, session_scope
+from functional.web.webseed import PASSWORD
 
 Pages = Callable[[str], Any]
 
@@ -97,6 +103,21 @@ STAFF_PAGES = [
     ("partner", "/restorative/{referral}"),
     ("supervisor", "/people/{person}/subject-access"),
     ("supervisor", "/audit?case=case_review:{case_review}&agency=Basildon"),
+    ("supervisor", "/cases"),
+    ("supervisor", "/cases?stage=closed"),
+    ("supervisor", "/cases/new"),
+    ("supervisor", "/cases/overrides"),
+    ("partner", "/cases"),
+    ("partner", "/referrals"),
+    ("asb_officer", "/recording"),
+    ("supervisor", "/recording?status=all&min_confidence=0.9"),
+    ("asb_officer", "/people/{person}/powers"),
+    ("asb_officer", "/powers/new?power=CPN&person_id={person}"),
+    ("asb_officer", "/powers/new?power=CLOSURE_NOTICE"),
+    ("asb_officer", "/powers/new?power=CBO&person_id={person}"),
+    ("supervisor", "/powers/deadlines"),
+    ("officer", "/powers/rules"),
+    ("admin", "/powers/rules"),
 ]
 
 
@@ -226,3 +247,53 @@ def test_chat_pages_waiting_and_ended(as_role: Pages) -> None:
     handler.reload()
     handler.wait_for_load_state("networkidle")
     assert_axe_clean(handler, "chat ended")
+
+
+def _new_staff(live_server: LiveServer, username: str) -> None:
+    """An officer account that needs a second factor (the seeded ones are demo accounts)."""
+    engine = make_engine(live_server.database_url)
+    with session_scope(engine) as s:
+        add_user(s, username=username, password=PASSWORD, role="officer", force_code="essex")
+    engine.dispose()
+
+
+def test_second_factor_enrolment_and_sign_in(
+    browser: Any, live_server: LiveServer, new_page: Callable[[], Any]
+) -> None:
+    """Issue 14.2 in a browser, by keyboard: password, the QR code page (and its error), the
+    recovery codes shown once, then a later sign-in with a code (and its error); each page
+    axe-clean, and the account's pages reached only at the end."""
+    _new_staff(live_server, "axe.officer")
+    page = new_page()
+    sign_in(page, "axe.officer")
+    expect(page).to_have_url(re.compile("/login/enrol$"))
+    expect(page.get_by_role("img", name=re.compile("QR code to add axe.officer"))).to_be_visible()
+    assert_axe_clean(page, "enrolment")
+    secret = page.get_by_test_id("secret").inner_text().replace(" ", "")
+    totp = pyotp.TOTP(secret)
+    page.get_by_label("Code from your app").fill("12")
+    page.get_by_label("Code from your app").press("Enter")
+    expect(page.locator(".govuk-error-summary")).to_be_visible()
+    assert_axe_clean(page, "enrolment with errors")
+    step = int(time.time()) // 30
+    page.get_by_label("Code from your app").fill(totp.generate_otp(step))
+    page.get_by_label("Code from your app").press("Enter")
+    expect(page.get_by_role("heading", name="Sign-in codes set up")).to_be_visible()
+    expect(page.get_by_test_id("recovery-codes").locator("li")).to_have_count(10)
+    assert_axe_clean(page, "recovery codes")
+    page.get_by_role("link", name=re.compile("continue")).click()
+    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+    page.get_by_role("button", name="Sign out").click()
+
+    sign_in(page, "axe.officer")
+    expect(page).to_have_url(re.compile("/login/code$"))
+    assert_axe_clean(page, "code")
+    field = page.get_by_label("Code from your app, or a recovery code")
+    field.fill(totp.generate_otp(step))  # the one typed at enrolment: a replay
+    field.press("Enter")
+    expect(page.locator(".govuk-error-summary")).to_contain_text("used already")
+    assert_axe_clean(page, "code with errors")
+    page.get_by_label("Code from your app, or a recovery code").fill(totp.generate_otp(step + 1))
+    page.get_by_label("Code from your app, or a recovery code").press("Enter")
+    expect(page).to_have_url(re.compile("/$"))
+    expect(page.get_by_role("button", name="Sign out")).to_be_visible()

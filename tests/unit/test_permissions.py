@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 from sqlalchemy import Engine, select
 
+from asbhub.agencies.service import reference_agency
 from asbhub.contact.models import Chat, ChatStatus
 from asbhub.errors import NotPermitted
 from asbhub.incidents.models import (
@@ -22,15 +23,22 @@ from asbhub.permissions import (
     PUBLIC_ACTIONS,
     Action,
     Actor,
+    Agreement,
+    CaseSharing,
+    DataClass,
     Role,
+    Share,
     allowed,
+    case_access,
     check,
     field_rule,
     granted_actions,
     in_scope,
+    may_update_action,
     pseudonym,
     require,
     restrict,
+    share_decision,
 )
 from asbhub.store.engine import session_scope
 
@@ -39,7 +47,8 @@ BASILDON, THURROCK = "E07000066", "E06000034"
 
 
 def actor(role: Role, agency: str | None = None, force: str = "essex") -> Actor:
-    return Actor(1, "u", "U", role, force_code=force, agency_code=agency)
+    found = reference_agency("essex", agency) if agency else None
+    return Actor(1, "u", "U", role, force_code=force, agency=found)
 
 
 PARTNER = actor(Role.PARTNER, "thurrock-council")
@@ -141,3 +150,94 @@ def test_restrict_narrows_every_entity_in_the_query(engine: Engine) -> None:
         chat = s.scalars(select(Chat)).one()
         assert in_scope(officer, chat) and not in_scope(PARTNER, chat)
         assert not in_scope(actor(Role.OFFICER, force="kent"), chat)
+
+
+# The case policy (issue 18): role x agency x agreement x the case's sharing settings.
+ON = dt.date(2026, 6, 1)
+POLICE = "essex-police"
+ISA = Agreement(
+    reference="ISA-T",
+    parties=frozenset({POLICE, "thurrock-council"}),
+    data_classes=frozenset({DataClass.PERSONAL_DETAILS, DataClass.CASE_NOTES}),
+    lawful_basis="uk-gdpr-6-1-e",
+    starts_on=dt.date(2026, 1, 1),
+    ends_on=dt.date(2026, 12, 31),
+)
+
+
+def with_isa(a: Actor, *agreements: Agreement) -> Actor:
+    return Actor(
+        1, "u", "U", a.role, force_code=a.force_code, agency=a.agency, agreements=agreements
+    )
+
+
+def case(shares: tuple[Share, ...] = (), locked: bool = False, la: str = BASILDON) -> CaseSharing:
+    return CaseSharing("essex", POLICE, la, victim_locked=locked, shares=shares)
+
+
+SHARED = Share("thurrock-council", frozenset(DataClass), agreement_reference="ISA-T")
+
+
+def test_case_access_follows_owner_share_agreement_and_lock() -> None:
+    asb, analyst = actor(Role.ASB_OFFICER), actor(Role.ANALYST)
+    partner = with_isa(PARTNER, ISA)
+    assert case_access(asb, case(), on=ON).classes == frozenset(DataClass)
+    assert case_access(analyst, case(), on=ON).classes == {DataClass.INCIDENT_SUMMARY}
+    # Outside its area and not shared: the partner does not know the case exists.
+    assert not case_access(partner, case(), on=ON).exists
+    # In its area: it exists (whom to ask), nothing more.
+    inside = case_access(partner, case(la=THURROCK), on=ON)
+    assert inside.exists and inside.classes == frozenset() and not inside.may_update
+    shared = case_access(partner, case((SHARED,)), on=ON)
+    assert shared.classes == {
+        DataClass.INCIDENT_SUMMARY,
+        DataClass.PERSONAL_DETAILS,
+        DataClass.CASE_NOTES,
+    }  # not the risk assessment: the agreement does not cover it
+    assert not shared.may_update and not shared.may_share
+    assert may_update_action(partner, shared, "thurrock-council")
+    assert not may_update_action(partner, shared, "ecfrs")
+    assert not may_update_action(partner, inside, "thurrock-council")  # not shared
+    assert (
+        DataClass.PERSONAL_DETAILS not in case_access(partner, case((SHARED,), True), on=ON).classes
+    )
+    # The agreement lapses: only the depersonalised summary stays.
+    after = case_access(partner, case((SHARED,)), on=dt.date(2027, 1, 1))
+    assert after.classes == {DataClass.INCIDENT_SUMMARY}
+    assert case_access(PARTNER, case((SHARED,)), on=ON).classes == {DataClass.INCIDENT_SUMMARY}
+    revoked = Share("thurrock-council", frozenset(DataClass), override=True, revoked=True)
+    assert not case_access(partner, case((revoked,)), on=ON).exists
+    override = Share("thurrock-council", frozenset({DataClass.RISK_ASSESSMENT}), override=True)
+    assert case_access(partner, case((override,)), on=ON).classes == {DataClass.RISK_ASSESSMENT}
+    assert not case_access(actor(Role.ADMIN), case(), on=ON).exists
+    assert not case_access(actor(Role.OFFICER, force="kent"), case(), on=ON).exists
+
+
+def test_a_share_without_an_agreement_is_refused_unless_overridden() -> None:
+    asb = with_isa(actor(Role.ASB_OFFICER), ISA)
+    officer = with_isa(actor(Role.OFFICER), ISA)
+    personal = [DataClass.PERSONAL_DETAILS]
+    d = share_decision(asb, case(), recipient="thurrock-council", data_classes=personal, on=ON)
+    assert d.agreement == ISA and not d.override and d.lawful_basis == "uk-gdpr-6-1-e"
+    summary = share_decision(
+        officer, case(), recipient="ecfrs", data_classes=[DataClass.INCIDENT_SUMMARY], on=ON
+    )
+    assert summary.agreement is None and not summary.override
+    with pytest.raises(NotPermitted, match="no information sharing agreement"):
+        share_decision(asb, case(), recipient="ecfrs", data_classes=personal, on=ON)
+    with pytest.raises(NotPermitted, match="no information sharing agreement"):
+        share_decision(  # the agreement does not cover the risk assessment
+            asb, case(), recipient="thurrock-council", data_classes=list(DataClass), on=ON
+        )
+    with pytest.raises(NotPermitted, match="may not override"):
+        share_decision(
+            officer, case(), recipient="ecfrs", data_classes=personal, on=ON, override_reason="x"
+        )
+    o = share_decision(
+        asb, case(), recipient="ecfrs", data_classes=personal, on=ON, override_reason="fire risk"
+    )
+    assert o.override and o.agreement is None
+    with pytest.raises(NotPermitted, match="only the owning agency"):
+        share_decision(
+            with_isa(PARTNER, ISA), case((SHARED,)), recipient="ecfrs", data_classes=personal, on=ON
+        )

@@ -15,6 +15,7 @@ from asbhub.analytics import kpis, msg, periods, queries
 from asbhub.analytics.areas import Area, Level, area, areas, mid_year, population
 from asbhub.errors import InvalidInput
 from asbhub.permissions import Action, Actor, allowed, require, scoped_local_authorities
+from asbhub.recording.service import figures as recording_figures
 
 MAX_YEARS = 20
 
@@ -209,6 +210,8 @@ def dashboard(
         },
         "kpi": k,
         "latest": k["years"][-1],
+        # The recording audit's compliance and estimated true mix (issue 20), force-wide.
+        "recording": recording_figures(session, actor=actor),
         "monthly": monthly_by_district(
             session, actor=actor, area=a, start=chosen.start, end=chosen.end
         ),

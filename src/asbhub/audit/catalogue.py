@@ -16,6 +16,24 @@ class AuditEventType(DescribedEnum):
     AUTH_LOGIN = ("auth:session:login", "A sign-in attempt, let in or refused (with lock-out)")
     AUTH_USER_CREATE = ("auth:user:create", "An account was created, with its role and agency")
     AUTH_USER_UPDATE = ("auth:user:update", "An account's role was changed (before and after)")
+    AUTH_SECOND_FACTOR_ISSUE = (
+        "auth:second_factor:issue",
+        "A TOTP secret was issued to an account to start setting up its second factor",
+    )
+    AUTH_SECOND_FACTOR_CONFIRM = (
+        "auth:second_factor:confirm",
+        "A second factor was confirmed by its first code and recovery codes issued, or the "
+        "code was refused",
+    )
+    AUTH_SECOND_FACTOR_VERIFY = (
+        "auth:second_factor:verify",
+        "A sign-in code (app or recovery code) was accepted, or refused as wrong, replayed, "
+        "used or locked",
+    )
+    AUTH_SECOND_FACTOR_RESET = (
+        "auth:second_factor:reset",
+        "An administrator removed an account's second factor and recovery codes",
+    )
     AUTH_SESSION_REVOKE = (
         "auth:session:revoke",
         "Every open session of an account was ended, with the reason",
@@ -208,6 +226,80 @@ class AuditEventType(DescribedEnum):
     SUBJECT_ACCESS_EXPORT = (
         "subject_access:person:export",
         "Everything held about one person was exported for a subject access request",
+    )
+    AGENCY_CREATE = (
+        "agencies:agency:create",
+        "An agency was added, with its kind and areas",
+    )
+    AGREEMENT_CREATE = (
+        "agencies:agreement:create",
+        "An information sharing agreement was recorded, with its parties and classes",
+    )
+    CASE_CREATE = (
+        "casework:case:create",
+        "A problem-solving case was opened, with the incidents it links",
+    )
+    CASE_VIEW = (
+        "casework:case:view",
+        "A case was opened, with the data classes it showed",
+    )
+    CASE_LIST = (
+        "casework:case:list",
+        "A list of cases was shown",
+    )
+    CASE_UPDATE = (
+        "casework:case:update",
+        "A case's problem, analysis, objectives, actions or contact changed",
+    )
+    CASE_STAGE = (
+        "casework:case:stage",
+        "A case moved between SARA stages, forward or back, with the reason",
+    )
+    CASE_SHARE = (
+        "casework:case:share",
+        "A case's data was shared with another agency, naming the agreement",
+    )
+    SHARE_OVERRIDE = (
+        "casework:share:override",
+        "Personal data was shared with no agreement by emergency override, queued for review",
+    )
+    SHARE_REVIEW = (
+        "casework:share:review",
+        "An emergency override was reviewed: upheld or revoked",
+    )
+    CASE_ASSESS = (
+        "casework:case:assess",
+        "A case's assessment against its baseline was recorded, with the counts",
+    )
+    CASE_SIGN_OFF = (
+        "casework:case:sign_off",
+        "A case's assessment was signed off and the case closed",
+    )
+    CASE_REVIEW = (
+        "casework:review:record",
+        "A scheduled review of a case was recorded",
+    )
+    REFERRAL_LIST = (
+        "casework:referral:list",
+        "The incidents triage referred to an agency were listed",
+    )
+    RECORDING_AUDIT_RUN = (
+        "recording:audit:run",
+        "The recording audit ran over a period: incidents read, flags raised, rule and model "
+        "versions",
+    )
+    RECORDING_FLAG_LIST = (
+        "recording:flag:list",
+        "The recording audit's worklist was listed, with its filters",
+    )
+    RECORDING_RECLASSIFY = (
+        "recording:incident:reclassify",
+        "A flagged incident's qualifier or hate flag was corrected (before and after, why), "
+        "and offered to triage when it became personal",
+    )
+    RECORDING_FLAG_DISMISS = (
+        "recording:flag:dismiss",
+        "A recording audit flag was dismissed: the record stands, with the reason",
     )
     POWER_CREATE = (
         "powers:record:create",

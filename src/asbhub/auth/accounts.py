@@ -1,6 +1,7 @@
 """What an administrator does to accounts: add, disable and enable, change role or agency,
-unlock, reset the password. Each change needs ``auth:user:manage`` and is audited with what
-changed; an administrator cannot disable or demote their own account (no self lock-out).
+unlock, reset the password or the second factor. Each change needs ``auth:user:manage`` and is
+audited with what changed; an administrator cannot disable or demote their own account (no self
+lock-out), nor reset their own second factor.
 """
 
 from __future__ import annotations
@@ -10,13 +11,14 @@ import secrets
 from dataclasses import dataclass
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
+from asbhub.agencies.service import list_agencies
 from asbhub.audit.service import AuditAction, record
-from asbhub.auth import service
+from asbhub.auth import second_factor, service
 from asbhub.auth.models import User
 from asbhub.errors import Conflict, InvalidInput, NotFound
-from asbhub.permissions import Action, Actor, Role, agencies, agency, require
+from asbhub.permissions import Action, Actor, Role, needs_second_factor, require
 
 
 def _now() -> dt.datetime:
@@ -37,9 +39,20 @@ class Account:
     locked: bool
     last_login_at: dt.datetime | None
     created_at: dt.datetime | None
+    second_factor_needed: bool  # by its role (demo accounts are let off in development mode)
+    second_factor_since: dt.datetime | None  # when it was set up; None: not (yet) set up
+    demo: bool
 
 
-def _account(user: User, now: dt.datetime) -> Account:
+def _agency_names(session: Session, force_code: str) -> dict[str, str]:
+    return {a.code: a.name for a in list_agencies(session, force_code=force_code)}
+
+
+def _account(user: User, now: dt.datetime, names: dict[str, str] | None = None) -> Account:
+    if names is None:
+        session = object_session(user)
+        assert session is not None  # accounts are always read in a session
+        names = _agency_names(session, user.force_code)
     code = user.agency_code
     return Account(
         id=user.id,
@@ -47,13 +60,14 @@ def _account(user: User, now: dt.datetime) -> Account:
         display_name=user.display_name,
         role=Role(user.role),
         agency_code=code,
-        agency_name=agencies(user.force_code)[code].name
-        if code in agencies(user.force_code)
-        else None,
+        agency_name=names.get(code) if code else None,
         active=user.active,
         locked=user.locked_until is not None and user.locked_until > now,
         last_login_at=user.last_login_at,
         created_at=user.created_at,
+        second_factor_needed=needs_second_factor(Role(user.role)),
+        second_factor_since=user.totp_confirmed_at if user.totp_secret else None,
+        demo=user.demo,
     )
 
 
@@ -85,7 +99,8 @@ def list_accounts(session: Session, *, actor: Actor) -> list[Account]:
         select(User).where(User.force_code == actor.force_code).order_by(User.username)
     ).scalars()
     now = _now()
-    return [_account(u, now) for u in users]
+    names = _agency_names(session, actor.force_code)
+    return [_account(u, now, names) for u in users]
 
 
 def get_account(session: Session, *, actor: Actor, user_id: int) -> Account:
@@ -133,7 +148,8 @@ def set_active(session: Session, *, actor: Actor, user_id: int, active: bool) ->
 def change_role(
     session: Session, *, actor: Actor, user_id: int, role: str, agency_code: str | None
 ) -> Account:
-    """Change an account's role and, for partners, its agency (which sets what it may see)."""
+    """Change an account's role and, for partners, its agency (which sets what it may see);
+    the account's open sessions end."""
     require(actor, Action.USER_MANAGE)
     user = _load(session, actor, user_id)
     try:
@@ -147,8 +163,10 @@ def change_role(
         raise InvalidInput("the agency is missing", {"agency": "Select the partner's agency"})
     if new_role is not Role.PARTNER:
         agency_code = None
-    if agency_code is not None:
-        agency(agency_code, actor.force_code)
+    if agency_code is not None and (
+        problem := service.partner_agency_problem(session, actor.force_code, agency_code)
+    ):
+        raise InvalidInput("the agency is not valid", problem)
     if user.id == actor.user_id and new_role is not Role(user.role):
         raise Conflict("you cannot change your own role")
     before = {"role": user.role, "agency": user.agency_code}
@@ -156,6 +174,8 @@ def change_role(
         user.role, user.agency_code = new_role.value, agency_code
         after = {"role": new_role.value, "agency": agency_code}
         _audit(session, actor, user, "update", {"before": before, "after": after})
+        # The new grants (and whether a second factor is needed) apply from the next sign-in.
+        service.end_sessions(session, user=user, actor=actor, reason="role_change")
     return _account(user, _now())
 
 
@@ -171,7 +191,8 @@ def unlock(session: Session, *, actor: Actor, user_id: int) -> Account:
 
 def reset_password(session: Session, *, actor: Actor, user_id: int) -> str:
     """Give the account a new random password and return it (shown once to the admin, who
-    passes it on; the audit event records that it was reset, never the password)."""
+    passes it on; the audit event records that it was reset, never the password). The
+    account's open sessions end."""
     require(actor, Action.USER_MANAGE)
     user = _load(session, actor, user_id)
     password = secrets.token_urlsafe(12)
@@ -179,4 +200,18 @@ def reset_password(session: Session, *, actor: Actor, user_id: int) -> str:
     user.failed_logins = 0
     user.locked_until = None
     _audit(session, actor, user, "reset_password", {})
+    # Whoever knew the old password may hold a session opened with it.
+    service.end_sessions(session, user=user, actor=actor, reason="password_reset")
     return password
+
+
+def reset_second_factor(session: Session, *, actor: Actor, user_id: int) -> Account:
+    """Remove an account's second factor and recovery codes (a lost or changed phone) and end
+    its sessions: it sets up a new one at its next sign-in. Not one's own: another
+    administrator, or ``asbhub users reset-second-factor``, does that."""
+    require(actor, Action.USER_MANAGE)
+    user = _load(session, actor, user_id)
+    if user.id == actor.user_id:
+        raise Conflict("you cannot reset your own second factor")
+    second_factor.reset(session, actor=actor, user=user)
+    return _account(user, _now())

@@ -8,13 +8,14 @@ import datetime as dt
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
+from asbhub.agencies.service import get_agency, membership
 from asbhub.audit.service import PURPOSES, AuditAction, record
 from asbhub.auth.models import User
 from asbhub.config import Settings
 from asbhub.errors import AsbhubError, Conflict, InvalidInput, NotFound
-from asbhub.permissions import STAFF_ROLES, Action, Actor, Role, agency, require
+from asbhub.permissions import STAFF_ROLES, Action, Actor, Role, needs_second_factor, require
 
 _hasher = PasswordHasher()
 # Verifying against this keeps the time of "no such user" close to "wrong password".
@@ -37,6 +38,18 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
+def partner_agency_problem(session: Session, force_code: str, code: str) -> dict[str, str]:
+    """Why ``code`` cannot be a partner account's agency (unknown, or the force itself), as a
+    field problem; empty if it can."""
+    try:
+        found = get_agency(session, force_code=force_code, code=code)
+    except InvalidInput as exc:
+        return dict(exc.fields)
+    if found.local_authority_codes is None:
+        return {"agency": "police staff belong to the force: choose a partner agency"}
+    return {}
+
+
 def add_user(
     session: Session,
     *,
@@ -47,10 +60,13 @@ def add_user(
     agency_code: str | None = None,
     force_code: str,
     actor: Actor | None = None,
+    demo: bool = False,
 ) -> User:
     """Create a local account. Partners must name their agency; other roles must not.
 
     ``actor`` is the administrator adding it on screen; the command line passes none.
+    ``demo`` marks an account made with a published password (``asbhub demo``, test seeds),
+    which signs in without a second factor in development mode only.
     """
     problems: dict[str, str] = {}
     role_ = Role(role) if role in set(STAFF_ROLES) else None
@@ -65,10 +81,7 @@ def add_user(
     if role_ is not None and role_ is not Role.PARTNER and agency_code:
         problems["agency"] = "only partner accounts belong to an agency"
     if agency_code and "agency" not in problems:
-        try:
-            agency(agency_code, force_code)
-        except InvalidInput as exc:
-            problems.update(exc.fields)
+        problems.update(partner_agency_problem(session, force_code, agency_code))
     if problems:
         raise InvalidInput("the account cannot be created", problems)
     if session.execute(select(User.id).where(User.username == username)).first():
@@ -83,6 +96,7 @@ def add_user(
         agency_code=agency_code,
         active=True,
         failed_logins=0,
+        demo=demo,
     )
     session.add(user)
     session.flush()
@@ -110,15 +124,24 @@ def actor_for(
     device: str | None = None,
 ) -> Actor:
     """The :class:`Actor` a user acts as, with the purpose and client of this request and
-    what services need from ``settings`` (the pseudonym key)."""
+    what services need from ``settings`` (the pseudonym key).
+
+    The actor carries its agency (areas, kind) and the agreements that agency is party to, read
+    from the session ``user`` was loaded in, so the policy decides without the database.
+    """
     role = Role(user.role)
+    session = object_session(user)
+    if session is None:
+        raise ValueError("actor_for needs a user loaded in a session")
+    member = membership(session, force_code=user.force_code, agency_code=user.agency_code)
     return Actor(
         user_id=user.id,
         username=user.username,
         display_name=user.display_name,
         role=role,
         force_code=user.force_code,
-        agency_code=user.agency_code,
+        agency=member.agency,
+        agreements=member.agreements,
         purpose=purpose if purpose in PURPOSES else default_purpose(role),
         purpose_text=purpose_text,
         channel=channel,
@@ -181,19 +204,16 @@ def authenticate(
     # The hash is checked even for a locked or disabled account: answering those without it
     # took 4 ms against 170 ms, which told a guesser the user name exists.
     ok = password_matches(user, password) and not locked and user.active
+    second = ok and second_factor_required(user, settings=settings)
     if ok:
-        user.failed_logins = 0
-        user.locked_until = None
-        user.last_login_at = now
         if _hasher.check_needs_rehash(user.password_hash):
             user.password_hash = _hasher.hash(password)
+        # With a second factor to come, the failures count on: were they cleared by the
+        # password, whoever holds it could guess codes for ever, a few at a time.
+        if not second:
+            signed_in(user, now)
     elif not locked:
-        user.failed_logins += 1
-        if user.failed_logins >= settings.login_max_failures:
-            user.locked_until = now + dt.timedelta(minutes=settings.login_lockout_minutes)
-            user.failed_logins = 0
-            # A session opened before the lock-out (perhaps by the guesser) ends with it.
-            end_sessions(session, user=user, actor=None, reason="locked")
+        count_failure(session, settings=settings, user=user, now=now)
     record(
         session,
         actor=actor_for(
@@ -203,10 +223,41 @@ def authenticate(
         action=AuditAction.LOGIN,
         object_type="user",
         object_id=user.id,
-        fields={"locked": locked or (user.locked_until is not None and not ok)},
+        fields={
+            "locked": locked or (user.locked_until is not None and not ok),
+            "second_factor": second,
+        },
         outcome="success" if ok else "denied",
     )
     return user if ok else None
+
+
+def second_factor_required(user: User, *, settings: Settings) -> bool:
+    """Whether ``user`` signs in with a second factor: every role that
+    :func:`~asbhub.permissions.needs_second_factor` names, except demo accounts (published
+    password, made by ``asbhub demo`` or a test seed) in development mode."""
+    if user.demo and settings.mode == "development":
+        return False
+    return needs_second_factor(Role(user.role))
+
+
+def signed_in(user: User, now: dt.datetime) -> None:
+    """Book a completed sign-in (every factor given): the failure count starts again."""
+    user.failed_logins = 0
+    user.locked_until = None
+    user.last_login_at = now
+
+
+def count_failure(session: Session, *, settings: Settings, user: User, now: dt.datetime) -> None:
+    """Count a wrong password or code; too many in a row lock the account and end its
+    sessions. Password and second-factor failures share one count and one lock-out."""
+    user.failed_logins += 1
+    if user.failed_logins >= settings.login_max_failures:
+        user.locked_until = now + dt.timedelta(minutes=settings.login_lockout_minutes)
+        user.failed_logins = 0
+        # A session opened before the lock-out (perhaps by the guesser) ends with it, and so
+        # does a half-finished sign-in waiting for its code.
+        end_sessions(session, user=user, actor=None, reason="locked")
 
 
 def hash_password(password: str) -> str:

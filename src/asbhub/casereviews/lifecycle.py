@@ -1,5 +1,5 @@
 """A case review's life as one declared state machine: a status changes only by an event
-listed for it in ``TRANSITIONS``, and nothing else writes ``CaseReview.status``."""
+listed for it in ``TRANSITIONS``, and nothing else writes ``AsbCaseReview.status``."""
 
 from __future__ import annotations
 

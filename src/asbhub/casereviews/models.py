@@ -42,16 +42,16 @@ class ThresholdBasis(enum.StrEnum):
     NOT_MET = "not_met"
 
 
-class CaseReview(Base):
-    __tablename__ = "case_reviews"
+class AsbCaseReview(Base):
+    __tablename__ = "asb_case_reviews"
     __table_args__ = (
         Index(
-            "ix_case_reviews_force_area_received",
+            "ix_asb_case_reviews_force_area_received",
             "force_code",
             "local_authority_code",
             "received_on",
         ),
-        Index("ix_case_reviews_victim", "victim_person_id"),
+        Index("ix_asb_case_reviews_victim", "victim_person_id"),
         UniqueConstraint("force_code", "reference"),
     )
 
@@ -113,12 +113,12 @@ class CaseReviewRecommendation(Base):
     """A recommendation of the panel to a body exercising public functions, which must have
     regard to it (s.104(8)-(9)); its owner answers for it."""
 
-    __tablename__ = "case_review_recommendations"
+    __tablename__ = "asb_review_recommendations"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     force_code: Mapped[str] = mapped_column(String(40))
     case_review_id: Mapped[int] = mapped_column(
-        ForeignKey("case_reviews.id", ondelete="CASCADE"), index=True
+        ForeignKey("asb_case_reviews.id", ondelete="CASCADE"), index=True
     )
     text: Mapped[str] = mapped_column(Text)
     owner_agency: Mapped[str] = mapped_column(String(200))
@@ -126,19 +126,19 @@ class CaseReviewRecommendation(Base):
     due_on: Mapped[dt.date] = mapped_column(Date)
     done_on: Mapped[dt.date | None] = mapped_column(Date)
 
-    case_review: Mapped[CaseReview] = relationship(back_populates="recommendations")
+    case_review: Mapped[AsbCaseReview] = relationship(back_populates="recommendations")
 
 
 class HandlingReview(Base):
     """The applicant's request to review how the application or the review was handled
     (Sch.4 para 3), decided by the body the procedure names (in Essex the PFCC's office)."""
 
-    __tablename__ = "case_review_handling_reviews"
+    __tablename__ = "asb_review_handling_reviews"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     force_code: Mapped[str] = mapped_column(String(40))
     case_review_id: Mapped[int] = mapped_column(
-        ForeignKey("case_reviews.id", ondelete="CASCADE"), index=True
+        ForeignKey("asb_case_reviews.id", ondelete="CASCADE"), index=True
     )
     requested_on: Mapped[dt.date] = mapped_column(Date)
     grounds: Mapped[str] = mapped_column(Text)
@@ -148,4 +148,4 @@ class HandlingReview(Base):
     upheld: Mapped[bool | None] = mapped_column(Boolean)
     response: Mapped[str | None] = mapped_column(Text)
 
-    case_review: Mapped[CaseReview] = relationship(back_populates="handling_reviews")
+    case_review: Mapped[AsbCaseReview] = relationship(back_populates="handling_reviews")

@@ -14,7 +14,7 @@ import datetime as dt
 from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
 
-from asbhub.casereviews.models import CaseReview, CaseReviewRecommendation, ThresholdBasis
+from asbhub.casereviews.models import AsbCaseReview, CaseReviewRecommendation, ThresholdBasis
 from asbhub.casereviews.schemas import AreaCounts, Totals, YearTable
 from asbhub.errors import InvalidInput
 from asbhub.permissions import Action, Actor, require, restrict, scoped_local_authorities
@@ -24,8 +24,8 @@ FIGURES = ("applications", "threshold_not_met", "reviews_held", "with_recommenda
 
 
 def _count_by_area(session: Session, actor: Actor, *where: object) -> dict[str, int]:
-    stmt = select(CaseReview.local_authority_code, func.count()).where(*where)  # type: ignore[arg-type]
-    stmt = restrict(actor, stmt, CaseReview).group_by(CaseReview.local_authority_code)
+    stmt = select(AsbCaseReview.local_authority_code, func.count()).where(*where)  # type: ignore[arg-type]
+    stmt = restrict(actor, stmt, AsbCaseReview).group_by(AsbCaseReview.local_authority_code)
     return {la: n for la, n in session.execute(stmt)}
 
 
@@ -41,7 +41,7 @@ def year_table(
             "the period ends before it starts",
             {"--to": f"{end.isoformat()} is before --from {start.isoformat()}"},
         )
-    c = CaseReview
+    c = AsbCaseReview
     recommended = exists().where(CaseReviewRecommendation.case_review_id == c.id)
     counts = {
         "applications": _count_by_area(session, actor, c.received_on.between(start, end)),

@@ -21,7 +21,7 @@ from asbhub.casereviews import lifecycle, procedure
 from asbhub.casereviews.lifecycle import Event, Status
 from asbhub.casereviews.models import (
     Applicant,
-    CaseReview,
+    AsbCaseReview,
     CaseReviewRecommendation,
     HandlingReview,
     ThresholdBasis,
@@ -75,15 +75,16 @@ def _day(day: dt.date, name: str, after: dt.date | None = None, after_name: str 
     check_day(day, name, today=utcnow().date(), after=after, after_name=after_name)
 
 
-def _load(session: Session, actor: Actor, case_review_id: int) -> CaseReview:
+def _load(session: Session, actor: Actor, case_review_id: int) -> AsbCaseReview:
     stmt = restrict(
         actor,
-        select(CaseReview)
-        .where(CaseReview.id == case_review_id)
+        select(AsbCaseReview)
+        .where(AsbCaseReview.id == case_review_id)
         .options(
-            selectinload(CaseReview.recommendations), selectinload(CaseReview.handling_reviews)
+            selectinload(AsbCaseReview.recommendations),
+            selectinload(AsbCaseReview.handling_reviews),
         ),
-        CaseReview,
+        AsbCaseReview,
     )
     row = session.execute(stmt).scalar_one_or_none()
     if row is None:
@@ -91,14 +92,14 @@ def _load(session: Session, actor: Actor, case_review_id: int) -> CaseReview:
     return row
 
 
-def _subjects(cr: CaseReview) -> list[int]:
+def _subjects(cr: AsbCaseReview) -> list[int]:
     return [cr.victim_person_id] if cr.victim_person_id is not None else []
 
 
 def _audit(
     session: Session,
     actor: Actor,
-    cr: CaseReview,
+    cr: AsbCaseReview,
     event: str,
     action: AuditAction,
     fields: dict[str, Any] | None = None,
@@ -115,7 +116,7 @@ def _audit(
     )
 
 
-def _begin(session: Session, actor: Actor, case_review_id: int) -> CaseReview:
+def _begin(session: Session, actor: Actor, case_review_id: int) -> AsbCaseReview:
     """The start of every step after the application: the permission, then the scoped load."""
     require(actor, Action.CASE_REVIEW_DECIDE)
     return _load(session, actor, case_review_id)
@@ -124,7 +125,7 @@ def _begin(session: Session, actor: Actor, case_review_id: int) -> CaseReview:
 def _finish(
     session: Session,
     actor: Actor,
-    cr: CaseReview,
+    cr: AsbCaseReview,
     event: str,
     rules: CaseReviewRules,
     fields: dict[str, Any] | None = None,
@@ -134,7 +135,7 @@ def _finish(
     return _out(actor, cr, rules)
 
 
-def _move(cr: CaseReview, event: Event) -> None:
+def _move(cr: AsbCaseReview, event: Event) -> None:
     cr.status = lifecycle.next_status(cr.status, event)
 
 
@@ -142,7 +143,7 @@ def _move(cr: CaseReview, event: Event) -> None:
 
 
 def _reports(
-    session: Session, actor: Actor, cr: CaseReview, rules: CaseReviewRules, on: dt.datetime
+    session: Session, actor: Actor, cr: AsbCaseReview, rules: CaseReviewRules, on: dt.datetime
 ) -> list[threshold.Report]:
     """The victim's reports: their incidents in the store (as victim) within the policy's
     window, and the reports to other bodies the application names."""
@@ -180,7 +181,7 @@ def check_threshold(
 
 
 def _check(
-    session: Session, actor: Actor, cr: CaseReview, rules: CaseReviewRules
+    session: Session, actor: Actor, cr: AsbCaseReview, rules: CaseReviewRules
 ) -> threshold.CaseReviewResult:
     # The end of the day received: a report made that day is within the window.
     on = dt.datetime.combine(cr.received_on, dt.time(23, 59, 59))
@@ -200,8 +201,8 @@ def _next_reference(session: Session, force_code: str, year: int) -> str:
     prefix = f"CR-{year}-"
     n = session.execute(
         select(func.count())
-        .select_from(CaseReview)
-        .where(CaseReview.force_code == force_code, CaseReview.reference.like(f"{prefix}%"))
+        .select_from(AsbCaseReview)
+        .where(AsbCaseReview.force_code == force_code, AsbCaseReview.reference.like(f"{prefix}%"))
     ).scalar_one()
     return f"{prefix}{n + 1:04d}"
 
@@ -211,7 +212,7 @@ def apply(
 ) -> CaseReviewOut:
     """Record an application as received; the acknowledgement and decision deadlines run from
     its day."""
-    require(actor, Action.CASE_REVIEW_RECORD)
+    require(actor, Action.CASE_REVIEW_CREATE)
     a = application
     _known_area(rules, a.local_authority_code)
     _day(a.received_on, "received_on")
@@ -227,7 +228,7 @@ def apply(
                 {"victim_person_id": f"no person {a.victim_person_id}"},
             )
     proc = procedure.procedures()
-    cr = CaseReview(
+    cr = AsbCaseReview(
         force_code=actor.force_code,
         reference=_next_reference(session, actor.force_code, a.received_on.year),
         local_authority_code=a.local_authority_code,
@@ -542,12 +543,12 @@ def list_reviews(
     """Case reviews in the actor's scope, newest first, with the next deadline of each.
     Shows references and dates only, so it is audited as a list, with no data subjects."""
     require(actor, Action.CASE_REVIEW_LIST)
-    stmt = select(CaseReview).order_by(CaseReview.received_on.desc(), CaseReview.id.desc())
+    stmt = select(AsbCaseReview).order_by(AsbCaseReview.received_on.desc(), AsbCaseReview.id.desc())
     if status is not None:
-        stmt = stmt.where(CaseReview.status == status)
+        stmt = stmt.where(AsbCaseReview.status == status)
     if local_authority_code:
-        stmt = stmt.where(CaseReview.local_authority_code == local_authority_code)
-    rows = list(session.execute(restrict(actor, stmt, CaseReview).limit(limit)).scalars())
+        stmt = stmt.where(AsbCaseReview.local_authority_code == local_authority_code)
+    rows = list(session.execute(restrict(actor, stmt, AsbCaseReview).limit(limit)).scalars())
     record(
         session,
         actor=actor,
@@ -575,11 +576,11 @@ def list_reviews(
     return out
 
 
-def _live(cr: CaseReview) -> bool:
+def _live(cr: AsbCaseReview) -> bool:
     return cr.status not in (Status.CLOSED, Status.WITHDRAWN, Status.THRESHOLD_NOT_MET)
 
 
-def _deadlines(cr: CaseReview, today: dt.date) -> list[DeadlineOut]:
+def _deadlines(cr: AsbCaseReview, today: dt.date) -> list[DeadlineOut]:
     p = procedure.procedures().procedure(cr.local_authority_code)
     dates = procedure.Dates(
         received_on=cr.received_on,
@@ -609,7 +610,7 @@ def _deadlines(cr: CaseReview, today: dt.date) -> list[DeadlineOut]:
     return out
 
 
-def _out(actor: Actor, cr: CaseReview, rules: CaseReviewRules) -> CaseReviewOut:
+def _out(actor: Actor, cr: AsbCaseReview, rules: CaseReviewRules) -> CaseReviewOut:
     rule = field_rule(actor)
     victim = (
         cr.victim_name

@@ -24,7 +24,7 @@ from asbhub.casereviews import procedure
 from asbhub.casereviews.lifecycle import Status
 from asbhub.casereviews.models import (
     Applicant,
-    CaseReview,
+    AsbCaseReview,
     CaseReviewRecommendation,
     HandlingReview,
     ThresholdBasis,
@@ -168,7 +168,7 @@ def write_case_reviews(
         by_area.setdefault(v.la, []).append(v)
     people = g.pools.people
     batch_people = np.unique(np.concatenate([y.link_person for y in g.years]))
-    rows: list[CaseReview] = []
+    rows: list[AsbCaseReview] = []
     numbers: dict[int, int] = {}
     for la, (held, not_met, with_recs) in QUOTAS.items():
         council = f"{rules.areas[la].name} Council"
@@ -198,7 +198,7 @@ def write_case_reviews(
             found = threshold.check(
                 rules.policy(la), version=rules.version, area=la, victim_reports=v.reports, now=on
             )
-            cr = CaseReview(
+            cr = AsbCaseReview(
                 force_code=g.force_code,
                 reference=f"{REFERENCE}{day.year}-{la[-3:]}{numbers[day.year]:03d}",
                 local_authority_code=la,

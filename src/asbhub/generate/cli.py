@@ -11,6 +11,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from asbhub.clikit import DbOption, JsonOption, console, domain_errors, engine_for, print_json
 from asbhub.errors import InvalidInput
 from asbhub.generate.calibration import GENERATED_FORCES, financial_year, period
+from asbhub.generate.misrecord import check_rate
 from asbhub.permissions import system_actor
 
 app = typer.Typer()
@@ -42,6 +43,14 @@ def generate_cmd(
             "--replace", help="Delete generated incidents and live chats of the period first."
         ),
     ] = False,
+    misrecord_rate: Annotated[
+        float,
+        typer.Option(
+            "--misrecord-rate",
+            help="Share of incidents recorded under the wrong qualifier, as the recording "
+            "audit found (0 to 0.3; the truth goes to generated_truth).",
+        ),
+    ] = 0.0,
     db: DbOption = None,
     json_output: JsonOption = False,
 ) -> None:
@@ -51,6 +60,7 @@ def generate_cmd(
     with domain_errors():
         # Fail on a bad period or force before touching the database.
         first, last = period(start, end)
+        check_rate(misrecord_rate)
         if force not in GENERATED_FORCES:
             raise InvalidInput(f"the generator is calibrated to essex only, not {force!r}")
         final = last - dt.timedelta(days=1)
@@ -71,6 +81,7 @@ def generate_cmd(
                 replace=replace,
                 progress=step,
                 actor=system_actor(job="generate", force_code=force),
+                misrecord_rate=misrecord_rate,
             )
     if json_output:
         print_json(report)
@@ -81,6 +92,11 @@ def generate_cmd(
         f"{report['chats']:,} live chats in {report['seconds']} s"
         + (f" (replaced {report['replaced']:,})" if report["replaced"] else "")
     )
+    if report["truth"]:
+        console.print(
+            f"  {misrecord_rate:.0%} misrecorded; the truth of {report['truth']:,} incidents "
+            "is in generated_truth"
+        )
     for period_end, counts in report["per_year"].items():
         console.print(
             f"  12 months to {period_end}: {counts['incidents']:,} incidents, "

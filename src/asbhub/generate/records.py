@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy import Connection, select
 from sqlalchemy.orm import Session
 
-from asbhub.casereviews.models import CaseReview
+from asbhub.casereviews.models import AsbCaseReview
 from asbhub.generate.case_reviews import REFERENCE as CASE_REVIEW_REFERENCE
 from asbhub.generate.restorative import REFERENCE as REFERRAL_REFERENCE
 from asbhub.generate.schemas import Generated
@@ -14,7 +14,7 @@ from asbhub.restorative.models import RestorativeReferral
 
 # (table, its day column, the generated reference prefix, its children)
 KINDS = (
-    (CaseReview, "received_on", CASE_REVIEW_REFERENCE, ("recommendations", "handling_reviews")),
+    (AsbCaseReview, "received_on", CASE_REVIEW_REFERENCE, ("recommendations", "handling_reviews")),
     (RestorativeReferral, "referred_on", REFERRAL_REFERENCE, ("participants",)),
 )
 

@@ -29,6 +29,26 @@ class Pools:
     offenders_by_district: dict[str, tuple[np.ndarray, np.ndarray]]
 
 
+@dataclass(frozen=True)
+class Orders:
+    """The CBOs of a year: the subject (pool person index), made and conviction dates."""
+
+    person: np.ndarray  # int64
+    made_on: tuple[dt.date, ...]
+
+    @classmethod
+    def none(cls) -> Orders:
+        return cls(np.array([], dtype=np.int64), ())
+
+    def __len__(self) -> int:
+        return len(self.made_on)
+
+    def within(self, first: dt.date, last: dt.date) -> Orders:
+        """The orders made from ``first`` to before ``last``."""
+        keep = [i for i, d in enumerate(self.made_on) if first <= d < last]
+        return Orders(self.person[keep], tuple(self.made_on[i] for i in keep))
+
+
 @dataclass
 class YearData:
     """One financial year of incidents (parallel arrays) and their person links."""
@@ -48,8 +68,13 @@ class YearData:
     link_incident: np.ndarray  # row index into this year's arrays
     link_person: np.ndarray
     link_role: np.ndarray
+    true_qualifier: np.ndarray  # what the incident was (== qualifier unless misrecorded)
+    true_hate: np.ndarray
+    misrecord: np.ndarray  # "" or the kind of misrecording (asbhub.generate.misrecord)
     chats: ChatData  # every live chat of the year, linked to the live_chat incidents
     triage: TriageData  # the triage record of each incident
+    # The Criminal Behaviour Orders made this year (the seed's nine, in 2020/21).
+    orders: Orders = field(default_factory=Orders.none)
 
     def take(self, keep: np.ndarray, keep_chats: np.ndarray) -> YearData:
         """The incidents where ``keep`` and the chats where ``keep_chats`` are true, with their
@@ -72,8 +97,12 @@ class YearData:
             link_incident=new_index[self.link_incident[lk]],
             link_person=self.link_person[lk],
             link_role=self.link_role[lk],
+            true_qualifier=self.true_qualifier[keep],
+            true_hate=self.true_hate[keep],
+            misrecord=self.misrecord[keep],
             chats=self.chats.take(keep_chats, new_index),
             triage=self.triage.take(keep),
+            orders=self.orders,
         )
 
 
@@ -87,6 +116,7 @@ class Generated:
     pools: Pools
     years: list[YearData] = field(default_factory=list)
     seed: int = 0  # the run's seed, for the casework drawn after the incidents are written
+    misrecord_rate: float = 0.0
 
     @property
     def incidents(self) -> int:

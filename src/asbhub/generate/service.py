@@ -22,7 +22,7 @@ import numpy as np
 from sqlalchemy import Engine
 
 from asbhub.errors import InvalidInput
-from asbhub.generate import narratives
+from asbhub.generate import misrecord, narratives
 from asbhub.generate.calibration import (
     BREACHES_FROM,
     CHANNEL_WINDOWS,
@@ -34,9 +34,10 @@ from asbhub.generate.calibration import (
     year_targets,
 )
 from asbhub.generate.chats import build_chats, handler_roster
+from asbhub.generate.orders import CBO_FY, place_orders
 from asbhub.generate.people import build_people, concat
 from asbhub.generate.places import build_places
-from asbhub.generate.schemas import Generated, Pools, YearData
+from asbhub.generate.schemas import Generated, Orders, Pools, YearData
 from asbhub.generate.triage import build_triage
 from asbhub.generate.writer import write
 from asbhub.permissions import Actor
@@ -237,8 +238,13 @@ def _types(rng: np.random.Generator, qualifier: np.ndarray, month: np.ndarray) -
     return out
 
 
-def build_year(t: YearTarget, pools: Pools, seed: int) -> YearData:
-    """Every incident of one financial year, meeting its published figures exactly."""
+def build_year(t: YearTarget, pools: Pools, seed: int, misrecord_rate: float = 0.0) -> YearData:
+    """Every incident of one financial year, meeting its published figures exactly.
+
+    The published counts are the *recorded* qualifiers; with ``misrecord_rate`` a share of
+    incidents truly belongs elsewhere (:mod:`asbhub.generate.misrecord`) and everything but
+    the record (type, place, people, narrative) follows the truth.
+    """
     rng = np.random.default_rng([seed, t.fy])
     places = pools.places
     # -- when: monthly counts are fixed; days and hours are drawn --------------------------------
@@ -268,6 +274,9 @@ def build_year(t: YearTarget, pools: Pools, seed: int) -> YearData:
     ):
         labels = np.repeat(np.array(QUALIFIERS, dtype=object), counts)
         qualifier[mask] = rng.permutation(labels)
+    # Its own stream, so at rate 0 every draw below is as it was.
+    mis = misrecord.draw(np.random.default_rng([seed, t.fy, 3]), qualifier, covid, misrecord_rate)
+    recorded, qualifier = qualifier, mis.truth
 
     closing = _types(rng, qualifier, month)
     closing[covid] = "covid_breach"
@@ -305,7 +314,9 @@ def build_year(t: YearTarget, pools: Pools, seed: int) -> YearData:
     place[at_home] = rng.choice(res, int(at_home.sum()), p=wr / wr.sum())
     place[~at_home] = rng.choice(pub, int((~at_home).sum()), p=wp / wp.sum())
 
-    hate = (rng.random(n) < np.array([HATE_RATE[q] for q in qualifier])) & ~covid
+    true_hate = (rng.random(n) < np.array([HATE_RATE[q] for q in qualifier])) & ~covid
+    true_hate |= mis.hate_missing
+    hate = true_hate & ~mis.hate_missing
 
     # -- attendance: exactly the published number, favouring 999 and officer-found incidents --
     w_att = np.array([ATTEND_WEIGHT[c] for c in channel])
@@ -348,6 +359,18 @@ def build_year(t: YearTarget, pools: Pools, seed: int) -> YearData:
     for d, (ids, p) in pools.offenders_by_district.items():
         sel = np.flatnonzero(has_suspect & (district == d))
         suspect[sel] = rng.choice(ids, len(sel), p=p)
+    # The seed's nine CBO subjects: their own stream, so every other draw stays as it was.
+    cbos = (
+        place_orders(
+            np.random.default_rng([seed, t.fy, 3]),
+            pools,
+            received=received,
+            suspect=suspect,
+            covid=covid,
+        )
+        if t.fy == CBO_FY
+        else Orders.none()
+    )
     link_incident, link_person, link_role = [], [], []
     for role, who in (
         ("caller", caller),
@@ -366,7 +389,7 @@ def build_year(t: YearTarget, pools: Pools, seed: int) -> YearData:
             rng,
             closing=closing,
             qualifier=qualifier,
-            hate=hate,
+            hate=true_hate,
             attended=attended,
             hour=hour,
             place=places.street[place],
@@ -379,7 +402,7 @@ def build_year(t: YearTarget, pools: Pools, seed: int) -> YearData:
         channel=channel,
         opening=opening,
         closing=closing,
-        qualifier=qualifier,
+        qualifier=recorded,
         covid=covid,
         hate=hate,
         place=place,
@@ -389,6 +412,9 @@ def build_year(t: YearTarget, pools: Pools, seed: int) -> YearData:
         link_incident=np.concatenate(link_incident),
         link_person=np.concatenate(link_person),
         link_role=np.concatenate(link_role),
+        true_qualifier=qualifier,
+        true_hate=true_hate,
+        misrecord=mis.kind,
         # Its own stream, so the chats leave every incident draw above as it was.
         chats=build_chats(
             np.random.default_rng([seed, t.fy, 1]),
@@ -405,7 +431,8 @@ def build_year(t: YearTarget, pools: Pools, seed: int) -> YearData:
             received=received,
             channel=channel,
             closing=closing,
-            qualifier=qualifier,
+            # The call handler weighed the call as it was recorded: that is the audit's harm.
+            qualifier=recorded,
             hate=hate,
             attended=attended,
             premises=places.premises_type[place],
@@ -413,6 +440,7 @@ def build_year(t: YearTarget, pools: Pools, seed: int) -> YearData:
             victim=victim,
             suspect=suspect,
         ),
+        orders=cbos,
     )
 
 
@@ -422,16 +450,25 @@ def build(
     end: str,
     force_code: str = "essex",
     progress: Callable[[str], None] | None = None,
+    misrecord_rate: float = 0.0,
 ) -> Generated:
     """Generate the months ``start``..``end`` (``YYYY-MM``) in memory."""
     first, last = period(start, end)
+    misrecord.check_rate(misrecord_rate)
     if force_code not in GENERATED_FORCES:
         raise InvalidInput(
             f"the generator is calibrated to {', '.join(sorted(GENERATED_FORCES))} only, "
             f"not {force_code!r}"
         )
     pools = build_pools(seed, force_code)
-    out = Generated(force_code=force_code, first=first, last=last, pools=pools, seed=seed)
+    out = Generated(
+        force_code=force_code,
+        first=first,
+        last=last,
+        pools=pools,
+        seed=seed,
+        misrecord_rate=misrecord_rate,
+    )
     targets = year_targets()
     lo = np.datetime64(first).astype("datetime64[s]")
     hi = np.datetime64(last).astype("datetime64[s]")
@@ -441,7 +478,7 @@ def build(
     ):
         if fy not in targets:
             continue
-        year = build_year(targets[fy], pools, seed)
+        year = build_year(targets[fy], pools, seed, misrecord_rate)
         keep = (year.received >= lo) & (year.received < hi)
         keep_chats = (year.chats.started >= lo) & (year.chats.started < hi)
         if keep.any() or keep_chats.any():
@@ -474,6 +511,7 @@ def generate(
     replace: bool = False,
     progress: Callable[[str], None] | None = None,
     actor: Actor | None = None,
+    misrecord_rate: float = 0.0,
 ) -> dict[str, Any]:
     """Generate ``start``..``end`` into the store in one transaction and report the counts.
 
@@ -483,15 +521,19 @@ def generate(
     Raises :class:`~asbhub.errors.Conflict` when generated incidents of the force already exist
     in the period, unless ``replace`` (which deletes them, their links and any people and
     locations left without incidents, first).
+
+    With ``misrecord_rate`` above 0 a share of incidents is recorded under the wrong qualifier
+    (:mod:`asbhub.generate.misrecord`) and the truth is kept in ``generated_truth``.
     """
     t0 = time.perf_counter()
-    g = build(seed, start, end, force_code, progress)
+    g = build(seed, start, end, force_code, progress, misrecord_rate)
     counts = write(engine, g, replace=replace, progress=progress, actor=actor)
     return {
         "force": force_code,
         "from": start,
         "to": end,
         "seed": seed,
+        "misrecord_rate": misrecord_rate,
         **counts,
         "per_year": summary(g),
         "seconds": round(time.perf_counter() - t0, 2),

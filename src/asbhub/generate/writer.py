@@ -16,15 +16,20 @@ from typing import Any
 
 import numpy as np
 from sqlalchemy import Connection, Engine
+from sqlalchemy.orm import Session
 
 from asbhub.errors import Conflict
 from asbhub.generate.case_reviews import write_case_reviews
+from asbhub.generate.orders import CBO_TERMS, CONVICTED_DAYS_BEFORE
 from asbhub.generate.records import delete_generated_records
 from asbhub.generate.restorative import write_restorative
 from asbhub.generate.schemas import REFERENCE_PREFIX, Generated
 from asbhub.incidents import bulk
 from asbhub.incidents.service import record_incidents
-from asbhub.permissions import Actor
+from asbhub.permissions import Actor, system_actor
+from asbhub.powers import rules as power_rules
+from asbhub.powers.schemas import DraftIn
+from asbhub.powers.service import record_for_job
 from asbhub.store.bulk import (
     Constant,
     Timestamps,
@@ -48,11 +53,12 @@ TABLES = (
     "chat_messages",
     "triage_assessments",
     "triage_reviews",
-    "case_reviews",
-    "case_review_recommendations",
-    "case_review_handling_reviews",
+    "asb_case_reviews",
+    "asb_review_recommendations",
+    "asb_review_handling_reviews",
     "restorative_referrals",
     "restorative_participants",
+    "generated_truth",
 )
 # The calibrated years end on 31 March 2021 (deep dive): medium and high risk cases of its last
 # 8 weeks are still open, with their reviews to come; everything else was closed. The cut is
@@ -121,6 +127,22 @@ def delete_generated(sql: _Sql, g: Generated) -> int:
         f"WHERE {_period_clause()} AND location_id IS NOT NULL",
         params,
     )
+    # The seed's orders go with the people they were made against.
+    power_ids = (
+        "SELECT id FROM power_records WHERE source = 'generated' "
+        "AND person_id IN (SELECT id FROM gen_old_people)"
+    )
+    for table, key in (
+        (
+            "power_reminders",
+            f"deadline_id IN (SELECT id FROM power_deadlines WHERE record_id IN ({power_ids}))",
+        ),
+        ("power_deadlines", f"record_id IN ({power_ids})"),
+        ("power_events", f"record_id IN ({power_ids})"),
+        ("power_letters", f"record_id IN ({power_ids})"),
+    ):
+        sql(f"DELETE FROM {table} WHERE {key}")
+    sql(f"DELETE FROM power_records WHERE id IN ({power_ids})")
     sql(f"DELETE FROM incident_people WHERE incident_id IN ({sub})", params)
     deleted = sql(f"DELETE FROM incidents WHERE {_period_clause()}", params).rowcount
     sql(
@@ -306,17 +328,23 @@ def _write_rows(
         permission=None,
         source="generated",
         event="generate:incidents:create",
-        audit_fields={"first": f"{g.first:%Y-%m}", "last": f"{g.last:%Y-%m}"},
+        audit_fields={
+            "first": f"{g.first:%Y-%m}",
+            "last": f"{g.last:%Y-%m}",
+            "misrecord_rate": g.misrecord_rate,
+        },
     )
     step("incidents")
     n_triage, n_reviews = _write_triage(conn, g, written.incident_ids, batch.received_at)
     step("triage")
+    n_truth = _write_truth(conn, g, written.incident_ids)
     n_chats, n_lines = _write_chats(conn, g, written.incident_ids, offsets, batch.reference)
     step("chats")
     n_case_reviews = write_case_reviews(conn, g, batch, written.person_ids, actor)
     n_restorative = write_restorative(
         conn, g, batch, written.incident_ids, written.person_ids, actor
     )
+    n_orders = _write_orders(conn, g, written.person_ids, actor)
     return {
         "incidents": len(batch),
         "people": written.new_people,
@@ -328,7 +356,79 @@ def _write_rows(
         "triage_reviews": n_reviews,
         "case_reviews": n_case_reviews,
         "restorative_referrals": n_restorative,
+        "truth": n_truth,
+        "orders": n_orders,
     }
+
+
+def _write_truth(conn: Connection, g: Generated, incident_ids: np.ndarray) -> int:
+    """The true qualifier and hate flag of every incident, when some were misrecorded."""
+    if g.misrecord_rate <= 0 or not len(incident_ids):
+        return 0
+
+    def cat(name: str, dtype: Any = object) -> np.ndarray:
+        return np.concatenate([getattr(y, name) for y in g.years]).astype(dtype)
+
+    bulk_insert(
+        conn,
+        "generated_truth",
+        {
+            "incident_id": incident_ids,
+            "force_code": Constant(g.force_code),
+            "qualifier": cat("true_qualifier").tolist(),
+            "hate_motivated": cat("true_hate", bool),
+            "misrecord": cat("misrecord").tolist(),
+            "misrecord_rate": Constant(g.misrecord_rate),
+        },
+    )
+    return len(incident_ids)
+
+
+def _write_orders(
+    conn: Connection, g: Generated, person_ids: np.ndarray, actor: Actor | None
+) -> int:
+    """The seed's Criminal Behaviour Orders made in the period, issued through the powers
+    service (the same checks, deadlines and audit events as one recorded by hand)."""
+    link_person = (
+        np.concatenate([y.link_person for y in g.years]) if g.years else np.array([], np.int64)
+    )
+    used = np.unique(link_person)  # the people written, in the order of ``person_ids``
+    orders = []
+    for y in g.years:
+        made = y.orders.within(g.first, g.last)
+        for person, day in zip(made.person.tolist(), made.made_on, strict=True):
+            k = int(np.searchsorted(used, person))
+            if k < len(used) and used[k] == person:
+                orders.append((int(person_ids[k]), day))
+    if not orders:
+        return 0
+    job = actor or system_actor(job="generate", force_code=g.force_code)
+    file = power_rules.load()
+    pre = [c.id for c in file.powers["CBO"].pre]
+    drafts = [
+        (
+            DraftIn(
+                power="CBO",
+                subject_type="individual",
+                person_id=pid,
+                issuer="prosecution",
+                issuer_name="Crown Prosecution Service (Business Crime Unit case)",
+                conviction_date=day - dt.timedelta(days=CONVICTED_DAYS_BEFORE),
+                period="P2Y",
+                confirmed=pre,
+                terms=CBO_TERMS,
+            ),
+            dt.datetime.combine(day, dt.time(10, 0)),
+        )
+        for pid, day in orders
+    ]
+    session = Session(bind=conn)  # joins the write's transaction; committed with it
+    try:
+        record_for_job(session, actor=job, file=file, orders=drafts)
+        session.flush()
+    finally:
+        session.close()
+    return len(orders)
 
 
 def _write_triage(

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from sqlalchemy.orm import Session
 
 from asbhub.errors import Conflict, InvalidInput
-from asbhub.incidents.models import Incident, IncidentStatusChange
+from asbhub.incidents.models import Incident, IncidentStatusChange, Qualifier
 from asbhub.incidents.models import IncidentStatus as S
 from asbhub.permissions import Actor
 
@@ -28,6 +28,8 @@ class Event(enum.StrEnum):
     REFER = "refer"
     RESOLVE = "resolve"
     CLOSE = "close"
+    # A correction of the recorded qualifier or hate flag (the recording audit, issue 20).
+    RECLASSIFY = "reclassify"
 
 
 TRANSITIONS: dict[tuple[S, Event], S] = {
@@ -48,6 +50,10 @@ TRANSITIONS: dict[tuple[S, Event], S] = {
     (S.REFERRED, Event.CLOSE): S.CLOSED,
     (S.RESOLVED, Event.REASSESS): S.RESOLVED,
     (S.RESOLVED, Event.CLOSE): S.CLOSED,
+    # Correcting the record is allowed at every point, closed included: audits of recording
+    # look back at closed incidents, and national returns count the corrected qualifier. It
+    # never moves the status, so closed stays final.
+    **{(s, Event.RECLASSIFY): s for s in S},
 }
 
 INITIAL = S.NEW
@@ -56,7 +62,9 @@ INITIAL = S.NEW
 RECORD = "record"
 FINAL = frozenset({S.CLOSED})
 # Events whose reason the history must carry: they end or hand off the police's part.
-REASON_REQUIRED = frozenset({Event.REFER, Event.RESOLVE, Event.CLOSE, Event.REASSESS})
+REASON_REQUIRED = frozenset(
+    {Event.REFER, Event.RESOLVE, Event.CLOSE, Event.REASSESS, Event.RECLASSIFY}
+)
 
 
 def next_status(status: S, event: Event) -> S:
@@ -118,6 +126,57 @@ def apply(
     )
     session.add(change)
     incident.status = to
+    session.flush()
+    return change
+
+
+def reclassify(
+    session: Session,
+    *,
+    actor: Actor,
+    incident: Incident,
+    expected: tuple[Qualifier | None, bool],
+    qualifier: Qualifier,
+    hate_motivated: bool,
+    reason: str,
+    details: Mapping[str, object] | None = None,
+    at: dt.datetime | None = None,
+) -> IncidentStatusChange:
+    """Correct the recorded qualifier and hate flag, keeping the old values in the history.
+
+    ``expected`` is what the caller saw (qualifier, hate flag): if the record changed since,
+    :class:`Conflict`, so no correction overwrites another unseen. A change that changes
+    nothing is refused too. The one writer of a recorded qualifier after the incident closed.
+    """
+    if (incident.qualifier, incident.hate_motivated) != expected:
+        raise Conflict(
+            f"incident {incident.reference} was re-recorded since it was flagged "
+            f"(now {incident.qualifier.value if incident.qualifier else 'none'}, hate "
+            f"{'yes' if incident.hate_motivated else 'no'}); look again before changing it"
+        )
+    if (incident.qualifier, incident.hate_motivated) == (qualifier, hate_motivated):
+        raise InvalidInput(
+            "the incident is already recorded so", {"qualifier": "choose a different value"}
+        )
+    changes: dict[str, object] = dict(details or {})
+    if incident.qualifier != qualifier:
+        changes["qualifier"] = {
+            "from": incident.qualifier.value if incident.qualifier else None,
+            "to": qualifier.value,
+        }
+    if incident.hate_motivated != hate_motivated:
+        changes["hate_motivated"] = {"from": incident.hate_motivated, "to": hate_motivated}
+    change = apply(
+        session,
+        actor=actor,
+        incident=incident,
+        event=Event.RECLASSIFY,
+        reason=reason,
+        details=changes,
+        at=at,
+    )
+    incident.qualifier = qualifier
+    incident.hate_motivated = hate_motivated
     session.flush()
     return change
 

@@ -264,12 +264,23 @@ class PowerRule(_Strict):
         return self
 
 
+class Advice(_Strict):
+    """Where a letter's recipient can get advice (s.76(6)(e) for closure notices; good
+    practice for every letter)."""
+
+    name: str
+    phone: str | None = None
+    url: str | None = None
+    about: str | None = None
+
+
 class RulesFile(_Strict):
     kind: str
     version: str
     source: str
     changes: list[Change]
     config: dict[str, ConfigValue]
+    advice: list[Advice] = []
     powers: dict[str, PowerRule]
 
     @model_validator(mode="after")
@@ -436,6 +447,14 @@ class Table:
                 if self.in_force(i, on)
             ]
             out["duration"] = dur
+        if p.pre or p.pre_under_18:
+            out["pre"] = [c.model_dump(mode="json") for c in [*p.pre, *p.pre_under_18]]
+        if p.appeal is not None:
+            out["appeal"] = p.appeal.model_dump(mode="json", by_alias=True, exclude_none=True)
+        out["breach"] = p.breach.model_dump(mode="json", exclude_none=True)
+        if p.breach.fpn and p.breach.fpn in self.file.powers:
+            fpn = self.pick(self.file.powers[p.breach.fpn].max_amount_gbp, on)
+            out["fpn_max"] = fpn and {"value": fpn.value, "section": fpn.section}
         if p.hearing:
             v = self.pick(p.hearing.within, on)
             out["hearing"] = {

@@ -19,9 +19,9 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, selectinload
 
 from asbhub.audit.service import AuditAction, record
-from asbhub.errors import InvalidInput, NotFound
+from asbhub.errors import InvalidInput, NotFound, NotPermitted
 from asbhub.incidents.models import Location, Person
-from asbhub.permissions import Action, Actor, require, restrict
+from asbhub.permissions import Action, Actor, Role, require, restrict
 from asbhub.powers import guards
 from asbhub.powers.calendar import Period, add_working_days
 from asbhub.powers.lifecycle import REASON_REQUIRED, Event, Refused, next_state
@@ -231,6 +231,12 @@ def age_on(born: dt.date | None, on: dt.date) -> int | None:
 def draft(session: Session, *, actor: Actor, file: RulesFile, data: DraftIn) -> PowerRecord:
     """Write a power as a draft: its subject, issuer and terms. Issuing checks the rules."""
     require(actor, Action.POWER_RECORD)
+    return _draft(session, actor, file, data, "recorded")
+
+
+def _draft(
+    session: Session, actor: Actor, file: RulesFile, data: DraftIn, source: str
+) -> PowerRecord:
     rule = file.powers.get(data.power)
     if rule is None:
         raise InvalidInput(f"unknown power {data.power!r}", {"power": ", ".join(file.powers)})
@@ -248,7 +254,7 @@ def draft(session: Session, *, actor: Actor, file: RulesFile, data: DraftIn) -> 
         details=data.details(),
         created_at=utcnow(),
         created_by=actor.display_name,
-        source="recorded",
+        source=source,
     )
     _set_subject(session, actor, rec, data)
     if data.parent_id is not None:
@@ -337,8 +343,18 @@ def issue(
     set on the legal calendar.
     """
     require(actor, Action.POWER_RECORD)
-    rec = _load(session, actor, record_id)
-    if at > (now or utcnow()) + dt.timedelta(minutes=5):
+    return _issue(session, actor, file, _load(session, actor, record_id), at, now or utcnow())
+
+
+def _issue(
+    session: Session,
+    actor: Actor,
+    file: RulesFile,
+    rec: PowerRecord,
+    at: dt.datetime,
+    now: dt.datetime,
+) -> PowerRecord:
+    if at > now + dt.timedelta(minutes=5):
         raise InvalidInput("a power cannot be issued in the future", {"at": "today or earlier"})
     to = next_state(rec.state, Event.ISSUE)
     t = table(session, file=file, force_code=rec.force_code)
@@ -502,6 +518,46 @@ def transition(
     )
     session.flush()
     return rec
+
+
+def record_for_job(
+    session: Session,
+    *,
+    actor: Actor,
+    file: RulesFile,
+    orders: Sequence[tuple[DraftIn, dt.datetime]],
+) -> list[PowerRecord]:
+    """Draft and issue powers for a job (the generator's seed orders), each through the same
+    checks, deadlines and audit events as one recorded by hand. Jobs are audited, not
+    authorised: only the system actor may call this."""
+    if actor.role is not Role.SYSTEM:
+        raise NotPermitted("only a job records powers in bulk")
+    out = []
+    for data, at in orders:
+        rec = _draft(session, actor, file, data, "generated")
+        out.append(_issue(session, actor, file, rec, at, at))
+    return out
+
+
+def candidates(
+    session: Session, *, actor: Actor, file: RulesFile, power: str, person_id: int | None
+) -> list[PowerRecord]:
+    """The records a new ``power`` may follow (the form's choice): the person's own where the
+    rule wants the same subject, else the force's (latest 50, in scope)."""
+    require(actor, Action.POWER_VIEW)
+    rule = file.powers.get(power)
+    need = rule.requires_prior if rule is not None else None
+    if need is None:
+        return []
+    stmt = select(PowerRecord).where(
+        PowerRecord.power == need.power, PowerRecord.state != PowerState.DRAFT
+    )
+    if need.same_subject:
+        if person_id is None:
+            return []
+        stmt = stmt.where(PowerRecord.person_id == person_id)
+    stmt = restrict(actor, stmt, PowerRecord).order_by(PowerRecord.id.desc()).limit(50)
+    return list(session.execute(stmt).scalars())
 
 
 def get_record(session: Session, *, actor: Actor, record_id: int) -> PowerRecord:
@@ -764,12 +820,14 @@ __all__ = [
     "DueRow",
     "PersonPowers",
     "age_on",
+    "candidates",
     "deadlines_due",
     "draft",
     "for_person",
     "get_letter",
     "get_record",
     "issue",
+    "record_for_job",
     "remind",
     "reminders_for",
     "rules_table",

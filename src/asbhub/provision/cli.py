@@ -6,6 +6,7 @@ from pathlib import Path
 
 import typer
 
+from asbhub.agencies.service import load_reference_agencies
 from asbhub.clikit import (
     DbOption,
     JsonOption,
@@ -33,14 +34,18 @@ def upgrade_cmd(
         show_default=False,
     ),
 ) -> None:
-    """Apply every migration and load the force's reference geography (idempotent)."""
+    """Apply every migration and load the force's reference geography and agencies
+    (idempotent)."""
     force = force or get_settings().default_force
     with domain_errors():
         engine = engine_for(db)
         upgrade(engine)
         with session_scope(engine) as session:
             added = load_reference(session, force)
-    console.print(f"schema at head; {added} reference areas added for {force}")
+            agencies = load_reference_agencies(session, force)
+    console.print(
+        f"schema at head; {added} reference areas and {agencies} agencies added for {force}"
+    )
 
 
 @db_app.command("check")

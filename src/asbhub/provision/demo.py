@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import Engine, func, inspect, select
 from sqlalchemy.orm import Session
 
+from asbhub.agencies.service import load_reference_agencies
 from asbhub.auth.models import User
 from asbhub.auth.service import add_user, password_matches
 from asbhub.config import Settings
@@ -54,7 +55,8 @@ def _demo_accounts(engine: Engine, settings: Settings) -> list[str]:
         return []
     created: list[str] = []
     with session_scope(engine) as session:
-        existing = set(session.scalars(select(User.username)))
+        load_reference_agencies(session, DEMO_FORCE)  # the demo partner's agency
+        existing = {u.username: u for u in session.scalars(select(User))}
         for username, role, agency in DEMO_ACCOUNTS:
             if username not in existing:
                 add_user(
@@ -65,8 +67,15 @@ def _demo_accounts(engine: Engine, settings: Settings) -> list[str]:
                     display_name=f"Demo {role.replace('_', ' ')}",
                     agency_code=agency,
                     force_code=DEMO_FORCE,
+                    demo=True,
                 )
                 created.append(username)
+            elif not existing[username].demo and password_matches(
+                existing[username], DEMO_PASSWORD
+            ):
+                # Made before the flag existed (migration 0014): still the published password,
+                # so still a demo account, let off the second factor in development mode.
+                existing[username].demo = True
     return created
 
 
@@ -120,6 +129,7 @@ def build_demo(
     upgrade(engine)
     with session_scope(engine) as session:
         areas = load_reference(session, DEMO_FORCE)
+        load_reference_agencies(session, DEMO_FORCE)
     expected = sum(t.incidents for t in year_targets().values())
     expected_chats = sum(w.count for w in chat_windows())
     generated, chats, months = _state(engine)

@@ -24,6 +24,8 @@ from asbhub.casereviews.queries import year_table
 from asbhub.contact.counts import channel_counts
 from asbhub.errors import InvalidInput
 from asbhub.permissions import Action, Actor, require
+from asbhub.powers.effect import order_effect
+from asbhub.recording.service import figures as recording_figures
 from asbhub.report import charts
 from asbhub.report.ledger import Ledger, Provenance
 from asbhub.restorative import figures as rj_figures
@@ -37,12 +39,17 @@ STEPS = (
     "surveys",
     "channels",
     "casework",
+    "effect of orders",
     "charts",
     "check",
 )
 QUERY_YEARS = (
     "SELECT date(received_at), qualifier, covid_breach, attended, count(*) FROM incidents "
     "WHERE <scope> AND received_at in the 6 periods GROUP BY 1, 2, 3, 4"
+)
+QUERY_EFFECT = (
+    "first issued order per subject (power_records), then incident_people JOIN incidents "
+    "WHERE role = 'suspect' in the windows before and after it"
 )
 QUERY_CHANNELS = (
     "SELECT date(started_at), count(*) FROM chats / SELECT date(received_at), count(*) FROM "
@@ -185,6 +192,31 @@ def build(
 
     step(STEPS[5])
     casework = _casework(ledger, session, actor, kpis.period_start(period_end), period_end)
+    recording = recording_figures(session, actor=actor)
+    if recording is not None:
+        rprov = Provenance(
+            source="the recording audit (recording_runs, recording_flags)",
+            period=f"{recording['from']} to {recording['to']}",
+            filters=f"run {recording['run']}; rules {recording['rules_version']}",
+            query="recording.service.figures",
+        )
+        ledger.state(
+            "recording_compliance",
+            recording["compliance"],
+            place="Recording compliance",
+            label="Share of audited incidents with the right qualifier",
+            provenance=rprov,
+        )
+        for q, m in recording["estimated_true_mix"].items():
+            ledger.state(
+                f"recording_estimated_{q}",
+                m["share"],
+                place="Recording compliance, estimated true mix",
+                label=f"Estimated true share of {q} ASB",
+                provenance=rprov,
+            )
+    step(STEPS[6])
+    tables["effect"] = _effect_table(ledger, session, actor)
 
     sentences = _sentences(ledger, years, fc, msg, ch, area, kprov, cprov)
     for c in claims:
@@ -196,7 +228,7 @@ def build(
             provenance=Provenance(source="stated outside the report", period=""),
         )
 
-    step(STEPS[6])
+    step(STEPS[7])
     svg = {
         "volumes": charts.volumes(years),
         "monthly": charts.monthly(k["monthly"]),
@@ -209,7 +241,7 @@ def build(
     if msg is not None:
         svg["msg"] = charts.msg_rates(msg["forces"], actor.force_code)
 
-    step(STEPS[7])
+    step(STEPS[8])
     ledger.check()
     return {
         "title": f"ASB data update: {area}, 12 months to {long_date(period_end)}",
@@ -224,6 +256,7 @@ def build(
         "surveys": survey,
         "channels": ch,
         "casework": casework,
+        "recording": recording,
         "sentences": sentences,
         "charts": svg,
         "definitions": {**kpis.DEFINITIONS, **surveys.DEFINITIONS, **rj_figures.DEFINITIONS},
@@ -374,6 +407,28 @@ def _casework(
         "case_reviews": table.model_dump(mode="json"),
         "restorative": rj.model_dump(mode="json"),
     }
+
+
+def _effect_table(ledger: Ledger, session: Session, actor: Actor) -> dict[str, Any]:
+    """The effect of Criminal Behaviour Orders on their subjects (powers.effect), each figure
+    stated once in the ledger like every other."""
+    effect = order_effect(session, actor=actor, kind="cbo").as_dict()
+    prov = Provenance(
+        source="power_records and incidents (powers.effect)",
+        period=f"{effect['window_days']} days before and after each subject's first order",
+        filters=f"force_code = {actor.force_code!r}; CBOs issued; incidents as suspect",
+        query=QUERY_EFFECT,
+    )
+    for key in ("subjects", "before", "after", "change_pct"):
+        if effect[key] is not None:
+            ledger.state(
+                f"cbo_effect_{key}@{effect['window_days']}d",
+                effect[key],
+                place="Table 14 (effect of orders)",
+                label=f"CBO subjects' incidents: {key.replace('_', ' ')}",
+                provenance=prov,
+            )
+    return effect
 
 
 def _sentences(

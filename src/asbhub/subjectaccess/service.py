@@ -17,7 +17,7 @@ from asbhub.audit.models import AuditEvent
 from asbhub.audit.queries import filtered
 from asbhub.audit.schemas import AuditFilters
 from asbhub.audit.service import AuditAction, record
-from asbhub.casereviews.models import CaseReview
+from asbhub.casereviews.models import AsbCaseReview
 from asbhub.errors import NotFound
 from asbhub.incidents.lifecycle import utcnow
 from asbhub.incidents.models import Incident, IncidentPerson, Person
@@ -99,8 +99,10 @@ def _assessments(session: Session, actor: Actor, incident_ids: list[int]) -> lis
 def _case_reviews(session: Session, actor: Actor, person_id: int) -> list[dict[str, Any]]:
     stmt = restrict(
         actor,
-        select(CaseReview).where(CaseReview.victim_person_id == person_id).order_by(CaseReview.id),
-        CaseReview,
+        select(AsbCaseReview)
+        .where(AsbCaseReview.victim_person_id == person_id)
+        .order_by(AsbCaseReview.id),
+        AsbCaseReview,
     )
     return [
         {

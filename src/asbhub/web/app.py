@@ -26,11 +26,14 @@ from asbhub.web.routes import (
     api,
     auth,
     casereviews,
+    casework,
     contact,
     home,
     hotspots,
     incidents,
+    powers,
     public,
+    recording,
     reports,
     restorative,
     subjectaccess,
@@ -126,6 +129,8 @@ def create_app(database_url: str | None = None, settings: Settings | None = None
     app.include_router(hotspots.router)
     app.include_router(triage.api)
     app.include_router(triage.router)
+    app.include_router(casework.api)
+    app.include_router(casework.router)
     app.include_router(casereviews.api)
     app.include_router(casereviews.router)
     app.include_router(restorative.api)
@@ -133,5 +138,7 @@ def create_app(database_url: str | None = None, settings: Settings | None = None
     app.include_router(subjectaccess.api)
     app.include_router(subjectaccess.router)
     app.include_router(reports.router)
+    app.include_router(recording.router)
     app.include_router(admin.router)
+    app.include_router(powers.router)
     return app

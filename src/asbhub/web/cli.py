@@ -15,7 +15,9 @@ from asbhub.config import DEFAULT_SECRET, get_settings
 from asbhub.errors import InvalidInput
 from asbhub.web.security import uvicorn_log_config
 
-users_app = typer.Typer(help="Local accounts: add and list users.", no_args_is_help=True)
+users_app = typer.Typer(
+    help="Local accounts: add and list users, reset a second factor.", no_args_is_help=True
+)
 
 
 def _loopback(host: str) -> bool:
@@ -131,14 +133,37 @@ def list_(db: DbOption = None, json_out: JsonOption = False) -> None:
         console.print(f"{r['id']:>4}  {r['username']:<20} {r['role']:<13} {r['agency'] or ''}")
 
 
-@users_app.command("agencies")
-def agencies_(json_out: JsonOption = False) -> None:
-    """List the partner agencies a partner account can belong to."""
-    from asbhub.permissions import agencies
+@users_app.command("reset-second-factor")
+def reset_second_factor(
+    name: str = typer.Argument(..., help="User name of the account."),
+    db: DbOption = None,
+    json_out: JsonOption = False,
+) -> None:
+    """Remove the second factor and recovery codes of an account and end its sessions; it sets
+    up a new one at its next sign-in (for an administrator who lost their phone; audited)."""
+    from asbhub.auth.second_factor import reset_from_command
+    from asbhub.clikit import engine_for
+    from asbhub.store.engine import session_scope
 
-    rows = [
-        {"code": a.code, "name": a.name} for a in agencies(get_settings().default_force).values()
-    ]
+    with domain_errors(), session_scope(engine_for(db)) as session:
+        user = reset_from_command(session, username=name, force_code=get_settings().default_force)
+        out = {"id": user.id, "username": user.username, "second_factor": None}
+    if json_out:
+        print_json(out)
+    else:
+        console.print(f"{out['username']}: second factor removed; set up again at next sign-in")
+
+
+@users_app.command("agencies")
+def agencies_(db: DbOption = None, json_out: JsonOption = False) -> None:
+    """List the partner agencies a partner account can belong to."""
+    from asbhub.agencies.service import list_agencies
+    from asbhub.clikit import engine_for
+    from asbhub.store.engine import session_scope
+
+    with session_scope(engine_for(db)) as session:
+        found = list_agencies(session, force_code=get_settings().default_force, partners_only=True)
+        rows = [{"code": a.code, "name": a.name} for a in found]
     if json_out:
         print_json({"agencies": rows})
         return

@@ -59,6 +59,7 @@ def app(db_url: str, engine: Engine, monkeypatch: pytest.MonkeyPatch) -> FastAPI
                 role=role,
                 display_name=f"Test {name.title()}",
                 force_code="essex",
+                demo=True,  # test accounts: no second factor in development mode
             )
     return create_app(db_url)
 

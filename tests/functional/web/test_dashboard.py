@@ -46,6 +46,7 @@ def six_year_app(
                 display_name=f"Dash {role.value}",
                 agency_code="thurrock-council" if role is Role.PARTNER else None,
                 force_code="essex",
+                demo=True,  # test accounts: no second factor in development mode
             )
     engine.dispose()
     app = create_app(url)

@@ -9,6 +9,7 @@ import io
 import re
 from collections.abc import Callable
 
+from fastapi import FastAPI
 from sqlalchemy import Engine, select
 from starlette.testclient import TestClient
 from webseed import PASSWORD, Seeded, csrf_of
@@ -16,6 +17,7 @@ from webseed import PASSWORD, Seeded, csrf_of
 from asbhub.audit.models import AuditEvent
 from asbhub.auth.models import User
 from asbhub.store.engine import session_scope
+from asbhub.web.app import SESSION_COOKIE
 
 Clients = Callable[[str], TestClient]
 
@@ -176,3 +178,31 @@ def test_partner_and_officer_cannot_reach_admin_or_audit(client_as: Clients) -> 
         c = client_as(role)
         assert c.get("/admin/users").status_code == 403
         assert c.get("/audit.csv").status_code == 403
+
+
+def test_role_change_and_password_reset_on_the_screens_end_sessions(
+    app: FastAPI, client_as: Clients, engine: Engine, seeded: Seeded
+) -> None:
+    """14.2: the account screens changed a role or reset a password and the account's open
+    sessions went on with the old grants (or the old password's holder kept theirs)."""
+    officer, analyst = client_as("officer"), client_as("analyst")
+    kept = {name: c.cookies[SESSION_COOKIE] for name, c in [("o", officer), ("a", analyst)]}
+    admin = client_as("admin")
+    token = csrf_of(admin, "/admin/users")
+    officer_id = _user(engine, seeded.users["officer"]).id
+    analyst_id = _user(engine, seeded.users["analyst"]).id
+    r = admin.post(f"/admin/users/{officer_id}/role", data={"csrf_token": token, "role": "analyst"})
+    assert "Role and agency saved." in r.text
+    r = admin.post(f"/admin/users/{analyst_id}/password", data={"csrf_token": token})
+    assert "Password reset" in r.text
+    for c in (officer, analyst):
+        assert c.get("/api/v1/me").status_code == 401
+    for cookie in kept.values():
+        with TestClient(app, raise_server_exceptions=False) as thief:
+            thief.cookies.set(SESSION_COOKIE, cookie)
+            assert thief.get("/api/v1/me").status_code == 401
+    revoked = _events(engine, "auth:session:revoke")
+    assert sorted((e.object_id, e.fields["reason"]) for e in revoked) == sorted(
+        [(str(officer_id), "role_change"), (str(analyst_id), "password_reset")]
+    )
+    assert admin.get("/api/v1/me").status_code == 200

@@ -205,7 +205,11 @@ def test_role_and_password_changes_end_sessions(
 ) -> None:
     officer = client_as("officer")
     analyst = client_as("analyst")
-    admin = actor_for(_user(engine, seeded.users["admin"]), settings=app.state.settings)
+    with session_scope(engine) as s:
+        # actor_for reads the account's agency and agreements in the account's session.
+        admin = actor_for(
+            s.merge(_user(engine, seeded.users["admin"])), settings=app.state.settings
+        )
     with session_scope(engine) as s:
         change_role(
             s, actor=admin, user_id=_user(engine, seeded.users["officer"]).id, role="analyst"

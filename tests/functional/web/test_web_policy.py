@@ -24,6 +24,7 @@ from sqlalchemy.engine import make_url
 from starlette.testclient import TestClient
 from webseed import CANARY_PEOPLE, FAST_HASHER, Seeded, csrf_of, seed, sign_in
 
+from asbhub.agencies.service import reference_agency
 from asbhub.permissions import GRANTS, STAFF_ROLES, Action, Actor, Role, allowed
 from asbhub.store.engine import make_engine
 from asbhub.web.app import create_app
@@ -162,12 +163,18 @@ def policy_app(
         admin.dispose()
 
 
-# The only routes anyone may call without a policy dependency: signing in and out, choosing a
-# purpose once signed in, and the public's report and chat pages. Every other route, including
-# any added later (``/cases``...), must declare its action or this module fails.
+# The only routes anyone may call without a policy dependency: signing in (with its second
+# factor) and out, choosing a purpose once signed in, and the public's report and chat pages.
+# Every other route, including any added later (``/cases``...), must declare its action or
+# this module fails.
 PUBLIC_ROUTES = {
     ("GET", "/login"),
     ("POST", "/login"),
+    # The second factor's steps: they act only on a sign-in whose password was just given.
+    ("GET", "/login/code"),
+    ("POST", "/login/code"),
+    ("GET", "/login/enrol"),
+    ("POST", "/login/enrol"),
     ("POST", "/logout"),
     ("GET", "/purpose"),
     ("POST", "/purpose"),
@@ -253,7 +260,7 @@ def role_sees_identities(role: Role) -> bool:
         "x",
         "x",
         role,
-        agency_code="basildon-council" if role is Role.PARTNER else None,
+        agency=reference_agency("essex", "basildon-council") if role is Role.PARTNER else None,
         force_code="essex",
     )
     return allowed(actor, Action.PERSONAL_DATA_VIEW)

@@ -12,6 +12,7 @@ from sqlalchemy import Engine
 from starlette.testclient import TestClient
 from webseed import PLACES, Seeded, sign_in
 
+from asbhub.agencies.service import reference_agency
 from asbhub.auth.service import add_user
 from asbhub.incidents.models import Incident
 from asbhub.permissions import GRANTS, Action, Actor, Role, allowed
@@ -28,7 +29,7 @@ def _exact(role: Role) -> bool:
         "x",
         "x",
         role,
-        agency_code="basildon-council" if role is Role.PARTNER else None,
+        agency=reference_agency("essex", "basildon-council") if role is Role.PARTNER else None,
         force_code="essex",
     )
     return allowed(actor, Action.PERSONAL_DATA_VIEW)

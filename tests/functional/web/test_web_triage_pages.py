@@ -130,5 +130,5 @@ def test_an_online_report_starts_its_history_and_joins_triage(
         ]
         assert rows[0].actor_name == "the public (online report)"
     life = client_as("call_handler").get(f"/api/v1/incidents/{incident.id}/life").json()
-    assert life["status"] == "new" and life["allowed"] == ["triage"]
+    assert life["status"] == "new" and life["allowed"] == ["triage", "reclassify"]
     assert life["history"][0]["event"] == "record"

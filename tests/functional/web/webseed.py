@@ -16,7 +16,7 @@ from starlette.testclient import TestClient
 
 from asbhub.auth.service import add_user
 from asbhub.casereviews.lifecycle import Status as CaseReviewStatus
-from asbhub.casereviews.models import Applicant, CaseReview, VictimKind
+from asbhub.casereviews.models import Applicant, AsbCaseReview, VictimKind
 from asbhub.geography.service import to_bng
 from asbhub.incidents.models import (
     Channel,
@@ -87,6 +87,10 @@ def seed(engine: Engine, incidents_per_place: int = 24) -> Seeded:
                 display_name=f"Test {role.value.replace('_', ' ').title()}",
                 agency_code=PARTNER_AGENCY if role is Role.PARTNER else None,
                 force_code="essex",
+                # Like the demo accounts: no second factor in development mode, so the tests
+                # of other screens sign in with a password alone (test_second_factor.py
+                # makes accounts that need one).
+                demo=True,
             )
             out.users[role.value] = name
         people = [
@@ -168,7 +172,7 @@ def seed(engine: Engine, incidents_per_place: int = 24) -> Seeded:
                 )
         # An ASB case review in the partner's area, applied for on the canary victim's behalf
         # (so the policy test sees its names withheld from roles that may not see them).
-        review = CaseReview(
+        review = AsbCaseReview(
             force_code="essex",
             reference="CR-2021-0001",
             local_authority_code="E07000066",

@@ -6,6 +6,7 @@ import datetime as dt
 
 from sqlalchemy import Engine, text
 
+from asbhub.agencies.service import reference_agency
 from asbhub.analytics.cli import cli_actor
 from asbhub.analytics.service import dashboard, kpi_report
 from asbhub.generate.service import generate
@@ -44,7 +45,7 @@ def test_a_partner_sees_only_its_area(engine: Engine) -> None:
         username="p",
         display_name="P",
         role=Role.PARTNER,
-        agency_code="thurrock-council",
+        agency=reference_agency("essex", "thurrock-council"),
         force_code="essex",
     )
     with session_scope(engine) as session:

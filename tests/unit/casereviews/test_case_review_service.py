@@ -16,7 +16,7 @@ from asbhub.audit.models import AuditEvent
 from asbhub.auth.models import User
 from asbhub.auth.service import actor_for
 from asbhub.casereviews import service
-from asbhub.casereviews.models import CaseReview
+from asbhub.casereviews.models import AsbCaseReview
 from asbhub.casereviews.schemas import (
     AcknowledgeIn,
     ApplicationIn,
@@ -209,7 +209,7 @@ def test_met_under_the_rules_cannot_be_decided_not_met(world: World) -> None:
         decided(world, application(other_reports=THREE), met=False)
     assert "must be treated as met (s.104(4))" in exc.value.message
     with session_scope(world.engine) as s:  # nothing half-stored
-        assert s.execute(select(CaseReview.status)).scalars().all() == []
+        assert s.execute(select(AsbCaseReview.status)).scalars().all() == []
 
 
 def test_below_the_threshold_met_needs_discretion_and_a_reason(world: World) -> None:

@@ -39,6 +39,8 @@ EXPECTED = {
     ("referred", "close"): "closed",
     ("resolved", "reassess"): "resolved",
     ("resolved", "close"): "closed",
+    # A correction of the record (issue 20) keeps every status, closed included.
+    **{(s.value, "reclassify"): s.value for s in S},
 }
 PAIRS = list(itertools.product(S, Event))
 
@@ -61,8 +63,10 @@ def test_machine_matches_the_table() -> None:
 def test_every_status_is_reachable_and_closed_is_final() -> None:
     assert reachable() == set(S)
     assert INITIAL is S.NEW and {S.CLOSED} == FINAL
-    assert allowed_events(S.CLOSED) == []
-    assert set(allowed_events(S.NEW)) == {Event.TRIAGE}
+    # Only a correction of the record is allowed once closed, and it keeps the status.
+    assert allowed_events(S.CLOSED) == [Event.RECLASSIFY]
+    assert next_status(S.CLOSED, Event.RECLASSIFY) is S.CLOSED
+    assert set(allowed_events(S.NEW)) == {Event.TRIAGE, Event.RECLASSIFY}
 
 
 @given(st.lists(st.sampled_from(list(Event)), max_size=40))
@@ -82,5 +86,6 @@ def test_no_sequence_reaches_a_state_the_machine_does_not_allow(events: list[Eve
     # Nothing leaves closed, and nothing but triage leaves new.
     if S.CLOSED in path:
         assert path[path.index(S.CLOSED) :] == [S.CLOSED] * (len(path) - path.index(S.CLOSED))
-    if len(path) > 1:
-        assert path[1] is S.TRIAGED
+    moves = [s for prev, s in itertools.pairwise(path) if s is not prev]
+    if moves:
+        assert moves[0] is S.TRIAGED

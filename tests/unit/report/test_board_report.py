@@ -149,3 +149,12 @@ def test_bad_claims_file_and_format_are_named(deep_dive_db: str, tmp_path: Path)
     assert result.exit_code == 2 and "claims.csv:2" in " ".join(result.output.split())
     result = runner.invoke(app, [*base, "--out", str(tmp_path / "r.docx")])
     assert result.exit_code == 2 and "--out" in result.output
+
+
+def test_the_effect_of_orders_section(pdf: tuple[bytes, str]) -> None:
+    """The seed's nine CBO subjects: 62 incidents as suspect before their orders, 6 after."""
+    _, text = pdf
+    flat = " ".join(text.split())
+    assert "Effect of orders" in flat
+    assert "Table 14. Effect of Criminal Behaviour Orders on their subjects" in flat
+    assert "Criminal Behaviour Orders 9 62 6 -90.3%" in flat

@@ -318,7 +318,9 @@ def test_from_new_to_closed_every_step_kept(world: tuple[Engine, World]) -> None
             reason="words of advice",
             now=NOW + dt.timedelta(hours=2),
         )
-    assert life.status == "closed" and life.allowed == []
+    assert life.status == "closed" and life.allowed == [
+        "reclassify"
+    ]  # only a correction of the record
     assert [(h.event, h.from_status, h.to_status, h.by) for h in life.history] == [
         ("triage", "new", "triaged", "Test call_handler"),
         ("assign", "triaged", "assigned", "Test call_handler"),

@@ -1,5 +1,6 @@
 """Administration screens: accounts (add, disable or enable, role and agency, unlock, reset
-password) and the audit log search with its CSV export. Policy and auditing are the services'."""
+password or second factor) and the audit log search with its CSV export. Policy and auditing
+are the services'."""
 
 from __future__ import annotations
 
@@ -7,13 +8,15 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Path, Query, Request
 from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.orm import Session
 
+from asbhub.agencies.service import list_agencies
 from asbhub.audit import service as audit
 from asbhub.audit.schemas import AuditFilters
 from asbhub.audit.service import PURPOSES
 from asbhub.auth import accounts
 from asbhub.errors import Conflict, InvalidInput
-from asbhub.permissions import ROLE_DESCRIPTIONS, Action, Actor, Role, agencies
+from asbhub.permissions import ROLE_DESCRIPTIONS, Action, Actor, Role
 from asbhub.web.deps import DbSession, require_action
 from asbhub.web.forms import parse_query
 from asbhub.web.templating import render
@@ -23,9 +26,9 @@ UserId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 Text = Annotated[str, Form(max_length=200)]
 
 
-def _choices(actor: Actor) -> dict[str, Any]:
+def _choices(session: Session, actor: Actor) -> dict[str, Any]:
     roles = [(r.value, r.value.replace("_", " ").capitalize(), ROLE_DESCRIPTIONS[r]) for r in Role]
-    found = agencies(actor.force_code).values()
+    found = list_agencies(session, force_code=actor.force_code, partners_only=True)
     return {
         "roles": roles,
         "agencies": sorted(((a.code, a.name) for a in found), key=lambda t: t[1]),
@@ -51,8 +54,10 @@ def user_list(
 
 
 @router.get("/admin/users/new")
-def user_new_form(request: Request, actor: Actor = require_action(Action.USER_MANAGE)) -> Response:
-    ctx = {"form": {}, "errors": {}, **_choices(actor)}
+def user_new_form(
+    request: Request, session: DbSession, actor: Actor = require_action(Action.USER_MANAGE)
+) -> Response:
+    ctx = {"form": {}, "errors": {}, **_choices(session, actor)}
     return render(request, "admin/user_new.html", ctx)
 
 
@@ -80,7 +85,7 @@ def user_create(
         )
     except (InvalidInput, Conflict) as exc:
         errors = exc.fields if isinstance(exc, InvalidInput) else {"username": str(exc)}
-        ctx = {"form": form, "errors": _plain(errors), **_choices(actor)}
+        ctx = {"form": form, "errors": _plain(errors), **_choices(session, actor)}
         return render(request, "admin/user_new.html", ctx, status_code=422)
     return RedirectResponse(f"/admin/users/{account.id}?done=created", status_code=303)
 
@@ -111,6 +116,8 @@ DONE = {
     "enabled": "Account enabled.",
     "updated": "Role and agency saved.",
     "unlocked": "Account unlocked.",
+    "second_factor": "Second factor removed: the account sets up a new one at its next sign-in, "
+    "and its sessions have ended.",
 }
 
 
@@ -130,7 +137,7 @@ def _user_page(
         "errors": errors or {},
         "done": DONE.get(request.query_params.get("done", "")),
         "new_password": password,
-        **_choices(actor),
+        **_choices(session, actor),
     }
     return render(request, "admin/user.html", ctx, status_code=status)
 
@@ -198,6 +205,21 @@ def user_password(
     """The new password is shown on this response only (never in a redirect's address)."""
     password = accounts.reset_password(session, actor=actor, user_id=user_id)
     return _user_page(request, session, actor, user_id, password=password)
+
+
+@router.post("/admin/users/{user_id}/second-factor")
+def user_second_factor(
+    request: Request,
+    session: DbSession,
+    user_id: UserId,
+    actor: Actor = require_action(Action.USER_MANAGE),
+) -> Response:
+    try:
+        accounts.reset_second_factor(session, actor=actor, user_id=user_id)
+    except Conflict as exc:
+        errors = {"second_factor": str(exc)}
+        return _user_page(request, session, actor, user_id, errors=errors, status=409)
+    return RedirectResponse(f"/admin/users/{user_id}?done=second_factor", status_code=303)
 
 
 # --- audit log -----------------------------------------------------------------------------------

@@ -83,7 +83,7 @@ def apply_api(
     request: Request,
     session: DbSession,
     body: ApplicationIn,
-    actor: Actor = require_action(Action.CASE_REVIEW_RECORD),
+    actor: Actor = require_action(Action.CASE_REVIEW_CREATE),
 ) -> CaseReviewOut:
     """Record an application (by the victim, or on their behalf with the victim's consent)."""
     return service.apply(session, actor=actor, application=body, rules=rules_of(request))
@@ -258,14 +258,14 @@ def _new_page(
 
 @router.get("/case-reviews/new")
 def new_page(
-    request: Request, actor: Actor = require_action(Action.CASE_REVIEW_RECORD)
+    request: Request, actor: Actor = require_action(Action.CASE_REVIEW_CREATE)
 ) -> Response:
     return _new_page(request, {"received_on": dt.date.today().isoformat()}, {})
 
 
 @router.post("/case-reviews")
 async def apply_form(
-    request: Request, session: DbSession, actor: Actor = require_action(Action.CASE_REVIEW_RECORD)
+    request: Request, session: DbSession, actor: Actor = require_action(Action.CASE_REVIEW_CREATE)
 ) -> Response:
     f = await _form(request)
     try:

@@ -15,6 +15,7 @@ from asbhub.incidents import service as incidents_service
 from asbhub.incidents.models import INCIDENT_TYPE_LABELS, PersonRole, PremisesType, Qualifier
 from asbhub.incidents.schemas import MAX_ID, IncidentDetail
 from asbhub.permissions import Action, Actor
+from asbhub.recording import service as recording_service
 from asbhub.triage import rules, service
 from asbhub.triage.rules import Rules
 from asbhub.triage.schemas import (
@@ -365,6 +366,7 @@ def life_page(
     ctx = {
         "i": incident,
         "life": service.life(session, actor=actor, incident_id=incident_id),
+        "offers": recording_service.offers(session, actor=actor, incident_id=incident_id),
         "officers": service.officers(session, actor=actor),
         "type_choices": list(INCIDENT_TYPE_LABELS.items()),
         "qualifiers": [q.value for q in Qualifier],
