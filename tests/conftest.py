@@ -15,6 +15,7 @@ import shutil
 import tempfile
 import uuid
 from collections.abc import Callable, Generator, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -126,6 +127,33 @@ def _pg_template() -> Iterator[str | None]:
     admin.dispose()
 
 
+@contextmanager
+def fresh_database(
+    kind: str, folder: Path, sqlite_template: Path, pg_template: str | None
+) -> Iterator[str]:
+    """URL of a new, migrated database of ``kind`` holding the Essex reference geography: a
+    copy of the SQLite template in ``folder``, or a PostgreSQL database made from the template
+    database and dropped afterwards."""
+    if kind == "sqlite":
+        path = folder / "asbhub.db"
+        shutil.copyfile(sqlite_template, path)
+        yield f"sqlite:///{path}"
+        return
+    if pg_template is None:
+        pytest.skip(f"{PG_ENV} is not set")
+    base = os.environ[PG_ENV]
+    name = f"asbhub_t_{uuid.uuid4().hex[:10]}"
+    admin = make_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{pg_template}"'))
+    try:
+        yield make_url(base).set(database=name).render_as_string(False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def db_url(
     request: pytest.FixtureRequest,
@@ -134,24 +162,22 @@ def db_url(
     _pg_template: str | None,
 ) -> Iterator[str]:
     """URL of a fresh, migrated database holding the Essex reference geography."""
-    if request.param == "sqlite":
-        path = tmp_path / "asbhub.db"
-        shutil.copyfile(_sqlite_template, path)
-        yield f"sqlite:///{path}"
-        return
-    if _pg_template is None:
-        pytest.skip(f"{PG_ENV} is not set")
-    base = os.environ[PG_ENV]
-    name = f"asbhub_t_{uuid.uuid4().hex[:10]}"
-    admin = make_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{_pg_template}"'))
-    try:
-        yield make_url(base).set(database=name).render_as_string(False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with fresh_database(request.param, tmp_path, _sqlite_template, _pg_template) as url:
+        yield url
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def module_db_url(
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    _sqlite_template: Path,
+    _pg_template: str | None,
+) -> Iterator[str]:
+    """``db_url`` shared by a module's tests, for modules whose tests only read or whose
+    writes do not meet."""
+    folder = tmp_path_factory.mktemp("module_db")
+    with fresh_database(request.param, folder, _sqlite_template, _pg_template) as url:
+        yield url
 
 
 @pytest.fixture
