@@ -40,7 +40,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from benchmarks._report import write_section  # noqa: E402
-from benchmarks.web import build_store, free_port, signed_in, start  # noqa: E402
+from benchmarks.web import build_store, free_port, signed_in, start, upgrade_kept  # noqa: E402
 
 META_CSRF = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
 
@@ -195,26 +195,13 @@ def measure(url: str, target: int, n_calls: int) -> dict[str, Any]:
             [sys.executable, __file__, "--build", url, "--incidents", str(target)], check=True
         )
     else:
-        _upgrade_kept(url)
+        upgrade_kept(url)
     total = count_incidents(url)
     print(f"{total:,} incidents in {time.perf_counter() - t0:.0f} s", file=sys.stderr)
     calls, lookups = sample_calls(url, n_calls)
     local = in_process(url, calls, lookups)
     print(f"in process: {local}", file=sys.stderr)
     return {"incidents": total, "in_process": local, "api": through_api(url, calls, lookups)}
-
-
-def _upgrade_kept(url: str) -> None:
-    """A store kept from an older schema is brought to head (new indexes included) and its
-    statistics renewed, as a deployment's upgrade would."""
-    from asbhub.store.bulk import analyze
-    from asbhub.store.engine import make_engine, upgrade
-
-    engine = make_engine(url)
-    upgrade(engine)
-    with engine.connect() as conn:
-        analyze(conn, {"incidents": 10**9})  # "all of it was written": analysed whatever its size
-    engine.dispose()
 
 
 def _stored(url: str) -> int:

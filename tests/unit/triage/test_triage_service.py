@@ -79,6 +79,12 @@ def _incident(
     return i
 
 
+def _link(s: Session, incident_id: int, person_id: int, role: PersonRole) -> None:
+    s.add(
+        IncidentPerson(force_code="essex", incident_id=incident_id, person_id=person_id, role=role)
+    )
+
+
 @pytest.fixture
 def world(engine: Engine) -> Iterator[tuple[Engine, World]]:
     with session_scope(engine) as s:
@@ -114,22 +120,8 @@ def world(engine: Engine) -> Iterator[tuple[Engine, World]]:
         s.flush()
         for n, days in enumerate((10, 40, 200)):
             i = _incident(s, f"OLD-{n}", days, loc)
-            s.add(
-                IncidentPerson(
-                    force_code="essex",
-                    incident_id=i.id,
-                    person_id=victim.id,
-                    role=PersonRole.VICTIM,
-                )
-            )
-            s.add(
-                IncidentPerson(
-                    force_code="essex",
-                    incident_id=i.id,
-                    person_id=suspect.id,
-                    role=PersonRole.SUSPECT,
-                )
-            )
+            _link(s, i.id, victim.id, PersonRole.VICTIM)
+            _link(s, i.id, suspect.id, PersonRole.SUSPECT)
         _incident(s, "COVID-1", 5, loc, covid_breach=True)
         new = _incident(s, "NEW-1", 0.01, loc, channel=Channel.ONLINE)
         s.add(
@@ -187,14 +179,7 @@ def test_an_older_call_finds_its_own_history_not_what_came_after(
     with session_scope(engine) as s:
         for n in range(100):
             later = _incident(s, f"LATER-{n}", 100 - n * 0.5, None)
-            s.add(
-                IncidentPerson(
-                    force_code="essex",
-                    incident_id=later.id,
-                    person_id=w.victim,
-                    role=PersonRole.VICTIM,
-                )
-            )
+            _link(s, later.id, w.victim, PersonRole.VICTIM)
     then = NOW - dt.timedelta(days=150)
     with session_scope(engine) as s:
         d = service.assess(
