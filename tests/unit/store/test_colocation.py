@@ -26,6 +26,9 @@ ROUTED = [
     "SELECT i.id FROM incidents AS i WHERE i.force_code = 'essex'",
     "SELECT areas.code FROM areas WHERE areas.level = %(l)s",  # a reference table
     "SELECT pg_advisory_xact_lock(%(k)s)",
+    # The unit of work's writes by primary key (named by the key once it is (force_code, id)).
+    "UPDATE chats SET status=%(status)s WHERE chats.id = %(chats_id)s::INTEGER",
+    "DELETE FROM incident_people WHERE incident_people.id = %(id)s::INTEGER",
 ]
 
 UNROUTED = [
@@ -35,7 +38,7 @@ UNROUTED = [
         "AND people.id = incident_people.person_id AND people.force_code = %(f)s",
         "incident_people",
     ),
-    ("UPDATE chats SET status=%(s)s WHERE chats.id = %(id)s", "chats"),
+    ("UPDATE chats SET status=%(s)s WHERE chats.id = %(id_1)s", "chats"),
     ("DELETE FROM chat_messages WHERE chat_messages.chat_id = %(c)s", "chat_messages"),
     (
         "INSERT INTO people (force_code, forename) SELECT people.force_code, people.forename "
