@@ -116,6 +116,9 @@ class Generated:
     pools: Pools
     years: list[YearData] = field(default_factory=list)
     misrecord_rate: float = 0.0
+    # A force larger than Essex is written in parts, each from a pool of its own
+    # (generate/national.py); references of parts after the first carry the part's number.
+    part: int = 0
 
     @property
     def incidents(self) -> int:
