@@ -237,6 +237,8 @@ def _write_forces(
         job = actor or system_actor(job="generate", force_code=force)
         for part in range(parts):
             g = build_part(seed, force, part, parts, fys, scale)
+            if not g.incidents:  # a small force at a small --scale
+                continue
             counts = write(
                 engine, g, replace=replace and part == 0, append=part > 0, analyse=False, actor=job
             )

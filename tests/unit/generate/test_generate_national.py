@@ -30,8 +30,20 @@ FORCES = "essex,city-of-london"
 def _run(db_url: str, *extra: str) -> tuple[int, str]:
     result = runner.invoke(
         app,
-        ["generate", "--forces", FORCES, "--years", "1", "--scale", "0.05", "--seed", "5"]
-        + ["--db", db_url, *extra],
+        [
+            "generate",
+            "--forces",
+            FORCES,
+            "--years",
+            "1",
+            "--scale",
+            "0.05",
+            "--seed",
+            "5",
+            "--db",
+            db_url,
+            *extra,
+        ],
     )
     return result.exit_code, result.output
 
