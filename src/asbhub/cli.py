@@ -6,6 +6,7 @@ import typer
 
 from asbhub.analytics.cli import register as register_analytics
 from asbhub.audit.cli import app as audit_app
+from asbhub.casereviews.cli import app as case_reviews_app
 from asbhub.casework.cli import agencies_app
 from asbhub.generate.cli import app as generate_app
 from asbhub.generate.truth import evaluate as evaluate_recording
@@ -32,6 +33,7 @@ app.add_typer(triage_app, name="triage")
 # truth is handed in here, so the audit package itself never imports the truth.
 audit_app.command("recording")(recording_command(evaluate_recording))
 app.add_typer(audit_app, name="audit")
+app.add_typer(case_reviews_app, name="case-reviews")
 app.add_typer(powers_app, name="powers")
 app.add_typer(orders_app, name="orders")
 app.add_typer(agencies_app, name="agencies")

@@ -112,6 +112,40 @@ class Action(DescribedEnum):
         "See medium and high risk cases with their reviews due and overdue",
     )
     REVIEW_RECORD = ("triage:review:record", "Record a supervisory review of a risk case")
+    CASE_REVIEW_LIST = ("casereviews:case_review:list", "List ASB case reviews in one's scope")
+    CASE_REVIEW_VIEW = (
+        "casereviews:case_review:view",
+        "Open an ASB case review with its applicant, victim and decisions",
+    )
+    CASE_REVIEW_CREATE = ("casereviews:case_review:create", "Record an ASB case review application")
+    CASE_REVIEW_DECIDE = (
+        "casereviews:case_review:decide",
+        "Acknowledge a case review, decide its threshold, record the panel's review and outcome",
+    )
+    CASE_REVIEW_TABLE = (
+        "casereviews:table:view",
+        "See the yearly ASB case review figures each area publishes",
+    )
+    RESTORATIVE_LIST = (
+        "restorative:referral:list",
+        "List restorative justice and Community Remedy referrals in one's scope",
+    )
+    RESTORATIVE_VIEW = (
+        "restorative:referral:view",
+        "Open a restorative referral with its parties, consents and outcome",
+    )
+    RESTORATIVE_RECORD = (
+        "restorative:referral:create",
+        "Refer to restorative justice or a Community Remedy and record consents and outcomes",
+    )
+    SUBJECT_ACCESS_EXPORT = (
+        "subject_access:person:export",
+        "Export everything held about one person and who saw it (a subject access request)",
+    )
+    RESTORATIVE_FIGURES = (
+        "restorative:figures:view",
+        "See restorative justice satisfaction and re-offending figures",
+    )
     CASE_LIST = (
         "casework:case:list",
         "List the problem-solving cases one's agency owns, covers or has been shared",
@@ -220,6 +254,25 @@ _HOTSPOTS = {Action.HOTSPOT_MAP_VIEW}
 # report states force-wide figures, so only those who prepare it for the board may produce it.
 _FIGURES = {Action.ANALYTICS_VIEW}
 _BOARD = {Action.BOARD_REPORT_CREATE}
+# ASB Case Reviews (2014 Act s.104): ASB officers and supervisors run them; the published
+# yearly figures are counts, which analysts and partners (narrowed to their areas) may see.
+_CASE_REVIEWS = {
+    Action.CASE_REVIEW_LIST,
+    Action.CASE_REVIEW_VIEW,
+    Action.CASE_REVIEW_CREATE,
+    Action.CASE_REVIEW_DECIDE,
+    Action.CASE_REVIEW_TABLE,
+}
+_CASE_REVIEW_FIGURES = {Action.CASE_REVIEW_TABLE}
+# Restorative justice and the Community Remedy (ss.101-103): officers offer a Community Remedy
+# out of court, ASB officers and supervisors refer to the restorative service. The figures are
+# counts, which the board report (analysts, supervisors) states.
+_RESTORATIVE = {
+    Action.RESTORATIVE_LIST,
+    Action.RESTORATIVE_VIEW,
+    Action.RESTORATIVE_RECORD,
+    Action.RESTORATIVE_FIGURES,
+}
 # The recording audit (issue 20): the ASB team works the worklist and corrects the record;
 # analysts and supervisors run it for the compliance figures the force reports.
 _RECORDING_AUDIT = {
@@ -254,6 +307,7 @@ GRANTS: dict[Role, frozenset[Action]] = {
         | _FRONT_LINE
         | _POWERS
         | _POWER_RULES
+        | _RESTORATIVE
         | _CASE_WORK
     ),
     Role.ASB_OFFICER: frozenset(
@@ -263,6 +317,8 @@ GRANTS: dict[Role, frozenset[Action]] = {
         | _FIGURES
         | _TRIAGE
         | _FRONT_LINE
+        | _CASE_REVIEWS
+        | _RESTORATIVE
         | _RECORDING_AUDIT
         | _POWERS
         | _POWER_RULES
@@ -275,10 +331,11 @@ GRANTS: dict[Role, frozenset[Action]] = {
         | _HOTSPOTS
         | _FIGURES
         | _BOARD
+        | _CASE_REVIEW_FIGURES
         | _POWER_RULES
         | _EFFECT
         | _CASE_READ
-        | {Action.CHANNELS_VIEW, Action.RECORDING_AUDIT_RUN}
+        | {Action.CHANNELS_VIEW, Action.RESTORATIVE_FIGURES, Action.RECORDING_AUDIT_RUN}
     ),
     Role.SUPERVISOR: frozenset(
         _READ_INCIDENTS
@@ -290,18 +347,34 @@ GRANTS: dict[Role, frozenset[Action]] = {
         | _TRIAGE
         | _FRONT_LINE
         | _SUPERVISION
+        | _CASE_REVIEWS
+        | _RESTORATIVE
         | _RECORDING_AUDIT
         | _POWERS
         | _POWER_RULES
         | _EFFECT
         | _CASE_WORK
         | _CASE_SUPERVISION
+        | {Action.SUBJECT_ACCESS_EXPORT}
         | {Action.AUDIT_VIEW, Action.AUDIT_EXPORT, Action.CHANNELS_VIEW, Action.INCIDENT_ASSIGN}
     ),
     # A partner works the cases of its agency and the actions given to it; the referrals
-    # triage routes to its agency are its work queue.
+    # triage routes to its agency are its work queue. Case reviews and restorative referrals of
+    # its areas it may read; the published case review figures are counts.
     Role.PARTNER: frozenset(
-        _READ_INCIDENTS | _HOTSPOTS | _FIGURES | _POWER_RULES | _CASE_WORK | {Action.REFERRAL_LIST}
+        _READ_INCIDENTS
+        | _HOTSPOTS
+        | _FIGURES
+        | _POWER_RULES
+        | _CASE_REVIEW_FIGURES
+        | _CASE_WORK
+        | {
+            Action.REFERRAL_LIST,
+            Action.CASE_REVIEW_LIST,
+            Action.CASE_REVIEW_VIEW,
+            Action.RESTORATIVE_LIST,
+            Action.RESTORATIVE_VIEW,
+        }
     ),
     Role.ADMIN: frozenset(
         {

@@ -49,6 +49,8 @@ def _paths(s: LiveServer) -> dict[str, str]:
         "incident": str(s.seeded.incident_ids[0]),
         "person": str(s.seeded.person_ids[0]),
         "location": str(s.seeded.location_ids[0]),
+        "case_review": str(s.seeded.case_review_ids[0]),
+        "referral": str(s.seeded.referral_ids[0]),
     }
 
 
@@ -89,6 +91,18 @@ STAFF_PAGES = [
     ("supervisor", "/incidents/{incident}/life"),
     ("supervisor", "/triage/reviews"),
     ("officer", "/my-incidents"),
+    ("asb_officer", "/case-reviews"),
+    ("asb_officer", "/case-reviews/new"),
+    ("asb_officer", "/case-reviews/{case_review}"),
+    ("asb_officer", "/case-reviews/table?from=2020-04-01&to=2021-03-31"),
+    ("asb_officer", "/case-reviews/table?from=2021-04-01&to=2021-03-31"),
+    ("partner", "/case-reviews/{case_review}"),
+    ("officer", "/restorative"),
+    ("officer", "/restorative/new"),
+    ("officer", "/restorative/{referral}"),
+    ("partner", "/restorative/{referral}"),
+    ("supervisor", "/people/{person}/subject-access"),
+    ("supervisor", "/audit?case=case_review:{case_review}&agency=Basildon"),
     ("supervisor", "/cases"),
     ("supervisor", "/cases?stage=closed"),
     ("supervisor", "/cases/new"),
@@ -113,6 +127,24 @@ def test_staff_page(as_role: Pages, live_server: LiveServer, role: str, path: st
     page.goto(path.format(**_paths(live_server)))
     page.wait_for_load_state("networkidle")
     assert_axe_clean(page, f"as {role}")
+
+
+def test_case_review_forms_with_errors(as_role: Pages, live_server: LiveServer) -> None:
+    page = as_role("asb_officer")
+    page.goto("/case-reviews/new")
+    page.get_by_label("Someone on the victim's behalf, with their consent").check()
+    page.get_by_role("button", name="Record application").click()
+    expect(page.locator(".govuk-error-summary")).to_be_visible()
+    assert_axe_clean(page, "application with errors")
+    page.goto(f"/case-reviews/{_paths(live_server)['case_review']}")
+    page.get_by_role("button", name="Record decision").click()
+    expect(page.locator(".govuk-error-summary")).to_be_visible()
+    assert_axe_clean(page, "decision with errors")
+    page = as_role("officer")
+    page.goto(f"/restorative/{_paths(live_server)['referral']}")
+    page.get_by_role("button", name="Record plan").click()
+    expect(page.locator(".govuk-error-summary")).to_be_visible()
+    assert_axe_clean(page, "referral plan with errors")
 
 
 # Every state of the hotspot pages: the newest month, a later page of one district's places, a

@@ -131,6 +131,102 @@ class AuditEventType(DescribedEnum):
         "incidents:incident:close",
         "An incident was closed with its closing code and confirmed qualifier",
     )
+    CASE_REVIEW_CREATE = (
+        "casereviews:case_review:create",
+        "An ASB case review application was recorded, by the victim or on their behalf",
+    )
+    CASE_REVIEW_VIEW = (
+        "casereviews:case_review:view",
+        "An ASB case review with its applicant and victim was opened",
+    )
+    CASE_REVIEW_LIST = (
+        "casereviews:case_review:list",
+        "ASB case reviews were listed, with the filters and the count",
+    )
+    CASE_REVIEW_ACKNOWLEDGE = (
+        "casereviews:case_review:acknowledge",
+        "An ASB case review application was acknowledged",
+    )
+    CASE_REVIEW_DECIDE = (
+        "casereviews:case_review:decide",
+        "The threshold of an ASB case review was decided, with the rules' version and basis",
+    )
+    CASE_REVIEW_REVIEW = (
+        "casereviews:case_review:review",
+        "The panel's review of an ASB case review was recorded, with its recommendations",
+    )
+    CASE_REVIEW_OUTCOME = (
+        "casereviews:case_review:outcome",
+        "The applicant was sent the outcome of an ASB case review",
+    )
+    CASE_REVIEW_WITHDRAW = (
+        "casereviews:case_review:withdraw",
+        "An ASB case review application was withdrawn, with the reason",
+    )
+    CASE_REVIEW_RECOMMENDATION = (
+        "casereviews:recommendation:update",
+        "A case review recommendation was recorded as done by its owner",
+    )
+    HANDLING_REVIEW_REQUEST = (
+        "casereviews:handling_review:request",
+        "An applicant asked for the handling of their case review to be reviewed",
+    )
+    HANDLING_REVIEW_DECIDE = (
+        "casereviews:handling_review:decide",
+        "A request to review the handling of a case review was decided",
+    )
+    GENERATE_CASE_REVIEWS = (
+        "generate:case_reviews:create",
+        "Synthetic ASB case reviews were generated for a period, with their counts",
+    )
+    RESTORATIVE_CREATE = (
+        "restorative:referral:create",
+        "A restorative justice or Community Remedy referral was recorded with its two parties",
+    )
+    RESTORATIVE_VIEW = (
+        "restorative:referral:view",
+        "A restorative referral with its parties was opened",
+    )
+    RESTORATIVE_LIST = (
+        "restorative:referral:list",
+        "Restorative referrals were listed, with the filters and the count",
+    )
+    RESTORATIVE_CONSENT = (
+        "restorative:referral:consent",
+        "A party's consent to a restorative referral was recorded, with its day",
+    )
+    RESTORATIVE_PLAN = (
+        "restorative:referral:plan",
+        "A referral's facilitator, method and action (with the victim's view) were recorded",
+    )
+    RESTORATIVE_START = (
+        "restorative:referral:start",
+        "Restorative work started after both parties consented",
+    )
+    RESTORATIVE_COMPLETE = (
+        "restorative:referral:complete",
+        "Restorative work ended with its outcome",
+    )
+    RESTORATIVE_WITHDRAW = (
+        "restorative:referral:withdraw",
+        "A party withdrew from a restorative referral",
+    )
+    RESTORATIVE_DECLINE = (
+        "restorative:referral:decline",
+        "A restorative referral was found not suitable",
+    )
+    RESTORATIVE_FEEDBACK = (
+        "restorative:referral:feedback",
+        "A party's satisfaction with restorative work was recorded",
+    )
+    GENERATE_RESTORATIVE = (
+        "generate:restorative:create",
+        "Synthetic restorative referrals were generated for a period, with their counts",
+    )
+    SUBJECT_ACCESS_EXPORT = (
+        "subject_access:person:export",
+        "Everything held about one person was exported for a subject access request",
+    )
     AGENCY_CREATE = (
         "agencies:agency:create",
         "An agency was added, with its kind and areas",

@@ -29,6 +29,19 @@ class AuditFilters(BaseModel):
         pattern=r"^(\w+:)?\d+$",
         description="A record's id, optionally with its type (person:12, incident:40, user:3)",
     )
+    case: str | None = Field(
+        None,
+        max_length=80,
+        pattern=r"^([a-z_]+:)?\d+$",
+        description="A case's id, with its kind (case_review:4, restorative_referral:2, case:7) "
+        "or bare for any kind of case",
+    )
+    agency: str | None = Field(
+        None,
+        max_length=120,
+        pattern=PRINTABLE,
+        description="Part of the acting organisation's name (Thurrock Council, Essex Police)",
+    )
     purpose: str | None = Field(None, max_length=40, pattern=PRINTABLE)
     date_from: dt.date | None = Field(None, description="On or after this day (UTC)")
     date_to: dt.date | None = Field(None, description="On or before this day (UTC)")

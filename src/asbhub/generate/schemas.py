@@ -115,6 +115,7 @@ class Generated:
     last: dt.date  # exclusive
     pools: Pools
     years: list[YearData] = field(default_factory=list)
+    seed: int = 0  # the run's seed, for the casework drawn after the incidents are written
     misrecord_rate: float = 0.0
     # A force larger than Essex is written in parts, each from a pool of its own
     # (generate/national.py); references of parts after the first carry the part's number.

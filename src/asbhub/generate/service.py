@@ -465,7 +465,12 @@ def build(
         )
     pools = build_pools(seed, force_code)
     out = Generated(
-        force_code=force_code, first=first, last=last, pools=pools, misrecord_rate=misrecord_rate
+        force_code=force_code,
+        first=first,
+        last=last,
+        pools=pools,
+        seed=seed,
+        misrecord_rate=misrecord_rate,
     )
     targets = year_targets()
     lo = np.datetime64(first).astype("datetime64[s]")

@@ -19,7 +19,10 @@ from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session
 
 from asbhub.errors import Conflict
+from asbhub.generate.case_reviews import write_case_reviews
 from asbhub.generate.orders import CBO_TERMS, CONVICTED_DAYS_BEFORE
+from asbhub.generate.records import delete_generated_records
+from asbhub.generate.restorative import write_restorative
 from asbhub.generate.schemas import REFERENCE_PREFIX, Generated
 from asbhub.incidents import bulk
 from asbhub.incidents.service import record_incidents
@@ -50,6 +53,11 @@ TABLES = (
     "chat_messages",
     "triage_assessments",
     "triage_reviews",
+    "asb_case_reviews",
+    "asb_review_recommendations",
+    "asb_review_handling_reviews",
+    "restorative_referrals",
+    "restorative_participants",
     "generated_truth",
 )
 # The calibrated years end on 31 March 2021 (deep dive): medium and high risk cases of its last
@@ -196,6 +204,8 @@ def write(
                 # Before the incidents, so no chat is left pointing at a deleted incident.
                 replaced_chats = delete_generated_chats(sql, g)
             if found:
+                # Before the incidents: a case review names its victim among their people.
+                delete_generated_records(conn, g)
                 replaced = delete_generated(sql, g)
             counts = _write_rows(conn, g, step, actor)
             conn.commit()
@@ -336,6 +346,10 @@ def _write_rows(
     n_truth = _write_truth(conn, g, written.incident_ids)
     n_chats, n_lines = _write_chats(conn, g, written.incident_ids, offsets, batch.reference)
     step("chats")
+    n_case_reviews = write_case_reviews(conn, g, batch, written.person_ids, actor)
+    n_restorative = write_restorative(
+        conn, g, batch, written.incident_ids, written.person_ids, actor
+    )
     n_orders = _write_orders(conn, g, written.person_ids, actor)
     return {
         "incidents": len(batch),
@@ -346,6 +360,8 @@ def _write_rows(
         "chat_messages": n_lines,
         "triage_assessments": n_triage,
         "triage_reviews": n_reviews,
+        "case_reviews": n_case_reviews,
+        "restorative_referrals": n_restorative,
         "truth": n_truth,
         "orders": n_orders,
     }

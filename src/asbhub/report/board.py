@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from asbhub.analytics import forecast, kpis, periods, queries, surveys
 from asbhub.analytics.msg import latest_months
 from asbhub.analytics.service import default_area, kpi_report, msg_report
+from asbhub.casereviews.queries import year_table
 from asbhub.contact.counts import channel_counts
 from asbhub.errors import InvalidInput
 from asbhub.permissions import Action, Actor, require
@@ -27,6 +28,9 @@ from asbhub.powers.effect import order_effect
 from asbhub.recording.service import figures as recording_figures
 from asbhub.report import charts
 from asbhub.report.ledger import Ledger, Provenance
+from asbhub.restorative import figures as rj_figures
+from asbhub.restorative.queries import restorative_figures
+from asbhub.triage import rules as triage_rules
 
 STEPS = (
     "KPIs",
@@ -34,6 +38,7 @@ STEPS = (
     "most similar group",
     "surveys",
     "channels",
+    "casework",
     "effect of orders",
     "charts",
     "check",
@@ -185,6 +190,8 @@ def build(
     )
     tables["channels"] = _channel_table(ledger, ch, cprov)
 
+    step(STEPS[5])
+    casework = _casework(ledger, session, actor, kpis.period_start(period_end), period_end)
     recording = recording_figures(session, actor=actor)
     if recording is not None:
         rprov = Provenance(
@@ -208,7 +215,7 @@ def build(
                 label=f"Estimated true share of {q} ASB",
                 provenance=rprov,
             )
-    step(STEPS[5])
+    step(STEPS[6])
     tables["effect"] = _effect_table(ledger, session, actor)
 
     sentences = _sentences(ledger, years, fc, msg, ch, area, kprov, cprov)
@@ -221,7 +228,7 @@ def build(
             provenance=Provenance(source="stated outside the report", period=""),
         )
 
-    step(STEPS[6])
+    step(STEPS[7])
     svg = {
         "volumes": charts.volumes(years),
         "monthly": charts.monthly(k["monthly"]),
@@ -234,7 +241,7 @@ def build(
     if msg is not None:
         svg["msg"] = charts.msg_rates(msg["forces"], actor.force_code)
 
-    step(STEPS[7])
+    step(STEPS[8])
     ledger.check()
     return {
         "title": f"ASB data update: {area}, 12 months to {long_date(period_end)}",
@@ -248,10 +255,11 @@ def build(
         "msg": msg,
         "surveys": survey,
         "channels": ch,
+        "casework": casework,
         "recording": recording,
         "sentences": sentences,
         "charts": svg,
-        "definitions": {**kpis.DEFINITIONS, **surveys.DEFINITIONS},
+        "definitions": {**kpis.DEFINITIONS, **surveys.DEFINITIONS, **rj_figures.DEFINITIONS},
         "forecast_method": forecast.__doc__,
         "provenance": [
             {
@@ -351,6 +359,56 @@ def _channel_table(ledger: Ledger, ch: dict[str, Any], prov: Provenance) -> dict
     return {"totals": ch["totals"], "quarters": ch["quarters"]}
 
 
+def _casework(
+    ledger: Ledger, session: Session, actor: Actor, start: dt.date, end: dt.date
+) -> dict[str, Any]:
+    """The year's ASB case review table (s.104(10)) and restorative justice figures."""
+    table = year_table(
+        session, actor=actor, start=start, end=end, rules=triage_rules.load().case_review
+    )
+    rj = restorative_figures(session, actor=actor, start=start, end=end)
+    period = f"{start} to {end}"
+    crprov = Provenance(
+        source="case_reviews (casereviews.queries.year_table)",
+        period=period,
+        filters=f"force_code = {actor.force_code!r}",
+        query="count per local authority of applications received, threshold decided not met, "
+        "panels held, and panels held with a recommendation, in the period",
+    )
+    for f in ("applications", "threshold_not_met", "reviews_held", "with_recommendations"):
+        ledger.state(
+            f"case_reviews_{f}@{period}",
+            getattr(table.total, f),
+            place="Table 12 (ASB case reviews)",
+            label=f"ASB case reviews: {f.replace('_', ' ')}, {period}",
+            provenance=crprov,
+        )
+    rjprov = Provenance(
+        source="restorative_referrals (restorative.queries)",
+        period=period,
+        filters=f"force_code = {actor.force_code!r}",
+        query="referrals made; parties asked after the end; suspect incidents 12 months before "
+        "the referral and after the end",
+    )
+    for key, value in (
+        ("rj_referrals", rj.referrals),
+        ("rj_satisfied_pct", rj.satisfaction.satisfied_pct),
+        ("rj_reoffending_change_pct", rj.reoffending.change_pct),
+    ):
+        if value is not None:
+            ledger.state(
+                f"{key}@{period}",
+                value,
+                place="Table 13 (restorative justice)",
+                label=f"{key.replace('_', ' ')}, {period}",
+                provenance=rjprov,
+            )
+    return {
+        "case_reviews": table.model_dump(mode="json"),
+        "restorative": rj.model_dump(mode="json"),
+    }
+
+
 def _effect_table(ledger: Ledger, session: Session, actor: Actor) -> dict[str, Any]:
     """The effect of Criminal Behaviour Orders on their subjects (powers.effect), each figure
     stated once in the ledger like every other."""
@@ -366,7 +424,7 @@ def _effect_table(ledger: Ledger, session: Session, actor: Actor) -> dict[str, A
             ledger.state(
                 f"cbo_effect_{key}@{effect['window_days']}d",
                 effect[key],
-                place="Table 12 (effect of orders)",
+                place="Table 14 (effect of orders)",
                 label=f"CBO subjects' incidents: {key.replace('_', ' ')}",
                 provenance=prov,
             )

@@ -25,6 +25,7 @@ from asbhub.web.routes import (
     admin,
     api,
     auth,
+    casereviews,
     casework,
     contact,
     home,
@@ -34,6 +35,8 @@ from asbhub.web.routes import (
     public,
     recording,
     reports,
+    restorative,
+    subjectaccess,
     triage,
 )
 from asbhub.web.security import SecurityHeaders, verify_csrf
@@ -128,6 +131,12 @@ def create_app(database_url: str | None = None, settings: Settings | None = None
     app.include_router(triage.router)
     app.include_router(casework.api)
     app.include_router(casework.router)
+    app.include_router(casereviews.api)
+    app.include_router(casereviews.router)
+    app.include_router(restorative.api)
+    app.include_router(restorative.router)
+    app.include_router(subjectaccess.api)
+    app.include_router(subjectaccess.router)
     app.include_router(reports.router)
     app.include_router(recording.router)
     app.include_router(admin.router)

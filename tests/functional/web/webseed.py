@@ -15,6 +15,8 @@ from sqlalchemy import Engine
 from starlette.testclient import TestClient
 
 from asbhub.auth.service import add_user
+from asbhub.casereviews.lifecycle import Status as CaseReviewStatus
+from asbhub.casereviews.models import Applicant, AsbCaseReview, VictimKind
 from asbhub.geography.service import to_bng
 from asbhub.incidents.models import (
     Channel,
@@ -29,6 +31,8 @@ from asbhub.incidents.models import (
     Qualifier,
 )
 from asbhub.permissions import STAFF_ROLES, Role
+from asbhub.restorative.lifecycle import Status as RestorativeStatus
+from asbhub.restorative.models import Kind, Party, RestorativeParticipant, RestorativeReferral
 from asbhub.store.engine import session_scope
 
 PASSWORD = "fictitious-password-1"
@@ -62,6 +66,8 @@ class Seeded:
     incident_ids: list[int] = field(default_factory=list)
     person_ids: list[int] = field(default_factory=list)
     location_ids: list[int] = field(default_factory=list)
+    case_review_ids: list[int] = field(default_factory=list)
+    referral_ids: list[int] = field(default_factory=list)
     users: dict[str, str] = field(default_factory=dict)  # role -> user name
     references: list[str] = field(default_factory=list)
     # incidents per place index, for checking filters and partner scope
@@ -164,6 +170,57 @@ def seed(engine: Engine, incidents_per_place: int = 24) -> Seeded:
                         force_code="essex", incident_id=inc.id, person_id=person.id, role=role
                     )
                 )
+        # An ASB case review in the partner's area, applied for on the canary victim's behalf
+        # (so the policy test sees its names withheld from roles that may not see them).
+        review = AsbCaseReview(
+            force_code="essex",
+            reference="CR-2021-0001",
+            local_authority_code="E07000066",
+            status=CaseReviewStatus.ACKNOWLEDGED,
+            received_on=dt.date(2021, 3, 1),
+            applicant=Applicant.ON_BEHALF,
+            applicant_name=f"{CANARY_PEOPLE[1][0]} {CANARY_PEOPLE[1][1]}",
+            applicant_relationship="family",
+            consent_on=dt.date(2021, 2, 26),
+            consent_recorded_by="Test Asb Officer",
+            victim_kind=VictimKind.INDIVIDUAL,
+            victim_name=" ".join(CANARY_PEOPLE[0]),
+            victim_person_id=people[0].id,
+            behaviour=f"Fictitious: shouting at {CANARY_PEOPLE[0][1]}'s door most nights.",
+            other_reports=[],
+            procedure_version="essex-case-review-procedure-2024.1",
+            created_at=dt.datetime(2021, 3, 1, 10, 0),
+            created_by="Test Asb Officer",
+            acknowledged_on=dt.date(2021, 3, 2),
+        )
+        s.add(review)
+        s.flush()
+        out.case_review_ids.append(review.id)
+        referral = RestorativeReferral(
+            force_code="essex",
+            reference="RJ-2021-0001",
+            local_authority_code="E07000066",
+            kind=Kind.COMMUNITY_REMEDY,
+            status=RestorativeStatus.REFERRED,
+            referred_on=dt.date(2021, 3, 2),
+            referred_by="Test Officer",
+            referring_agency="Essex Police",
+            summary=f"Fictitious: {CANARY_PEOPLE[2][1]} damaged a fence.",
+            menu_version="essex-pfcc-community-remedy-2021.1",
+            created_at=dt.datetime(2021, 3, 2, 9, 0),
+        )
+        for party, person in ((Party.HARMED, people[0]), (Party.RESPONSIBLE, people[2])):
+            referral.participants.append(
+                RestorativeParticipant(
+                    force_code="essex",
+                    party=party,
+                    person_id=person.id,
+                    name=f"{person.forename} {person.surname}",
+                )
+            )
+        s.add(referral)
+        s.flush()
+        out.referral_ids.append(referral.id)
     return out
 
 

@@ -156,5 +156,5 @@ def test_the_effect_of_orders_section(pdf: tuple[bytes, str]) -> None:
     _, text = pdf
     flat = " ".join(text.split())
     assert "Effect of orders" in flat
-    assert "Table 12. Effect of Criminal Behaviour Orders on their subjects" in flat
+    assert "Table 14. Effect of Criminal Behaviour Orders on their subjects" in flat
     assert "Criminal Behaviour Orders 9 62 6 -90.3%" in flat
