@@ -4,11 +4,16 @@ its reference; on SQLite it refuses, naming PostgreSQL."""
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 import pytest
-from benchmarks import national
 from sqlalchemy import text
 
 from asbhub.store.engine import make_engine
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # benchmarks/, beside src/
+from benchmarks import national
 
 ARGS = ["--scale", "0.001", "--forces", "essex,kent", "--years", "2", "--reads", "5"]
 

@@ -135,11 +135,12 @@ def build_part(
     pools = build_pools(s, BASE_FORCE)
     first = dt.date(fys[0] - 1, 4, 1)
     last = dt.date(fys[-1], 4, 1)
-    g = Generated(force_code=force, first=first, last=last, pools=pools, part=part)
+    g = Generated(force_code=force, first=first, last=last, pools=pools, seed=s, part=part)
     for fy in fys:
         t = targets[max(fy, first_fy)]
         f = factor(area, base, fy, scale) / parts
         target = t if f == 1.0 and fy == t.fy else scaled(t, f, fy)
+        g.calibrated &= target is t
         g.years.append(build_year(target, pools, s))
     return g
 

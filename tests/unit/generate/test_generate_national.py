@@ -45,7 +45,7 @@ def _run(db_url: str, *extra: str) -> tuple[int, str]:
             *extra,
         ],
     )
-    return result.exit_code, result.output
+    return result.exit_code, result.output + (repr(result.exception) if result.exit_code else "")
 
 
 def test_forces_are_written_in_proportion_to_population(db_url: str) -> None:
