@@ -11,7 +11,15 @@ endpoint served the same way, as the reference for what the machine can answer.
 Reported per backend: requests/s, p50/p95 latency, errors, and the integrity checks: rows
 stored equal reports accepted, and the audit chain still intact. Not run by CI.
 
-    python benchmarks/load.py [--users 20] [--seconds 60] [--pg URL]
+``--workers N`` serves the app (and the bare reference) from N processes (``asbhub serve
+--workers N``, ``uvicorn --workers N``). ``--mix reports`` makes every user a member of the
+public posting reports back to back (one form, then posts), for the issue 21 goal of
+POST /report >= 200/s with two workers on PostgreSQL; each user then sends from its own
+loopback address (127.0.0.x), as separate people would, so the per-client rate limit and its
+lock are per user as in real use rather than one queue for the whole run.
+
+    python benchmarks/load.py [--users 20] [--seconds 60] [--pg URL] [--workers N]
+                              [--mix staff|reports]
 """
 
 from __future__ import annotations
@@ -128,6 +136,26 @@ async def timed(tally: Tally, kind: str, call: object) -> httpx.Response | None:
     return r
 
 
+def local_address(n: int) -> str:
+    """A loopback source address of its own for user ``n`` (all of 127.0.0.0/8 is local)."""
+    return f"127.0.{1 + n // 250}.{1 + n % 250}"
+
+
+async def reporter(base: str, n: int, until: float, tally: Tally) -> None:
+    """Posts reports back to back from its own address, with one form's token."""
+    transport = httpx.AsyncHTTPTransport(local_address=local_address(n))
+    async with httpx.AsyncClient(base_url=base, timeout=30, transport=transport) as c:
+        page = await c.get("/report")
+        match = CSRF_RE.search(page.text)
+        assert match, "no report form"
+        data = {**report_form(), "csrf_token": match.group(1)}
+        while time.perf_counter() < until:
+            r = await timed(tally, "report send", c.post("/report", data=data))
+            # Accepted: redirected to the thank-you page (not followed: only the post is timed).
+            if r is not None and r.status_code == 303:
+                tally.reports_accepted += 1
+
+
 async def public_user(base: str, until: float, tally: Tally) -> None:
     async with httpx.AsyncClient(base_url=base, timeout=30, follow_redirects=True) as c:
         while time.perf_counter() < until:
@@ -170,11 +198,20 @@ HEAD = (
 )
 
 
+WORKERS_HEAD = (
+    "| backend | workers | requests | requests/s | reports/s | p50 ms | p95 ms | errors "
+    "| reports accepted | rows stored | audit chain intact |\n"
+    "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |"
+)
+
+
 def p(values: list[float], q: int) -> float:
     return statistics.quantiles(values, n=100)[q - 1] * 1000 if len(values) > 1 else 0.0
 
 
-def run(url: str, label: str, users: int, seconds: float) -> dict[str, object]:
+def run(
+    url: str, label: str, users: int, seconds: float, workers: int = 1, mix: str = "staff"
+) -> dict[str, object]:
     port = free_port()
     env = {
         **os.environ,
@@ -183,14 +220,18 @@ def run(url: str, label: str, users: int, seconds: float) -> dict[str, object]:
         "ASBHUB_PUBLIC_REPORT_RATE_LIMIT": "1000000",
     }
     env.pop("ASBHUB_SECRET_KEY", None)
-    proc = serve([sys.executable, "-m", "asbhub.cli", "serve"], port, env)
+    cmd = [sys.executable, "-m", "asbhub.cli", "serve", "--workers", str(workers)]
+    proc = serve(cmd, port, env)
     tally = Tally()
     try:
         base = f"http://127.0.0.1:{port}"
         until = time.perf_counter() + seconds
-        half = users // 2
-        tasks = [public_user(base, until, tally) for _ in range(users - half)]
-        tasks += [officer(base, n, until, tally) for n in range(half)]
+        if mix == "reports":
+            tasks = [reporter(base, n, until, tally) for n in range(users)]
+        else:
+            half = users // 2
+            tasks = [public_user(base, until, tally) for _ in range(users - half)]
+            tasks += [officer(base, n, until, tally) for n in range(half)]
         started = time.perf_counter()
 
         async def all_users() -> None:
@@ -210,16 +251,17 @@ def run(url: str, label: str, users: int, seconds: float) -> dict[str, object]:
         "p95": p(tally.latencies, 95),
         "errors": tally.errors,
         "accepted": tally.reports_accepted,
+        "reports_per_s": tally.reports_accepted / elapsed,
         "stored": stored,
         "intact": intact,
         "kinds": tally.by_kind,
     }
 
 
-def reference(users: int, seconds: float) -> dict[str, object]:
+def reference(users: int, seconds: float, workers: int = 1) -> dict[str, object]:
     """The same client against ``/bare`` of the smallest FastAPI app under uvicorn."""
     port = free_port()
-    cmd = [sys.executable, "-m", "uvicorn", "benchmarks.web:bare_app"]
+    cmd = [sys.executable, "-m", "uvicorn", "benchmarks.web:bare_app", "--workers", str(workers)]
     proc = serve(cmd, port, {**os.environ, "PYTHONPATH": str(ROOT)})
     tally = Tally()
     try:
@@ -249,7 +291,12 @@ def main() -> None:
     parser.add_argument(
         "--pg", default=os.environ.get("ASBHUB_TEST_POSTGRES_URL"), help="PostgreSQL server URL"
     )
+    parser.add_argument("--workers", type=int, default=1, help="processes serving the app")
+    parser.add_argument("--mix", choices=["staff", "reports"], default="staff")
+    parser.add_argument("--no-sqlite", action="store_true", help="PostgreSQL only")
     args = parser.parse_args()
+    if args.mix == "reports" or args.workers > 1:
+        return main_workers(args)
     work = Path(tempfile.mkdtemp(prefix="asbhub-load-"))
     results = []
     try:
@@ -263,7 +310,7 @@ def main() -> None:
 
             admin = create_engine(args.pg, isolation_level="AUTOCOMMIT")
             with admin.connect() as conn:
-                conn.execute(text('DROP DATABASE IF EXISTS "asbhub_load"'))
+                conn.execute(text('DROP DATABASE IF EXISTS "asbhub_load" WITH (FORCE)'))
                 conn.execute(text('CREATE DATABASE "asbhub_load"'))
             pg_url = make_url(args.pg).set(database="asbhub_load").render_as_string(False)
             prepare(pg_url, args.users // 2)
@@ -298,6 +345,75 @@ store holds three generated months (January-March 2021).
 Reference in the same run: a bare FastAPI endpoint under uvicorn, the same client and users,
 {min(args.seconds, 15.0):.0f} s: {ref["rps"]:,.1f} requests/s, p95 {ref["p95"]:,.0f} ms,
 {ref["errors"]} errors. Requests by kind: {mix}.
+Load average when the run ended: {load:.1f} on {os.cpu_count()} cores.
+""",
+    )
+    for r in results:
+        print(r)
+    print("reference", ref)
+
+
+def main_workers(args: argparse.Namespace) -> None:
+    """The ``--workers`` / ``--mix reports`` run: its own section, the bare reference served
+    by as many processes in the same run."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    work = Path(tempfile.mkdtemp(prefix="asbhub-load-"))
+    ref_seconds = min(args.seconds, 15.0)
+    results = []
+    try:
+        ref = reference(args.users, ref_seconds, args.workers)
+        if not args.no_sqlite:
+            sqlite_url = f"sqlite:///{work / 'load.db'}"
+            prepare(sqlite_url, args.users // 2)
+            results.append(
+                run(sqlite_url, "SQLite", args.users, args.seconds, args.workers, args.mix)
+            )
+        if args.pg:
+            admin = create_engine(args.pg, isolation_level="AUTOCOMMIT")
+            with admin.connect() as conn:
+                conn.execute(text('DROP DATABASE IF EXISTS "asbhub_load" WITH (FORCE)'))
+                conn.execute(text('CREATE DATABASE "asbhub_load"'))
+            pg_url = make_url(args.pg).set(database="asbhub_load").render_as_string(False)
+            prepare(pg_url, args.users // 2)
+            results.append(
+                run(pg_url, "PostgreSQL", args.users, args.seconds, args.workers, args.mix)
+            )
+            with admin.connect() as conn:
+                conn.execute(text('DROP DATABASE IF EXISTS "asbhub_load" WITH (FORCE)'))
+            admin.dispose()
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    load = os.getloadavg()[0]
+    rows = "\n".join(
+        f"| {r['label']} | {args.workers} | {r['requests']:,} | {r['rps']:,.1f} | "
+        f"{r['reports_per_s']:,.1f} | {r['p50']:,.0f} | {r['p95']:,.0f} | {r['errors']} | "
+        f"{r['accepted']:,} | {r['stored']:,} | {'yes' if r['intact'] else 'NO'} |"
+        for r in results
+    )
+    what = (
+        "every user posts public reports back to back from its own loopback address"
+        if args.mix == "reports"
+        else "half send public reports, half page the incident list and the contact queue"
+    )
+    goal = ""
+    pg = next((r for r in results if r["label"] == "PostgreSQL"), None)
+    if args.mix == "reports" and pg is not None:
+        met = "met" if float(pg["reports_per_s"]) >= 200 else "NOT met"  # type: ignore[arg-type]
+        goal = f"\nGoal (issue 21): POST /report >= 200/s on PostgreSQL: {met}.\n"
+    write_section(
+        f"load-workers-{args.mix}",
+        f"""
+{args.users} users for {args.seconds:.0f} s on loopback against `asbhub serve --workers
+{args.workers}`: {what}. The store holds three generated months (January-March 2021).
+
+{WORKERS_HEAD}
+{rows}
+{goal}
+Reference in the same run: a bare FastAPI endpoint under `uvicorn --workers {args.workers}`,
+the same client and users, {ref_seconds:.0f} s: {ref["rps"]:,.1f} requests/s, p95
+{ref["p95"]:,.0f} ms, {ref["errors"]} errors.
 Load average when the run ended: {load:.1f} on {os.cpu_count()} cores.
 """,
     )

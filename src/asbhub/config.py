@@ -77,6 +77,20 @@ class Settings(BaseSettings):
         description="How long a web request waits for a database lock before answering 503 "
         "with Retry-After (batch commands wait longer).",
     )
+    db_pool_size: int = Field(
+        15,
+        ge=1,
+        le=200,
+        description="PostgreSQL connections each web worker process may hold at once (opened "
+        "as needed); workers × this must stay below the server's max_connections.",
+    )
+    db_pool_wait_seconds: float = Field(
+        10.0,
+        gt=0,
+        le=60,
+        description="How long a web request waits for a free PostgreSQL connection when all "
+        "of its worker's are in use before answering 503 with Retry-After.",
+    )
     audit_checkpoint_path: str = Field(
         "",
         description="File the keyed audit checkpoints are appended to; empty: beside the "

@@ -19,6 +19,7 @@ from asbhub.config import Settings, get_settings
 from asbhub.errors import InvalidInput
 from asbhub.store.engine import make_engine, session_scope
 from asbhub.web import errors
+from asbhub.web.chat import chat_relay
 from asbhub.web.deps import SESSION_HOURS
 from asbhub.web.head import HeadAsGet
 from asbhub.web.routes import (
@@ -55,6 +56,13 @@ def _checkpoint(app: FastAPI) -> None:
             write_checkpoint(session, secret=app.state.settings.secret_key, path=path)
     except Exception as exc:  # an unmigrated or unreachable database must not stop the app
         log.warning("audit.checkpoint_failed", extra={"type": type(exc).__name__})
+
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """The chat relay to the other worker processes, and the audit checkpoints."""
+    async with chat_relay(app).running(), _anchor_audit(app):
+        yield
 
 
 @asynccontextmanager
@@ -97,14 +105,24 @@ def create_app(database_url: str | None = None, settings: Settings | None = None
         # refused by the CSP, so the page would be blank. /openapi.json is the contract.
         docs_url=None,
         redoc_url=None,
-        lifespan=_anchor_audit,
+        lifespan=_lifespan,
     )
     url = database_url or settings.database_url
     app.state.settings = settings
-    app.state.engine = make_engine(url, wait_seconds=settings.db_wait_seconds)
+    pool: dict[str, float] = {}
+    if url.startswith("postgresql"):
+        # A bounded pool with a bounded wait: when every connection is busy a request answers
+        # 503 after db_pool_wait_seconds instead of queueing without end.
+        pool = {
+            "pool_size": settings.db_pool_size,
+            "max_overflow": 0,
+            "pool_timeout": settings.db_pool_wait_seconds,
+        }
+    app.state.engine = make_engine(url, wait_seconds=settings.db_wait_seconds, **pool)
     configured = settings.audit_checkpoint_path
     app.state.checkpoint_path = Path(configured) if configured else default_checkpoint_path(url)
     app.state.templates = make_templates()
+    chat_relay(app)
 
     app.add_middleware(
         SessionMiddleware,
@@ -142,3 +160,9 @@ def create_app(database_url: str | None = None, settings: Settings | None = None
     app.include_router(admin.router)
     app.include_router(powers.router)
     return app
+
+
+def app_from_environment() -> FastAPI:
+    """The app of each ``asbhub serve --workers N`` process: the settings (with the database
+    URL ``serve`` was given, passed on as ``ASBHUB_DATABASE_URL``) are read in every worker."""
+    return create_app()

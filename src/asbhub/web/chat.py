@@ -1,7 +1,8 @@
 """The WebSocket plumbing both sides of a live chat share.
 
-Every line is stored first, then published to everyone watching the chat through the
-in-process :class:`~asbhub.contact.hub.ChatHub`. A connection starts with the whole transcript,
+Every line is stored first, then published to everyone watching the chat through the app's
+:class:`~asbhub.contact.relay.ChatRelay`, which reaches the connections held by the other
+worker processes too. A connection starts with the whole transcript,
 so a reconnect misses nothing. The handler's socket is authenticated by the session cookie (and
 an Origin check against cross-site hijacking); the public's by the chat token.
 """
@@ -21,8 +22,9 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from asbhub.contact import queries
-from asbhub.contact.hub import ChatHub, Event
-from asbhub.contact.models import Chat, ChatMessage, ChatSender
+from asbhub.contact.hub import Event
+from asbhub.contact.models import Chat
+from asbhub.contact.relay import ChatRelay, message_event, status_event
 from asbhub.errors import AsbhubError, InvalidInput
 from asbhub.permissions import Actor
 from asbhub.store.engine import session_scope
@@ -32,37 +34,12 @@ SOCKET_LINES = 20
 SOCKET_WINDOW_SECONDS = 10.0
 
 
-def chat_hub(app: FastAPI) -> ChatHub:
-    hub: ChatHub | None = getattr(app.state, "chat_hub", None)
-    if hub is None:
-        hub = ChatHub()
-        app.state.chat_hub = hub
-    return hub
-
-
-def message_event(msg: ChatMessage, chat: Chat) -> Event:
-    names = {
-        ChatSender.PUBLIC: chat.display_name or "Member of the public",
-        ChatSender.HANDLER: chat.handler_name or "Call handler",
-        ChatSender.SYSTEM: "Essex Police",
-    }
-    return {
-        "type": "message",
-        "id": msg.id,
-        "sender": msg.sender.value,
-        "name": names[msg.sender],
-        "body": msg.body,
-        "sent_at": msg.sent_at.isoformat(timespec="seconds"),
-    }
-
-
-def status_event(chat: Chat) -> Event:
-    return {
-        "type": "status",
-        "status": chat.status.value,
-        "handler_name": chat.handler_name,
-        "incident_id": chat.incident_id,
-    }
+def chat_relay(app: FastAPI) -> ChatRelay:
+    relay: ChatRelay | None = getattr(app.state, "chat_relay", None)
+    if relay is None:
+        relay = ChatRelay(app.state.engine)
+        app.state.chat_relay = relay
+    return relay
 
 
 def _same_origin(websocket: WebSocket) -> bool:
@@ -95,9 +72,9 @@ async def run_chat_socket(
         return
     await websocket.accept()
     engine = websocket.app.state.engine
-    hub = chat_hub(websocket.app)
+    relay = chat_relay(websocket.app)
 
-    def history() -> list[Event]:
+    def history() -> tuple[list[Event], str, int]:
         with session_scope(engine) as session:
             if actor is None:
                 chat = session.get_one(Chat, chat_id)
@@ -105,15 +82,18 @@ async def run_chat_socket(
             else:
                 view = queries.chat_with_transcript(session, actor=actor, chat_id=chat_id)
                 chat, messages = view.chat, view.messages
-            return [
+            events = [
                 {"type": "history", "messages": [message_event(m, chat) for m in messages]},
                 status_event(chat),
             ]
+            return events, chat.force_code, messages[-1].id if messages else 0
 
     # Subscribe before reading the transcript so no line falls between the two.
-    async with hub.subscribe(chat_id) as queue:
-        for event in await run_in_threadpool(history):
+    async with relay.hub.subscribe(chat_id) as queue:
+        events, force_code, last_id = await run_in_threadpool(history)
+        for event in events:
             queue.put_nowait(event)
+        relay.watching(chat_id, force_code=force_code, last_id=last_id)
         forward = asyncio.create_task(_forward(queue, websocket))
         recent: collections.deque[float] = collections.deque(maxlen=SOCKET_LINES)
         try:
@@ -149,7 +129,7 @@ async def run_chat_socket(
                 except AsbhubError as exc:
                     queue.put_nowait({"type": "error", "message": str(exc)})
                 else:
-                    hub.publish(chat_id, event)
+                    relay.publish(chat_id, event)
         except WebSocketDisconnect:
             pass
         finally:

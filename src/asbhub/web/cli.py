@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import ipaddress
+import os
 import sys
 from pathlib import Path
+from typing import Any
 
 import typer
 import uvicorn
@@ -49,8 +51,13 @@ def register(root: typer.Typer) -> None:
         db: DbOption = None,
         host: str = typer.Option("127.0.0.1", help="Interface to listen on."),
         port: int = typer.Option(8000, help="Port to listen on."),
+        workers: int = typer.Option(
+            1, "--workers", min=1, max=64, help="Worker processes serving the one app."
+        ),
     ) -> None:
-        """Serve the web app (refuses the default secret key outside development mode)."""
+        """Serve the web app from one or more worker processes (refuses the default secret key
+        outside development mode). Workers share nothing but the database: live chat, rate
+        limits and sessions work across them (docs/operations.md)."""
         from asbhub.web.app import create_app, load_settings
 
         with domain_errors():
@@ -61,10 +68,23 @@ def register(root: typer.Typer) -> None:
                     f"refusing to serve on {host} with the default secret key",
                     {"ASBHUB_SECRET_KEY": "set a secret, or serve on 127.0.0.1 / ::1"},
                 )
-            app = create_app(database_url(db), settings=settings)
+            url = database_url(db)
+            app = create_app(url, settings=settings)
             if not _loopback(host):
                 _refuse_demo_accounts(app.state.engine, host)
-        uvicorn.run(app, host=host, port=port, proxy_headers=False, log_config=uvicorn_log_config())
+        options: dict[str, Any] = {
+            "host": host,
+            "port": port,
+            "proxy_headers": False,
+            "log_config": uvicorn_log_config(),
+        }
+        if workers == 1:
+            uvicorn.run(app, **options)
+            return
+        # Each worker builds its own app (and engine) from the environment: checked once here.
+        app.state.engine.dispose()
+        os.environ["ASBHUB_DATABASE_URL"] = url
+        uvicorn.run("asbhub.web.app:app_from_environment", factory=True, workers=workers, **options)
 
     root.add_typer(users_app, name="users")
 

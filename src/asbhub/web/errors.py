@@ -10,6 +10,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import quote, urlsplit
 
+import sqlalchemy.exc
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
@@ -245,9 +246,17 @@ async def handle_database(request: Request, exc: Exception) -> Response:
     return await handle_domain(request, Unavailable())
 
 
+async def handle_pool_exhausted(request: Request, exc: Exception) -> Response:
+    """Every connection of this worker's pool stayed busy for the bounded wait."""
+    log.warning("web.database_pool_exhausted", extra={"path": redact_path(request.url.path)})
+    message = "All of the service's database connections are in use. Please try again in a moment."
+    return await handle_domain(request, Unavailable(message, retry_after=5))
+
+
 def install(app: FastAPI) -> None:
     for error in UNAVAILABLE_ERRORS[1:]:
         app.add_exception_handler(error, handle_database)
+    app.add_exception_handler(sqlalchemy.exc.TimeoutError, handle_pool_exhausted)
     app.add_exception_handler(AsbhubError, handle_domain)
     app.add_exception_handler(StarletteHTTPException, handle_http)
     app.add_exception_handler(RequestValidationError, handle_validation)

@@ -23,7 +23,7 @@ from asbhub.errors import AsbhubError, InvalidInput
 from asbhub.incidents.models import INCIDENT_TYPE_LABELS, IncidentType, Qualifier
 from asbhub.permissions import Action, Actor, allowed
 from asbhub.store.engine import session_scope
-from asbhub.web.chat import chat_hub, message_event, run_chat_socket, status_event
+from asbhub.web.chat import chat_relay, message_event, run_chat_socket, status_event
 from asbhub.web.deps import DbSession, require_action, socket_policy
 from asbhub.web.errors import ERRORS
 from asbhub.web.templating import render
@@ -44,9 +44,9 @@ async def _in_session(request: Request, fn: Callable[[Session], T]) -> T:
 
 
 def _publish_new(app: FastAPI, chat_id: int, events: list[Event]) -> None:
-    hub = chat_hub(app)
+    relay = chat_relay(app)
     for event in events:
-        hub.publish(chat_id, event)
+        relay.publish(chat_id, event)
 
 
 def _changes(session: Session, chat: Chat, before: int) -> list[Event]:

@@ -23,7 +23,6 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from asbhub.contact import service
-from asbhub.contact.hub import ChatHub
 from asbhub.contact.models import HateStrand
 from asbhub.contact.queries import public_chat
 from asbhub.contact.schemas import (
@@ -37,7 +36,7 @@ from asbhub.contact.schemas import (
 from asbhub.errors import Conflict, InvalidInput, NotFound, Unavailable
 from asbhub.incidents.service import new_reference
 from asbhub.store.engine import UNAVAILABLE_ERRORS, session_scope, write_lock
-from asbhub.web.chat import chat_hub, message_event, run_chat_socket, status_event
+from asbhub.web.chat import chat_relay, message_event, run_chat_socket, status_event
 from asbhub.web.errors import expired_form
 from asbhub.web.templating import render
 from asbhub.web.views import area_options
@@ -284,7 +283,7 @@ async def chat_post(request: Request, token: str) -> Response:
     except (InvalidInput, Conflict) as exc:
         fields = exc.fields if isinstance(exc, InvalidInput) else {"body": str(exc)}
         return await run_in_threadpool(_chat_page, request, token, fields, 422)
-    chat_hub(request.app).publish(chat_id, event)
+    chat_relay(request.app).publish(chat_id, event)
     return RedirectResponse(f"/chat/{token}", status_code=303)
 
 
@@ -299,9 +298,9 @@ async def chat_end(request: Request, token: str) -> Response:
         return chat.id, [*new, status_event(chat)]
 
     chat_id, events = await _in_session(request, end)
-    hub: ChatHub = chat_hub(request.app)
+    relay = chat_relay(request.app)
     for event in events:
-        hub.publish(chat_id, event)
+        relay.publish(chat_id, event)
     return RedirectResponse(f"/chat/{token}", status_code=303)
 
 
