@@ -219,6 +219,11 @@ class AuditEventType(DescribedEnum):
         "restorative:referral:feedback",
         "A party's satisfaction with restorative work was recorded",
     )
+    GENERATE_CASEWORK = (
+        "generate:casework:create",
+        "Synthetic housing providers, their sharing agreement and SARA cases at repeat locations "
+        "were generated, with their counts",
+    )
     GENERATE_RESTORATIVE = (
         "generate:restorative:create",
         "Synthetic restorative referrals were generated for a period, with their counts",

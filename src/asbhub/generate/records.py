@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from asbhub.casereviews.models import AsbCaseReview
 from asbhub.generate.case_reviews import REFERENCE as CASE_REVIEW_REFERENCE
+from asbhub.generate.casework import delete_generated_casework
 from asbhub.generate.restorative import REFERENCE as REFERRAL_REFERENCE
 from asbhub.generate.schemas import Generated
 from asbhub.restorative.models import RestorativeReferral
@@ -20,8 +21,9 @@ KINDS = (
 
 
 def delete_generated_records(conn: Connection, g: Generated) -> int:
-    """Delete the period's generated case reviews and referrals; returns how many."""
-    n = 0
+    """Delete the period's generated case reviews, referrals and SARA cases; returns how
+    many."""
+    n = delete_generated_casework(conn, g)
     with Session(bind=conn) as session:
         for model, day, prefix, children in KINDS:
             column = getattr(model, day)

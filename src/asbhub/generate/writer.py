@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from asbhub.errors import Conflict
 from asbhub.generate.case_reviews import write_case_reviews
+from asbhub.generate.casework import write_casework
 from asbhub.generate.orders import CBO_TERMS, CONVICTED_DAYS_BEFORE
 from asbhub.generate.records import delete_generated_records
 from asbhub.generate.restorative import write_restorative
@@ -58,6 +59,8 @@ TABLES = (
     "asb_review_handling_reviews",
     "restorative_referrals",
     "restorative_participants",
+    "agencies",
+    "cases",
     "generated_truth",
 )
 # The calibrated years end on 31 March 2021 (deep dive): medium and high risk cases of its last
@@ -351,6 +354,8 @@ def _write_rows(
         conn, g, batch, written.incident_ids, written.person_ids, actor
     )
     n_orders = _write_orders(conn, g, written.person_ids, actor)
+    # After the triage it links to and the incidents its counts are taken from.
+    casework = write_casework(conn, g, actor)
     return {
         "incidents": len(batch),
         "people": written.new_people,
@@ -364,6 +369,7 @@ def _write_rows(
         "restorative_referrals": n_restorative,
         "truth": n_truth,
         "orders": n_orders,
+        **casework,
     }
 
 
