@@ -18,6 +18,9 @@ from asbhub.agencies import service as agencies
 from asbhub.agencies.models import AgencyRow as Agency
 from asbhub.auth.models import User
 from asbhub.auth.service import actor_for
+from asbhub.casework import rules as sara_rules
+from asbhub.casework import service as casework
+from asbhub.casework.schemas import FromTriageIn
 from asbhub.config import get_settings
 from asbhub.geography.service import to_bng
 from asbhub.incidents.models import (
@@ -265,3 +268,34 @@ def build(
             now=now,
         )
         return CaseWorld(out.assessment_id, new.id, victim.id, suspect.id, users)
+
+
+def offender_case(
+    engine: Engine,
+    now: dt.datetime,
+    *,
+    area: Area,
+    prefix: str,
+    people: tuple[tuple[str, str], tuple[str, str]],
+    suspect_born: dt.date,
+) -> tuple[CaseWorld, int]:
+    """A world whose triage also finds the repeat offender (see :func:`build`), and the case
+    ``asb.t`` opens from it with the offender linked: where powers on a case start."""
+    world = build(
+        engine,
+        now,
+        area=area,
+        prefix=prefix,
+        people=people,
+        suspect_born=suspect_born,
+        call_names_suspect=True,
+    )
+    with session_scope(engine) as s:
+        case = casework.open_from_triage(
+            s,
+            actor=actor_of(s, "asb.t"),
+            data=FromTriageIn(assessment_id=world.assessment_id, kind="offender"),
+            rules=sara_rules.shipped(),
+            now=now,
+        )
+        return world, case.id

@@ -15,11 +15,8 @@ from browserkit import LiveServer, assert_axe_clean, sign_in
 from playwright.sync_api import expect
 from pypdf import PdfReader
 
-from asbhub.casework import rules as sara_rules
-from asbhub.casework import service as casework
-from asbhub.casework.schemas import FromTriageIn
-from asbhub.store.engine import make_engine, session_scope
-from caseseed import Area, actor_of, build
+from asbhub.store.engine import make_engine
+from caseseed import Area, offender_case
 
 # Away from the other browser tests' places and people, on the same live server.
 CHELMSFORD = Area(0.4690, 51.7360, "E07000070", "Chelmsford", "chelmsford-council")
@@ -42,27 +39,16 @@ def issue_on(page: Any, day: dt.date, time: str = "10:00") -> None:
 
 
 def case_with_offender(live_server: LiveServer) -> int:
-    """A case opened from the repeat offender a triage found, with the offender linked."""
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
     engine = make_engine(live_server.database_url)
-    world = build(
+    _, case_id = offender_case(
         engine,
         now,
         area=CHELMSFORD,
         prefix="PWR-",
         people=(("Imaginia", "Powersby"), OFFENDER),
         suspect_born=dt.date(1990, 5, 17),
-        call_names_suspect=True,
     )
-    with session_scope(engine) as s:
-        case = casework.open_from_triage(
-            s,
-            actor=actor_of(s, "asb.t"),
-            data=FromTriageIn(assessment_id=world.assessment_id, kind="offender"),
-            rules=sara_rules.shipped(),
-            now=now,
-        )
-        case_id = case.id
     engine.dispose()
     return case_id
 

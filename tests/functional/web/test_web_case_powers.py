@@ -10,11 +10,7 @@ from sqlalchemy import Engine
 from starlette.testclient import TestClient
 from webseed import Seeded, csrf_of
 
-from asbhub.casework import rules as sara_rules
-from asbhub.casework import service as casework
-from asbhub.casework.schemas import FromTriageIn
-from asbhub.store.engine import session_scope
-from caseseed import Area, actor_of, build
+from caseseed import Area, offender_case
 
 TENDRING = Area(1.1550, 51.7890, "E07000076", "Tendring", "tendring-council")
 OFFENDER = ("Partialus", "Rowlandby")
@@ -24,23 +20,14 @@ def test_powers_on_a_case_page_form_and_fragment(
     client_as: Callable[[str], TestClient], seeded: Seeded, engine: Engine
 ) -> None:
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
-    w = build(
+    w, case_id = offender_case(
         engine,
         now,
         area=TENDRING,
         prefix="HPC-",
         people=(("Htmxina", "Casefold"), OFFENDER),
         suspect_born=dt.date(1988, 2, 3),
-        call_names_suspect=True,
     )
-    with session_scope(engine) as s:
-        case_id = casework.open_from_triage(
-            s,
-            actor=actor_of(s, "asb.t"),
-            data=FromTriageIn(assessment_id=w.assessment_id, kind="offender"),
-            rules=sara_rules.shipped(),
-            now=now,
-        ).id
     officer = client_as("asb_officer")
     assert f'href="/cases/{case_id}/powers"' in officer.get(f"/cases/{case_id}").text
     page = officer.get(f"/cases/{case_id}/powers")

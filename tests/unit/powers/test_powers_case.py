@@ -12,15 +12,12 @@ from powers_world import RULES, World
 from sqlalchemy import select
 
 from asbhub.audit.models import AuditEvent
-from asbhub.casework import rules as sara_rules
-from asbhub.casework import service as casework
 from asbhub.casework.models import CaseEvent
-from asbhub.casework.schemas import FromTriageIn
 from asbhub.errors import InvalidInput, NotFound, NotPermitted
 from asbhub.powers import service
 from asbhub.powers.schemas import DraftIn
 from asbhub.store.engine import session_scope
-from caseseed import actor_of, build
+from caseseed import BASILDON_AREA, SUSPECT, VICTIM, actor_of, offender_case
 
 NOW = dt.datetime(2026, 3, 2, 12, 0)
 CPW_PRE = ["detrimental_persistent_effect", "conduct_unreasonable"]
@@ -36,22 +33,14 @@ class OnCase:
 
 @pytest.fixture(scope="module")
 def on_case(world: World) -> OnCase:
-    w = build(
+    w, case_id = offender_case(
         world.engine,
         NOW,
-        suspect_born=dt.date(1990, 5, 17),
-        call_names_suspect=True,
+        area=BASILDON_AREA,
         prefix="PC-",
+        people=(VICTIM, SUSPECT),
+        suspect_born=dt.date(1990, 5, 17),
     )
-    with session_scope(world.engine) as s:
-        case = casework.open_from_triage(
-            s,
-            actor=actor_of(s, "asb.t"),
-            data=FromTriageIn(assessment_id=w.assessment_id, kind="offender"),
-            rules=sara_rules.shipped(),
-            now=NOW,
-        )
-        case_id = case.id
     return OnCase(case_id, w.suspect, w.victim, world.person(dt.date(1985, 1, 1)))
 
 
