@@ -40,7 +40,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from benchmarks._report import write_section  # noqa: E402
-from benchmarks.web import build_store, free_port, signed_in, start  # noqa: E402
+from benchmarks.web import build_store, free_port, signed_in, start, upgrade_kept  # noqa: E402
 
 META_CSRF = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
 
@@ -194,6 +194,8 @@ def measure(url: str, target: int, n_calls: int) -> dict[str, Any]:
         subprocess.run(
             [sys.executable, __file__, "--build", url, "--incidents", str(target)], check=True
         )
+    else:
+        upgrade_kept(url)
     total = count_incidents(url)
     print(f"{total:,} incidents in {time.perf_counter() - t0:.0f} s", file=sys.stderr)
     calls, lookups = sample_calls(url, n_calls)
