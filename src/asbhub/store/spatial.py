@@ -1,7 +1,7 @@
 """PostGIS where the database has it: radius reads (``/near``, a call's repeat location) then
 use ``ST_DWithin`` and a GiST index on the incident's British National Grid point.
 
-Migration 0017 creates the extension and the indexes wherever the server offers PostGIS
+Migration 0019 creates the extension and the indexes wherever the server offers PostGIS
 (Debian's ``postgresql-15-postgis-3``); elsewhere, and on SQLite, the reads keep their plain
 SQL bounding box (``incidents.queries.within_box``).
 """

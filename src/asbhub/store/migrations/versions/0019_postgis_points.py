@@ -5,8 +5,8 @@ incidents and locations get a GiST index on their British National Grid point, w
 ``ST_DWithin`` radius reads use (``incidents.queries.within_box``, ``store.spatial``). Without
 it, and on SQLite, nothing changes and the reads keep their plain-SQL bounding box.
 
-Revision ID: 0017
-Revises: 0016
+Revision ID: 0019
+Revises: 0018
 Create Date: 2026-12-01 15:45:00.000000
 """
 
@@ -17,8 +17,8 @@ from collections.abc import Sequence
 from alembic import op
 from sqlalchemy import text
 
-revision: str = "0017"
-down_revision: str | None = "0016"
+revision: str = "0019"
+down_revision: str | None = "0018"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

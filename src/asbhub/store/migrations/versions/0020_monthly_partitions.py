@@ -12,8 +12,8 @@ run it in a maintenance window.
 
 SQLite is unchanged.
 
-Revision ID: 0018
-Revises: 0017
+Revision ID: 0020
+Revises: 0019
 Create Date: 2026-12-01 15:50:00.000000
 """
 
@@ -26,8 +26,8 @@ from sqlalchemy import text
 
 from asbhub.store import partitions
 
-revision: str = "0018"
-down_revision: str | None = "0017"
+revision: str = "0020"
+down_revision: str | None = "0019"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
