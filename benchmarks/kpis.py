@@ -13,10 +13,12 @@ SQLite.
 
     .venv/bin/python benchmarks/kpis.py            # SQLite
     ASBHUB_BENCH_POSTGRES_URL=postgresql+psycopg://... .venv/bin/python benchmarks/kpis.py
+    .venv/bin/python benchmarks/kpis.py --keep /tmp/kpis   # build the SQLite store once, reuse it
 """
 
 from __future__ import annotations
 
+import argparse
 import datetime as dt
 import os
 import sys
@@ -35,11 +37,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from asbhub.analytics import forecast
 from asbhub.analytics.areas import area
-from asbhub.analytics.cli import cli_actor
 from asbhub.analytics.service import dashboard, kpi_report, monthly_by_district
 from asbhub.contact.counts import channel_counts
 from asbhub.generate.service import generate
 from asbhub.geography.service import load_reference
+from asbhub.permissions import cli_actor
 from asbhub.store.engine import make_engine, session_scope, upgrade
 from benchmarks._report import write_section
 
@@ -77,19 +79,24 @@ def _prepare(engine: Engine) -> int:
     return n
 
 
-def _best(fn: Callable[[], Any]) -> float:
-    times = []
+def _best(fn: Callable[[], Any]) -> tuple[float, float]:
+    """The best wall-clock time of RUNS, and the best CPU time of this process: on a shared
+    machine the wall clock also counts the waits for a core, which the CPU time leaves out (on
+    SQLite the queries run in this process, so it is all the work; on PostgreSQL the server's
+    share is not in it)."""
+    walls, cpus = [], []
     for _ in range(RUNS):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         fn()
-        times.append(time.perf_counter() - t0)
-    return min(times)
+        walls.append(time.perf_counter() - t0)
+        cpus.append(time.process_time() - c0)
+    return min(walls), min(cpus)
 
 
-def measure(engine: Engine) -> dict[str, float]:
+def measure(engine: Engine) -> dict[str, tuple[float, float]]:
     actor = cli_actor("essex")
     force = area("essex")
-    out: dict[str, float] = {}
+    out: dict[str, tuple[float, float]] = {}
     with session_scope(engine) as s:
         out["plain COUNT(*) over the ten years (reference)"] = _best(
             lambda: s.execute(
@@ -137,15 +144,33 @@ def _import_seconds() -> float:
     return time.perf_counter() - t0
 
 
+def _sqlite(keep: Path | None) -> tuple[int, dict[str, tuple[float, float]]]:
+    """Measured on a store built here, or kept in ``keep`` from an earlier run."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = (keep or Path(tmp)) / "ten.db"
+        fresh = not path.exists()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        engine = make_engine(f"sqlite:///{path}")
+        if fresh:
+            n = _prepare(engine)
+        else:
+            upgrade(engine)  # a store kept from an older schema
+            with engine.connect() as conn:
+                n = conn.execute(text("SELECT COUNT(*) FROM incidents")).scalar_one()
+        try:
+            return n, measure(engine)
+        finally:
+            engine.dispose()
+
+
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--keep", type=Path, help="keep the SQLite store in this folder, reuse it")
+    args = parser.parse_args()
     load = os.getloadavg()[0]
     imported = _import_seconds()
-    results: dict[str, tuple[int, dict[str, float]]] = {}
-    with tempfile.TemporaryDirectory() as tmp:
-        engine = make_engine(f"sqlite:///{Path(tmp) / 'ten.db'}")
-        n = _prepare(engine)
-        results["SQLite"] = (n, measure(engine))
-        engine.dispose()
+    results: dict[str, tuple[int, dict[str, tuple[float, float]]]] = {}
+    results["SQLite"] = _sqlite(args.keep)
     pg = os.environ.get("ASBHUB_BENCH_POSTGRES_URL")
     if pg:
         name = f"asbhub_bench_{uuid.uuid4().hex[:8]}"
@@ -167,25 +192,28 @@ def main() -> None:
     for fig in names:
         cells = []
         for _, (_, t) in results.items():
-            ref = t["plain COUNT(*) over the ten years (reference)"]
-            cells.append(f"{t[fig]:.3f} s ({t[fig] / ref:.1f}x COUNT)")
+            ref = t["plain COUNT(*) over the ten years (reference)"][0]
+            wall, cpu = t[fig]
+            cells.append(f"{wall:.3f} s, CPU {cpu:.3f} s ({wall / ref:.1f}x COUNT)")
         lines.append(f"| {fig} | " + " | ".join(cells) + " |")
-    sqlite_t = results["SQLite"][1]
-    worst = max(v for k, v in sqlite_t.items() if "reference" not in k)
+    sqlite_t = {k: v for k, v in results["SQLite"][1].items() if "reference" not in k}
+    worst = max(wall for wall, _ in sqlite_t.values())
+    worst_cpu = max(cpu for _, cpu in sqlite_t.values())
     verdict = "met" if worst <= GOAL_SECONDS else "NOT met"
     rows = ", ".join(f"{k}: {n:,} incidents" for k, (n, _) in results.items())
     text_ = "\n".join(
         [
             "`benchmarks/kpis.py`: every board figure over ten years of generated incidents "
-            f"({rows}; 2015-04..2025-03), best of {RUNS}, against a plain `COUNT(*)` over the "
-            "same rows in the same run.",
+            f"({rows}; 2015-04..2025-03), best of {RUNS} (wall clock, and CPU time of the "
+            "benchmark's process), against a plain `COUNT(*)` over the same rows in the same run.",
             "",
             *lines,
             "",
-            f"Slowest figure on SQLite: {worst:.3f} s (goal <= {GOAL_SECONDS:.0f} s: {verdict}). "
+            f"Slowest figure on SQLite: {worst:.3f} s wall, {worst_cpu:.3f} s CPU "
+            f"(goal <= {GOAL_SECONDS:.0f} s: {verdict}). "
             f"statsmodels import, once per process before the first forecast: {imported:.3f} s. "
             f"Load average when started: {load:.1f}, when done: {os.getloadavg()[0]:.1f} "
-            "(the machine is shared).",
+            "(on 2 cores).",
         ]
     )
     print(text_)

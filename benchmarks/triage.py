@@ -40,7 +40,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from benchmarks._report import write_section  # noqa: E402
-from benchmarks.web import build_store, free_port, signed_in, start  # noqa: E402
+from benchmarks.web import build_store, free_port, signed_in, start, upgrade_kept  # noqa: E402
 
 META_CSRF = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
 
@@ -70,9 +70,10 @@ def timed(call: Callable[[], Any], n: int, warmup: int = 20) -> dict[str, float]
 
 
 def sample_calls(
-    url: str, n: int, seed: int = 16
+    url: str, n: int, seed: int = 16, force_code: str | None = None
 ) -> tuple[list[dict[str, Any]], list[tuple[int, str]]]:
-    """Call descriptions from generated incidents with a victim and a stored place."""
+    """Call descriptions from generated incidents with a victim and a stored place (of
+    ``force_code`` only, when given: a national store holds every force)."""
     from asbhub.incidents.models import Incident, IncidentPerson, PersonRole
     from asbhub.store.engine import make_engine, session_scope
 
@@ -88,6 +89,7 @@ def sample_calls(
                 select(Incident, IncidentPerson.person_id, IncidentPerson.role)
                 .join(IncidentPerson, IncidentPerson.incident_id == Incident.id)
                 .where(Incident.id >= start_id, Incident.location_id.is_not(None))
+                .where(Incident.force_code == (force_code or Incident.force_code))
                 .order_by(Incident.id)
                 .limit(6)
             ).all()
@@ -194,6 +196,8 @@ def measure(url: str, target: int, n_calls: int) -> dict[str, Any]:
         subprocess.run(
             [sys.executable, __file__, "--build", url, "--incidents", str(target)], check=True
         )
+    else:
+        upgrade_kept(url)
     total = count_incidents(url)
     print(f"{total:,} incidents in {time.perf_counter() - t0:.0f} s", file=sys.stderr)
     calls, lookups = sample_calls(url, n_calls)

@@ -253,6 +253,19 @@ def report_call(base: str) -> Callable[[], httpx.Response]:
     return call
 
 
+def upgrade_kept(url: str) -> None:
+    """A store kept from an older schema is brought to head (new indexes included) and its
+    statistics renewed, as a deployment's upgrade would."""
+    from asbhub.store.bulk import analyze
+    from asbhub.store.engine import make_engine, upgrade
+
+    engine = make_engine(url)
+    upgrade(engine)
+    with engine.connect() as conn:
+        analyze(conn, {"incidents": 10**9})  # "all of it was written": analysed whatever its size
+    engine.dispose()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--incidents", type=int, default=500_000)
@@ -269,6 +282,7 @@ def main() -> None:
         if not args.db:
             marker.write_text(json.dumps({"incidents": total}))
     else:
+        upgrade_kept(url)
         total = json.loads(marker.read_text())["incidents"]
     print(f"{total:,} incidents in {url.split(':')[0]}", file=sys.stderr)
 

@@ -8,11 +8,14 @@ to start against a database that is not a test database.
 
 from __future__ import annotations
 
+import fcntl
+import json
 import os
 import shutil
 import tempfile
 import uuid
-from collections.abc import Generator, Iterator
+from collections.abc import Callable, Generator, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -161,6 +164,33 @@ def _pg_template() -> Iterator[str | None]:
     admin.dispose()
 
 
+@contextmanager
+def fresh_database(
+    kind: str, folder: Path, sqlite_template: Path, pg_template: str | None
+) -> Iterator[str]:
+    """URL of a new, migrated database of ``kind`` holding the Essex reference geography: a
+    copy of the SQLite template in ``folder``, or a PostgreSQL database made from the template
+    database and dropped afterwards."""
+    if kind == "sqlite":
+        path = folder / "asbhub.db"
+        shutil.copyfile(sqlite_template, path)
+        yield f"sqlite:///{path}"
+        return
+    if pg_template is None:
+        pytest.skip(f"{PG_ENV} is not set")
+    base = os.environ[PG_ENV]
+    name = f"asbhub_t_{uuid.uuid4().hex[:10]}"
+    admin = make_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{pg_template}"'))
+    try:
+        yield make_url(base).set(database=name).render_as_string(False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def db_url(
     request: pytest.FixtureRequest,
@@ -169,24 +199,22 @@ def db_url(
     _pg_template: str | None,
 ) -> Iterator[str]:
     """URL of a fresh, migrated database holding the Essex reference geography."""
-    if request.param == "sqlite":
-        path = tmp_path / "asbhub.db"
-        shutil.copyfile(_sqlite_template, path)
-        yield f"sqlite:///{path}"
-        return
-    if _pg_template is None:
-        pytest.skip(f"{PG_ENV} is not set")
-    base = os.environ[PG_ENV]
-    name = f"asbhub_t_{uuid.uuid4().hex[:10]}"
-    admin = make_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{_pg_template}"'))
-    try:
-        yield make_url(base).set(database=name).render_as_string(False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with fresh_database(request.param, tmp_path, _sqlite_template, _pg_template) as url:
+        yield url
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def module_db_url(
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    _sqlite_template: Path,
+    _pg_template: str | None,
+) -> Iterator[str]:
+    """``db_url`` shared by a module's tests, for modules whose tests only read or whose
+    writes do not meet."""
+    folder = tmp_path_factory.mktemp("module_db")
+    with fresh_database(request.param, folder, _sqlite_template, _pg_template) as url:
+        yield url
 
 
 @pytest.fixture
@@ -219,22 +247,63 @@ def _settings(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     get_settings.cache_clear()
 
 
-@pytest.fixture(scope="session")
-def deep_dive_db(tmp_path_factory: pytest.TempPathFactory, _sqlite_template: Path) -> str:
-    """URL of a SQLite database holding the six generated years 2015-04..2021-03 (seed 2021).
+def built_once(
+    tmp_path_factory: pytest.TempPathFactory, name: str, build: Callable[[Path], None]
+) -> Path:
+    """``name`` built by ``build`` once for the whole run, whichever xdist worker asks first;
+    the others wait for it (a file lock) instead of building their own."""
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        root = root.parent  # the run's folder, above each worker's own
+    folder = root / "built-once"
+    folder.mkdir(exist_ok=True)
+    target = folder / name
+    with open(folder / f"{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not target.exists():
+            part = folder / f"{name}.part"
+            build(part)
+            part.rename(target)
+    return target
 
-    Generating takes ~10 s, so the analytics, report and dashboard tests share one copy and
-    only read it.
-    """
+
+def _six_generated_years(path: Path, template: Path) -> None:
     from asbhub.generate.service import generate
 
-    path = tmp_path_factory.mktemp("deep_dive") / "six.db"
-    shutil.copyfile(_sqlite_template, path)
-    url = f"sqlite:///{path}"
-    engine = make_engine(url)
-    generate(engine, force_code="essex", start="2015-04", end="2021-03", seed=2021)
+    shutil.copyfile(template, path)
+    engine = make_engine(f"sqlite:///{path}")
+    report = generate(engine, force_code="essex", start="2015-04", end="2021-03", seed=2021)
+    with engine.connect() as conn:  # one self-contained file, nothing left in a -wal beside it
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
     engine.dispose()
-    return url
+    (path.parent / "six.json").write_text(json.dumps(report))  # written before the rename
+
+
+@pytest.fixture(scope="session")
+def _deep_dive_built(tmp_path_factory: pytest.TempPathFactory, _sqlite_template: Path) -> Path:
+    return built_once(
+        tmp_path_factory, "six.db", lambda p: _six_generated_years(p, _sqlite_template)
+    )
+
+
+@pytest.fixture(scope="session")
+def deep_dive_db(tmp_path_factory: pytest.TempPathFactory, _deep_dive_built: Path) -> str:
+    """URL of a SQLite database holding the six generated years 2015-04..2021-03 (seed 2021).
+
+    Generating takes ~10 s, so it is made once for the run; each worker reads its own copy (the
+    commands it runs write their audit events), which the analytics, report, dashboard and
+    generator tests share and only read.
+    """
+    path = tmp_path_factory.mktemp("deep_dive") / "six.db"
+    shutil.copyfile(_deep_dive_built, path)
+    return f"sqlite:///{path}"
+
+
+@pytest.fixture(scope="session")
+def deep_dive_report(_deep_dive_built: Path) -> dict[str, object]:
+    """What ``generate`` reported when it made ``deep_dive_db``."""
+    report: dict[str, object] = json.loads((_deep_dive_built.parent / "six.json").read_text())
+    return report
 
 
 @pytest.fixture(scope="session")

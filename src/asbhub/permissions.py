@@ -543,6 +543,21 @@ def system_actor(*, job: str, force_code: str) -> Actor:
     )
 
 
+def cli_actor(force_code: str, *, command: str = "") -> Actor:
+    """Whoever runs a figures command (the board's, the recording audit's, the orders' effect)
+    acts as an analyst of the force: counts and figures, no identities. ``command`` names it
+    in the audit trail."""
+    return Actor(
+        user_id=0,
+        username="cli",
+        display_name=f"command line ({command})" if command else "command line",
+        role=Role.ANALYST,
+        force_code=force_code,
+        purpose="analysis",
+        channel="cli",
+    )
+
+
 def allowed(actor: Actor | None, action: Action) -> bool:
     """True if ``actor`` may perform ``action``; an anonymous actor only the public actions."""
     if action in PUBLIC_ACTIONS:

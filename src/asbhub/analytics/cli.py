@@ -13,26 +13,13 @@ from asbhub.analytics.areas import Level
 from asbhub.clikit import DbOption, JsonOption, console, domain_errors, engine_for, print_json
 from asbhub.config import get_settings
 from asbhub.errors import InvalidInput
-from asbhub.permissions import Actor, Role
+from asbhub.permissions import cli_actor
 from asbhub.store.engine import session_scope
 
 ForceOption = Annotated[
     str | None,
     typer.Option("--force", help="Force code (default: ASBHUB_DEFAULT_FORCE).", show_default=False),
 ]
-
-
-def cli_actor(force_code: str) -> Actor:
-    """Whoever runs the command acts as an analyst of the force: figures, no identities."""
-    return Actor(
-        user_id=0,
-        username="cli",
-        display_name="command line",
-        role=Role.ANALYST,
-        force_code=force_code,
-        purpose="analysis",
-        channel="cli",
-    )
 
 
 def parse_day(value: str, option: str) -> dt.date:

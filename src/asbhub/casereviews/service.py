@@ -152,7 +152,7 @@ def _reports(
     if cr.victim_person_id is not None:
         since = add_months(on, -policy.months - policy.report_within_months)
         for e in history.person_history(
-            session, actor, [cr.victim_person_id], PersonRole.VICTIM, since, "person"
+            session, actor, [cr.victim_person_id], PersonRole.VICTIM, (since, on), "person"
         ):
             out.append(
                 threshold.Report(

@@ -159,8 +159,8 @@ class Incident(Base):
         Index(
             "ix_incidents_force_la_received", "force_code", "local_authority_code", "received_at"
         ),
-        Index("ix_incidents_bng", "x_bng", "y_bng"),
-        Index("ix_incidents_location", "location_id"),
+        Index("ix_incidents_bng", "x_bng", "y_bng", "received_at"),
+        Index("ix_incidents_location", "location_id", "received_at"),
         Index("ix_incidents_force_channel_received", "force_code", "channel", "received_at"),
     )
 

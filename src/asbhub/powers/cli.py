@@ -8,10 +8,10 @@ from typing import Annotated
 
 import typer
 
-from asbhub.analytics.cli import ForceOption, cli_actor
+from asbhub.analytics.cli import ForceOption
 from asbhub.clikit import DbOption, JsonOption, console, domain_errors, engine_for, print_json
 from asbhub.config import get_settings
-from asbhub.permissions import system_actor
+from asbhub.permissions import cli_actor, system_actor
 from asbhub.powers import rules, service
 from asbhub.powers.effect import DEFAULT_WINDOW_DAYS, TYPES, order_effect
 from asbhub.store.engine import session_scope

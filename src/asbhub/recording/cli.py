@@ -17,24 +17,11 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from asbhub.clikit import DbOption, JsonOption, console, domain_errors, engine_for, print_json
 from asbhub.errors import InvalidInput
-from asbhub.permissions import Actor, Role
+from asbhub.permissions import cli_actor
 
 # (session, force_code, start, end, flagged frame, estimated mix, exclude_covid) -> dict | None
 Evaluator = Callable[..., dict[str, Any] | None]
 STEPS = 10  # read, rules, features, 3 folds, final fit, explanations, stored, evaluation
-
-
-def cli_actor(force_code: str) -> Actor:
-    """Whoever runs the audit from the command line acts as its analyst: counts, no names."""
-    return Actor(
-        user_id=0,
-        username="cli",
-        display_name="command line (recording audit)",
-        role=Role.ANALYST,
-        force_code=force_code,
-        purpose="analysis",
-        channel="cli",
-    )
 
 
 def _day(value: str | None, option: str) -> dt.date | None:
@@ -76,7 +63,7 @@ def recording_command(evaluate: Evaluator | None = None) -> Callable[..., None]:
         with domain_errors():
             first, last = _day(start, "--from"), _day(end, "--to")
             ruleset = rules.load(str(rules_path) if rules_path else None)
-            actor = cli_actor(force or get_settings().default_force)
+            actor = cli_actor(force or get_settings().default_force, command="recording audit")
             bar = Progress(
                 TextColumn("{task.description}"),
                 BarColumn(),

@@ -21,6 +21,7 @@ from asbhub.geography.service import geography, to_bng
 from asbhub.incidents import queries as incident_queries
 from asbhub.incidents.models import Incident, IncidentPerson, Location, Person, PersonRole
 from asbhub.permissions import Actor, restrict
+from asbhub.store.spatial import postgis
 from asbhub.triage.models import TriageAssessment
 from asbhub.triage.repeats import Earlier
 from asbhub.triage.schemas import LocationIn, PersonIn
@@ -96,10 +97,11 @@ def _earlier(
     actor: Actor,
     ids_stmt: Select,
     matched_by: str,
-    since: dt.datetime,
+    window: tuple[dt.datetime, dt.datetime],
     exclude: int | None,
 ) -> list[Earlier]:
-    """The incidents ``ids_stmt`` names, in the actor's scope, received since ``since``.
+    """The incidents ``ids_stmt`` names, in the actor's scope, received in ``window`` (the
+    history months up to the call itself).
 
     Two steps on purpose: the ids in the window come from the one selective index (a person's
     links, a place's incidents, the BNG box), then the rows by primary key in small batches.
@@ -107,15 +109,24 @@ def _earlier(
     list, SQLite's planner walks ``ix_incidents_force_received`` over the whole year instead
     (200-300 ms at 500,000 incidents).
     """
-    # The newest MAX_MATCHES in the window are all that is shown or counted.
-    newest = ids_stmt.order_by(Incident.received_at.desc()).limit(MAX_MATCHES)
+    since, until = window
+    # The newest MAX_MATCHES in the window are all that is shown or counted. The window ends at
+    # the call: when an older incident is assessed again, what was reported after it is not
+    # its history, and would push its real history out of the newest MAX_MATCHES.
+    newest = (
+        ids_stmt.where(Incident.received_at <= until)
+        .order_by(Incident.received_at.desc())
+        .limit(MAX_MATCHES)
+    )
     # Column reads on the connection: the ORM's row processing costs more than these queries.
     ids = list(session.connection().execute(newest).scalars())
     out: list[Earlier] = []
     for chunk in range(0, len(ids), CHUNK):
         part = ids[chunk : chunk + CHUNK]
         stmt = restrict(
-            actor, _COLUMNS.where(Incident.id.in_(part), Incident.received_at >= since), Incident
+            actor,
+            _COLUMNS.where(Incident.id.in_(part), Incident.received_at.between(since, until)),
+            Incident,
         )
         out += _rows(session, stmt, matched_by, exclude)
     out.sort(key=lambda e: (e.received_at, e.incident_id), reverse=True)
@@ -176,7 +187,7 @@ def person_history(
     actor: Actor,
     ids: Sequence[int],
     role: PersonRole,
-    since: dt.datetime,
+    window: tuple[dt.datetime, dt.datetime],
     matched_by: str,
     exclude: int | None = None,
 ) -> list[Earlier]:
@@ -188,10 +199,10 @@ def person_history(
         .where(
             IncidentPerson.person_id.in_(list(ids)),
             IncidentPerson.role == role,
-            Incident.received_at >= since,
+            Incident.received_at >= window[0],
         )
     )
-    return _earlier(session, actor, stmt, matched_by, since, exclude)
+    return _earlier(session, actor, stmt, matched_by, window, exclude)
 
 
 @dataclass(frozen=True)
@@ -247,24 +258,28 @@ def place_history(
     actor: Actor,
     place: Place,
     radius_m: float | None,
-    since: dt.datetime,
+    window: tuple[dt.datetime, dt.datetime],
     exclude: int | None = None,
 ) -> list[Earlier]:
     out: list[Earlier] = []
     if place.location_ids:
         # The window here too: a busy place has years of incidents on ix_incidents_location.
         stmt = select(Incident.id, Incident.received_at).where(
-            Incident.location_id.in_(place.location_ids), Incident.received_at >= since
+            Incident.location_id.in_(place.location_ids), Incident.received_at >= window[0]
         )
-        out += _earlier(session, actor, stmt, "address", since, exclude)
+        out += _earlier(session, actor, stmt, "address", window, exclude)
     if radius_m and place.x is not None and place.y is not None and math.isfinite(place.x):
         box = incident_queries.within_box(
-            select(Incident.id, Incident.received_at), place.x, place.y, radius_m
-        ).where(Incident.received_at >= since)
+            select(Incident.id, Incident.received_at),
+            place.x,
+            place.y,
+            radius_m,
+            spatial=postgis(session),
+        ).where(Incident.received_at >= window[0])
         known = {e.incident_id for e in out}
         out += [
             e
-            for e in _earlier(session, actor, box, "radius", since, exclude)
+            for e in _earlier(session, actor, box, "radius", window, exclude)
             if e.incident_id not in known
         ]
     return out

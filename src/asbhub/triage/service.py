@@ -66,7 +66,7 @@ def _history(
 ) -> tuple[History, list[int]]:
     """Find the call's victim, place and suspect in the store, and their incidents."""
     received = call.received_at or now
-    since = add_months(received, -rules.repeats.history_months)
+    window = (add_months(received, -rules.repeats.history_months), received)
     exclude = incident.id if incident else None
     subjects: list[int] = []
     victim = offender = location = None
@@ -76,13 +76,13 @@ def _history(
         subjects += m.ids
         vulnerable += m.vulnerable
         victim = queries.person_history(
-            session, actor, m.ids, PersonRole.VICTIM, since, m.matched_by, exclude
+            session, actor, m.ids, PersonRole.VICTIM, window, m.matched_by, exclude
         )
     if call.suspect is not None:
         m = queries.find_person(session, actor, call.suspect)
         subjects += m.ids
         offender = queries.person_history(
-            session, actor, m.ids, PersonRole.SUSPECT, since, m.matched_by, exclude
+            session, actor, m.ids, PersonRole.SUSPECT, window, m.matched_by, exclude
         )
     where = call.location
     if where is None and incident is not None:
@@ -95,7 +95,7 @@ def _history(
     if where is not None:
         place = queries.find_place(session, actor, where)
         location = queries.place_history(
-            session, actor, place, rules.repeats.location.radius_m, since, exclude
+            session, actor, place, rules.repeats.location.radius_m, window, exclude
         )
         la = la or place.local_authority_code
         premises = place.premises_type

@@ -226,8 +226,9 @@ def register_report(root: typer.Typer) -> None:
         """Regenerate the board's ASB data update as HTML or PDF; refuses contradictions."""
         from rich.progress import BarColumn, Progress, TextColumn
 
-        from asbhub.analytics.cli import cli_actor, parse_day
+        from asbhub.analytics.cli import parse_day
         from asbhub.clikit import engine_for, err_console
+        from asbhub.permissions import cli_actor
         from asbhub.report.board import STEPS, build, read_claims
         from asbhub.store.engine import session_scope
         from asbhub.web.board import render_html, render_pdf

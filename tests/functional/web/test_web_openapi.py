@@ -6,6 +6,7 @@ examples per operation so the whole module stays well under a minute.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import hypothesis
@@ -14,8 +15,9 @@ import schemathesis
 from fastapi import FastAPI
 from schemathesis.checks import not_a_server_error, response_schema_conformance
 from starlette.testclient import TestClient
-from webseed import Seeded, sign_in
+from webseed import FAST_HASHER, seed, sign_in
 
+from asbhub.store.engine import make_engine
 from asbhub.web.app import SESSION_COOKIE, create_app
 
 # The document does not depend on the database, so it is read from an app without one; each
@@ -23,11 +25,23 @@ from asbhub.web.app import SESSION_COOKIE, create_app
 schema = schemathesis.openapi.from_asgi("/openapi.json", create_app("sqlite://"))
 
 
-@pytest.fixture
-def officer_cookie(app: FastAPI, seeded: Seeded) -> dict[str, str]:
+@pytest.fixture(scope="module")
+def api_app(module_db_url: str) -> Iterator[tuple[FastAPI, dict[str, str]]]:
+    """One seeded app per dialect for the module, and an officer's session cookie: the
+    generated calls may write, but what they write is what any client may, so a later call
+    meets it as it would in service."""
+    mp = pytest.MonkeyPatch()
+    mp.setattr("asbhub.auth.service._hasher", FAST_HASHER)
+    engine = make_engine(module_db_url)
+    seeded = seed(engine)
+    engine.dispose()
+    app = create_app(module_db_url)
     with TestClient(app) as c:
         sign_in(c, seeded.users["officer"])
-        return {"Cookie": f"{SESSION_COOKIE}={c.cookies[SESSION_COOKIE]}"}
+        cookie = {"Cookie": f"{SESSION_COOKIE}={c.cookies[SESSION_COOKIE]}"}
+    yield app, cookie
+    app.state.engine.dispose()
+    mp.undo()
 
 
 @schema.parametrize()
@@ -37,9 +51,10 @@ def officer_cookie(app: FastAPI, seeded: Seeded) -> dict[str, str]:
     derandomize=True,
     suppress_health_check=list(hypothesis.HealthCheck),
 )
-def test_api_matches_its_schema(case: Any, app: FastAPI, officer_cookie: dict[str, str]) -> None:
+def test_api_matches_its_schema(case: Any, api_app: tuple[FastAPI, dict[str, str]]) -> None:
+    app, cookie = api_app
     case.call_and_validate(
-        app=app, headers=officer_cookie, checks=[not_a_server_error, response_schema_conformance]
+        app=app, headers=cookie, checks=[not_a_server_error, response_schema_conformance]
     )
 
 

@@ -7,10 +7,9 @@ import datetime as dt
 from sqlalchemy import Engine, text
 
 from asbhub.agencies.service import reference_agency
-from asbhub.analytics.cli import cli_actor
 from asbhub.analytics.service import dashboard, kpi_report
 from asbhub.generate.service import generate
-from asbhub.permissions import Actor, Role
+from asbhub.permissions import Actor, Role, cli_actor
 from asbhub.store.engine import session_scope
 
 

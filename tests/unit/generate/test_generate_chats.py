@@ -1,6 +1,6 @@
 """Generated live chat history: every conversation of the deep dive, linked, timed, transcribed.
 
-The financial year 2020/21 is generated once into SQLite (module fixture); a shorter run on
+The run's six generated years (``deep_dive_db``) hold every chat (2020/21); a shorter run on
 SQLite and PostgreSQL must give exactly its chats for the same months, and ``replace`` must
 swap them without leaving transcripts behind.
 """
@@ -8,7 +8,6 @@ swap them without leaving transcripts behind.
 from __future__ import annotations
 
 import csv
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,7 +21,7 @@ from asbhub.generate.chats import HANDLE_CAP, WAIT_CAP
 from asbhub.generate.service import generate
 from asbhub.store.engine import make_engine, session_scope
 
-SEED = 7
+SEED = 2021  # the seed of deep_dive_db
 _ROOT = Path(__file__).resolve().parents[3]
 DEEP_DIVE = next(
     p / "data" / "deep-dive-2021"
@@ -45,13 +44,12 @@ def published(measure: str, start: str) -> int:
 
 @pytest.fixture(scope="module")
 def year(
-    tmp_path_factory: pytest.TempPathFactory, _sqlite_template: Path
+    deep_dive_db: str, deep_dive_report: dict[str, object]
 ) -> Iterator[tuple[Engine, dict[str, object]]]:
-    path = tmp_path_factory.mktemp("chats") / "fy2021.db"
-    shutil.copyfile(_sqlite_template, path)
-    engine = make_engine(f"sqlite:///{path}")
-    report = generate(engine, force_code="essex", start="2020-04", end="2021-03", seed=SEED)
-    yield engine, report
+    """The run's six generated years (tests/conftest.py, seed 2021): live chat began in April
+    2020, so every chat is in 2020/21."""
+    engine = make_engine(deep_dive_db)
+    yield engine, deep_dive_report
     engine.dispose()
 
 

@@ -78,11 +78,17 @@ def test_evaluate_json(engine: Engine, db_url: str) -> None:
     args = ["hotspots", "evaluate", "--force", "essex", "--test-from", "2025-07",
             "--test-to", "2025-09", "--train-months", "6", "--cell", "250", "--json",
             "--db", db_url]  # fmt: skip
+    every = db_url.startswith("sqlite")
+    if not every:
+        # The store only supplies the events: on PostgreSQL the two baselines show it read the
+        # same ones, without fitting every method a second time.
+        args += ["--method", "naive", "--method", "kde"]
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 0, result.output
     out = json.loads(result.stdout)
     names = [m["name"] for m in out["methods"]]
-    assert names[:2] == ["naive", "kde"] and "sepp" in names and "ranker_gbm" in names
+    assert names[:2] == ["naive", "kde"]
+    assert ("sepp" in names and "ranker_gbm" in names) if every else names == ["naive", "kde"]
     naive = out["methods"][0]
     assert set(naive["coverage"]) == {"0.1", "0.25", "0.5", "1", "2", "5"}
     # 10 reports a month at four points; September adds one at a new point. Deterministic:

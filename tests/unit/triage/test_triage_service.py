@@ -79,6 +79,12 @@ def _incident(
     return i
 
 
+def _link(s: Session, incident_id: int, person_id: int, role: PersonRole) -> None:
+    s.add(
+        IncidentPerson(force_code="essex", incident_id=incident_id, person_id=person_id, role=role)
+    )
+
+
 @pytest.fixture
 def world(engine: Engine) -> Iterator[tuple[Engine, World]]:
     with session_scope(engine) as s:
@@ -114,22 +120,8 @@ def world(engine: Engine) -> Iterator[tuple[Engine, World]]:
         s.flush()
         for n, days in enumerate((10, 40, 200)):
             i = _incident(s, f"OLD-{n}", days, loc)
-            s.add(
-                IncidentPerson(
-                    force_code="essex",
-                    incident_id=i.id,
-                    person_id=victim.id,
-                    role=PersonRole.VICTIM,
-                )
-            )
-            s.add(
-                IncidentPerson(
-                    force_code="essex",
-                    incident_id=i.id,
-                    person_id=suspect.id,
-                    role=PersonRole.SUSPECT,
-                )
-            )
+            _link(s, i.id, victim.id, PersonRole.VICTIM)
+            _link(s, i.id, suspect.id, PersonRole.SUSPECT)
         _incident(s, "COVID-1", 5, loc, covid_breach=True)
         new = _incident(s, "NEW-1", 0.01, loc, channel=Channel.ONLINE)
         s.add(
@@ -175,6 +167,31 @@ def test_history_is_found_by_id_name_address_and_radius(world: tuple[Engine, Wor
     assert set(d.always_attend) == {"repeat_location", "identifiable_offender", "repeat_victim"}
     assert d.case_review.local_authority == "E07000071" and d.case_review.eligible
     assert sorted(audit.data_subjects) == sorted([w.victim, w.suspect])
+
+
+def test_an_older_call_finds_its_own_history_not_what_came_after(
+    world: tuple[Engine, World],
+) -> None:
+    """Assessed as of 150 days ago, the history is what was received before then: the 103
+    incidents received since (more than the 100 newest a kind returns) must not push OLD-2
+    (200 days ago) out, nor count as earlier."""
+    engine, w = world
+    with session_scope(engine) as s:
+        for n in range(100):
+            later = _incident(s, f"LATER-{n}", 100 - n * 0.5, None)
+            _link(s, later.id, w.victim, PersonRole.VICTIM)
+    then = NOW - dt.timedelta(days=150)
+    with session_scope(engine) as s:
+        d = service.assess(
+            s,
+            actor=w.actors["call_handler"],
+            call=call(victim={"person_id": w.victim}, received_at=then.isoformat()),
+            rules=RULES,
+            now=NOW,
+        )
+    victim = next(r for r in d.repeats if r.kind == "victim")
+    assert [i.reference for i in victim.incidents] == ["OLD-2"]
+    assert not victim.repeat  # 200 days before NOW is 50 days before the call: 1 + the call
 
 
 def test_a_point_finds_incidents_within_the_radius(world: tuple[Engine, World]) -> None:
