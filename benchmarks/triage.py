@@ -70,9 +70,10 @@ def timed(call: Callable[[], Any], n: int, warmup: int = 20) -> dict[str, float]
 
 
 def sample_calls(
-    url: str, n: int, seed: int = 16
+    url: str, n: int, seed: int = 16, force_code: str | None = None
 ) -> tuple[list[dict[str, Any]], list[tuple[int, str]]]:
-    """Call descriptions from generated incidents with a victim and a stored place."""
+    """Call descriptions from generated incidents with a victim and a stored place (of
+    ``force_code`` only, when given: a national store holds every force)."""
     from asbhub.incidents.models import Incident, IncidentPerson, PersonRole
     from asbhub.store.engine import make_engine, session_scope
 
@@ -88,6 +89,7 @@ def sample_calls(
                 select(Incident, IncidentPerson.person_id, IncidentPerson.role)
                 .join(IncidentPerson, IncidentPerson.incident_id == Incident.id)
                 .where(Incident.id >= start_id, Incident.location_id.is_not(None))
+                .where(Incident.force_code == (force_code or Incident.force_code))
                 .order_by(Incident.id)
                 .limit(6)
             ).all()

@@ -15,8 +15,12 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from asbhub.agencies import service as agencies
+from asbhub.agencies.models import AgencyRow as Agency
 from asbhub.auth.models import User
 from asbhub.auth.service import actor_for
+from asbhub.casework import rules as sara_rules
+from asbhub.casework import service as casework
+from asbhub.casework.schemas import FromTriageIn
 from asbhub.config import get_settings
 from asbhub.geography.service import to_bng
 from asbhub.incidents.models import (
@@ -119,6 +123,11 @@ _HASH = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1).hash(PASSWO
 
 
 def user(s: Session, username: str, role: Role, agency: str | None = None) -> User:
+    """The test account ``username``, made once (a second world in the same database, as the
+    browser tests' shared server holds, reuses it)."""
+    found = s.scalars(select(User).where(User.username == username)).one_or_none()
+    if found is not None:
+        return found
     u = User(
         username=username,
         display_name=f"Test {username}",
@@ -147,23 +156,35 @@ def build(
     with_agreement: bool = True,
     area: Area = BASILDON_AREA,
     prefix: str = "",
+    people: tuple[tuple[str, str], tuple[str, str]] = (VICTIM, SUSPECT),
+    suspect_born: dt.date | None = None,
+    call_names_suspect: bool = False,
 ) -> CaseWorld:
     """The world at ``now``: the repeat location, the housing provider (and its agreement
-    with the force, unless ``with_agreement`` is false), and the triage that found it."""
+    with the force, unless ``with_agreement`` is false), and the triage that found it.
+
+    A second world in the same database needs its own ``prefix``, ``area`` and ``people``
+    (the triage would otherwise find the first world's reports too); the provider, its
+    agreement and the accounts are the first world's. ``call_names_suspect``: the call names
+    the suspect, so the triage finds a repeat offender as well.
+    """
+    victim_name, suspect_name = people
     with session_scope(engine) as s:
         # The agency and agreement are added as an administrator would (a job holds no grants).
         admin_user = user(s, "admin.t", Role.ADMIN)
         admin = actor_for(admin_user, settings=get_settings())
-        agencies.add_agency(
-            s,
-            actor=admin,
-            code=HOUSING,
-            name="Test Homes (fictitious housing provider)",
-            kind="housing",
-            areas=[area.local_authority_code],
-            contact="Tenancy team, tenancy@test-homes.example.invalid",
-        )
-        if with_agreement:
+        first = s.scalars(select(Agency.id).where(Agency.code == HOUSING)).first() is None
+        if first:
+            agencies.add_agency(
+                s,
+                actor=admin,
+                code=HOUSING,
+                name="Test Homes (fictitious housing provider)",
+                kind="housing",
+                areas=[area.local_authority_code],
+                contact="Tenancy team, tenancy@test-homes.example.invalid",
+            )
+        if with_agreement and first:
             agencies.add_agreement(
                 s,
                 actor=admin,
@@ -200,8 +221,13 @@ def build(
             local_authority_code=area.local_authority_code,
         )
         s.add(loc)
-        victim = Person(force_code="essex", forename=VICTIM[0], surname=VICTIM[1])
-        suspect = Person(force_code="essex", forename=SUSPECT[0], surname=SUSPECT[1])
+        victim = Person(force_code="essex", forename=victim_name[0], surname=victim_name[1])
+        suspect = Person(
+            force_code="essex",
+            forename=suspect_name[0],
+            surname=suspect_name[1],
+            date_of_birth=suspect_born,
+        )
         s.add_all([victim, suspect])
         s.flush()
         for n, days in enumerate((10, 25, 50)):
@@ -223,7 +249,12 @@ def build(
                 "thrive": LOW,
                 "received_at": (now - dt.timedelta(hours=1)).isoformat(),
                 "location": {"address": address, "postcode": "SS14 1ZZ"},
-                "victim": {"forename": VICTIM[0], "surname": VICTIM[1]},
+                "victim": {"forename": victim_name[0], "surname": victim_name[1]},
+                **(
+                    {"suspect": {"forename": suspect_name[0], "surname": suspect_name[1]}}
+                    if call_names_suspect
+                    else {}
+                ),
                 "case_review_informed": True,
                 "spoc": "asb.t",
             }
@@ -237,3 +268,34 @@ def build(
             now=now,
         )
         return CaseWorld(out.assessment_id, new.id, victim.id, suspect.id, users)
+
+
+def offender_case(
+    engine: Engine,
+    now: dt.datetime,
+    *,
+    area: Area,
+    prefix: str,
+    people: tuple[tuple[str, str], tuple[str, str]],
+    suspect_born: dt.date,
+) -> tuple[CaseWorld, int]:
+    """A world whose triage also finds the repeat offender (see :func:`build`), and the case
+    ``asb.t`` opens from it with the offender linked: where powers on a case start."""
+    world = build(
+        engine,
+        now,
+        area=area,
+        prefix=prefix,
+        people=people,
+        suspect_born=suspect_born,
+        call_names_suspect=True,
+    )
+    with session_scope(engine) as s:
+        case = casework.open_from_triage(
+            s,
+            actor=actor_of(s, "asb.t"),
+            data=FromTriageIn(assessment_id=world.assessment_id, kind="offender"),
+            rules=sara_rules.shipped(),
+            now=now,
+        )
+        return world, case.id

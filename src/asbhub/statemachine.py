@@ -1,4 +1,11 @@
-"""The one rule of a declared lifecycle: a status changes only by an event its table lists."""
+"""The one rule of a declared lifecycle: a status changes only by an event its table lists.
+
+Every lifecycle of asbhub (an incident's status, a SARA case's stage, a statutory power's
+state, an ASB case review's and a restorative referral's status) is a table
+``{(status, event): next status}`` in its own ``lifecycle.py``; the questions asked of a table
+(where does this event lead, what may happen now, what can ever be reached) are answered here,
+once, the same way for all of them.
+"""
 
 from __future__ import annotations
 
@@ -32,3 +39,20 @@ def advance(transitions: Mapping[tuple[S, E], S], status: S, event: E, what: str
 def events_from(transitions: Mapping[tuple[S, E], S], status: S) -> list[str]:
     """The events a record in ``status`` may take, for screens to offer."""
     return sorted(e.value for (s, e) in transitions if s is status)
+
+
+def allowed(transitions: Mapping[tuple[S, E], S], status: S) -> list[E]:
+    """The events listed for ``status``, in the table's order."""
+    return [e for (s, e) in transitions if s is status]
+
+
+def reachable(transitions: Mapping[tuple[S, E], S], start: S) -> set[S]:
+    """Every status some sequence of events leads to from ``start`` (``start`` included)."""
+    seen, todo = {start}, [start]
+    while todo:
+        s = todo.pop()
+        for (frm, _), to in transitions.items():
+            if frm is s and to not in seen:
+                seen.add(to)
+                todo.append(to)
+    return seen

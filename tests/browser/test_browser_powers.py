@@ -1,20 +1,26 @@
-"""A Community Protection Warning, then a Notice refused while the warning's time runs and
-issued once it has passed, its letter downloaded as a PDF and read back, in Chromium; axe-core
-on every step and a screenshot of each (docs/images/powers-*.png are copies).
-
-Casework's cases were not on main when this was written, so the journey starts from the
-person's page (the powers of a person); see docs/powers.md."""
+"""On a problem-solving case, a Community Protection Warning to the case's offender, then a
+Notice refused while the warning's time runs and issued once it has passed, its letter
+downloaded as a PDF and read back, in Chromium; axe-core on every step and a screenshot of
+each (docs/images/powers-*.png are copies)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 from pathlib import Path
 from typing import Any
 
 from browserkit import LiveServer, assert_axe_clean, sign_in
 from playwright.sync_api import expect
 from pypdf import PdfReader
+
+from asbhub.store.engine import make_engine
+from caseseed import Area, offender_case
+
+# Away from the other browser tests' places and people, on the same live server.
+CHELMSFORD = Area(0.4690, 51.7360, "E07000070", "Chelmsford", "chelmsford-council")
+OFFENDER = ("Fabricius", "Inventorley")
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 
@@ -32,10 +38,29 @@ def issue_on(page: Any, day: dt.date, time: str = "10:00") -> None:
     form.get_by_role("button", name="Issue the").click()
 
 
-def draft(page: Any, person: int, power: str, confirm: list[str], terms: str) -> None:
-    page.goto(f"/people/{person}/powers")
-    page.get_by_label("Add a power").select_option(label=power)
-    page.get_by_role("button", name="Continue").click()
+def case_with_offender(live_server: LiveServer) -> int:
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
+    engine = make_engine(live_server.database_url)
+    _, case_id = offender_case(
+        engine,
+        now,
+        area=CHELMSFORD,
+        prefix="PWR-",
+        people=(("Imaginia", "Powersby"), OFFENDER),
+        suspect_born=dt.date(1990, 5, 17),
+    )
+    engine.dispose()
+    return case_id
+
+
+def draft(page: Any, case_id: int, power: str, confirm: list[str], terms: str) -> None:
+    page.goto(f"/cases/{case_id}")
+    page.get_by_test_id("case-powers-link").click()
+    expect(page.get_by_test_id("case-powers-heading")).to_be_visible()
+    add = page.get_by_test_id("add-power")
+    add.get_by_label(f"{' '.join(OFFENDER)} (offender on the case)").check()
+    add.get_by_label("Power").select_option(label=power)
+    add.get_by_role("button", name="Continue").click()
     expect(page.get_by_role("heading", name=power)).to_be_visible()
     page.get_by_label("Rank (police officers)").select_option("constable")
     for text in confirm:
@@ -45,16 +70,16 @@ def draft(page: Any, person: int, power: str, confirm: list[str], terms: str) ->
     expect(page.get_by_test_id("state")).to_have_text("Draft")
 
 
-def test_cpw_then_cpn_refused_too_early_issued_after_and_its_letter(
+def test_on_a_case_cpw_then_cpn_refused_too_early_issued_after_and_its_letter(
     page: Any, live_server: LiveServer
 ) -> None:
-    person = live_server.seeded.person_ids[1]
-    sign_in(page, live_server.seeded.users["asb_officer"])
+    case_id = case_with_offender(live_server)
+    sign_in(page, "asb.t")
     warned = dt.date.today() - dt.timedelta(days=30)
 
     draft(
         page,
-        person,
+        case_id,
         "Community Protection Warning",
         ["The conduct has a detrimental effect", "The conduct is unreasonable"],
         "Stop playing amplified music in the garden after 11pm.",
@@ -64,11 +89,12 @@ def test_cpw_then_cpn_refused_too_early_issued_after_and_its_letter(
     expect(page.get_by_test_id("state")).to_have_text("Issued")
     ends = warned + dt.timedelta(days=14)
     expect(page.get_by_test_id("ends")).to_contain_text(f"{ends:%d %b %Y}")
+    expect(page.get_by_test_id("record-case")).to_have_text(re.compile(r"^SARA-"))
     shot(page, "cpw-issued")
 
     draft(
         page,
-        person,
+        case_id,
         "Community Protection Notice",
         [
             "The conduct has a detrimental effect",
@@ -106,6 +132,21 @@ def test_cpw_then_cpn_refused_too_early_issued_after_and_its_letter(
     assert "ASBCPA 2014 s.48" in text
     assert "£20,000" in text
     assert "Citizens Advice" in text
+
+    # Back on the case: both powers, and the filter (htmx) narrows them without a reload.
+    page.get_by_test_id("case-powers-back").click()
+    rows = page.get_by_test_id("case-powers").locator("tbody tr")
+    expect(rows).to_have_count(2)
+    expect(rows.first).to_contain_text("Community Protection Notice")
+    expect(rows.first).to_contain_text(" ".join(OFFENDER))
+    page.get_by_label("Show").select_option(label="Drafts")
+    expect(page.get_by_test_id("case-powers-none")).to_have_text(
+        "There are no drafts on this case."
+    )
+    expect(page).to_have_url(re.compile(r"/cases/\d+/powers\?state=draft$"))
+    page.get_by_label("Show").select_option(label="Powers in force")
+    expect(rows).to_have_count(2)
+    shot(page, "case-powers")
 
 
 def test_the_deadlines_list_and_the_rules_table(page: Any, live_server: LiveServer) -> None:

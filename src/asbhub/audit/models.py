@@ -25,7 +25,8 @@ class AuditEvent(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    # Position in the chain; unique so two writers can never both append after the same row.
+    # Position in the chain; unique so two writers can never both append after the same row
+    # (on PostgreSQL's monthly partitions within a month, the chain's lock keeping it overall).
     seq: Mapped[int] = mapped_column(Integer)
     event_id: Mapped[str] = mapped_column(String(36))
     occurred_at: Mapped[dt.datetime] = mapped_column(DateTime, doc="UTC, millisecond precision")

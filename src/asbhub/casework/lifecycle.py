@@ -11,8 +11,8 @@ from __future__ import annotations
 import enum
 from collections.abc import Callable
 
+from asbhub import statemachine
 from asbhub.casework.models import Case, Stage
-from asbhub.errors import Conflict
 
 
 class Event(enum.StrEnum):
@@ -57,27 +57,14 @@ READY: dict[tuple[Stage, Event], Callable[[Case], str | None]] = {
 
 
 def next_stage(stage: Stage, event: Event) -> Stage:
-    """The stage ``event`` leads to from ``stage``, or :class:`Conflict` naming what is
-    allowed instead."""
-    try:
-        return TRANSITIONS[(stage, event)]
-    except KeyError:
-        allowed = ", ".join(e.value for e in allowed_events(stage)) or "nothing (final)"
-        raise Conflict(
-            f"{event.value!r} is not allowed for a case in {stage.value}; allowed: {allowed}"
-        ) from None
+    """The stage ``event`` leads to from ``stage``, or :class:`Conflict` naming
+    what is allowed instead."""
+    return statemachine.advance(TRANSITIONS, stage, event, "a case")
 
 
 def allowed_events(stage: Stage) -> list[Event]:
-    return [e for (s, e) in TRANSITIONS if s is stage]
+    return statemachine.allowed(TRANSITIONS, stage)
 
 
 def reachable(start: Stage = INITIAL) -> set[Stage]:
-    seen, todo = {start}, [start]
-    while todo:
-        s = todo.pop()
-        for (frm, _), to in TRANSITIONS.items():
-            if frm is s and to not in seen:
-                seen.add(to)
-                todo.append(to)
-    return seen
+    return statemachine.reachable(TRANSITIONS, start)

@@ -148,7 +148,8 @@ class CaseIncident(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     force_code: Mapped[str] = mapped_column(String(40))
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
-    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"))
+    # RESTRICT: an incident a case relies on is held by the retention job, never unlinked.
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="RESTRICT"))
     linked_at: Mapped[dt.datetime] = mapped_column(DateTime)
     linked_by: Mapped[str] = mapped_column(String(120))
 

@@ -105,6 +105,20 @@ def _event(
     )
 
 
+def note_on_case(
+    session: Session,
+    *,
+    case: Case,
+    actor: Actor,
+    summary: str,
+    kind: str = "power",
+    data_class: DataClass = DataClass.CASE_NOTES,
+) -> None:
+    """A line on the case's timeline for work another capability records on it (a statutory
+    power drafted or issued): the caller has checked the actor's right to work the case."""
+    _event(session, case, actor, kind, summary, data_class=data_class)
+
+
 def _person_ids(session: Session, case_id: int) -> list[int]:
     return sorted(
         set(session.scalars(select(CasePerson.person_id).where(CasePerson.case_id == case_id)))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import calendar
 import csv
+import dataclasses
 import datetime as dt
 import math
 from dataclasses import dataclass
@@ -121,6 +122,9 @@ class YearTarget:
     breach_qualifier_counts: tuple[int, int, int]
     month_counts: tuple[int, ...]  # non-breach incidents, April..March
     month_breaches: tuple[int, ...]
+    # Share of Essex's published volume (1 for Essex itself): what the channel windows, chats
+    # and the seed's orders, published as Essex counts, are scaled by (generate/national.py).
+    scale: float = 1.0
 
     @property
     def start(self) -> dt.date:
@@ -213,6 +217,42 @@ def year_targets() -> dict[int, YearTarget]:
             month_breaches=tuple(int(x) for x in month_breaches),
         )
     return out
+
+
+def scaled(t: YearTarget, factor: float, fy: int | None = None) -> YearTarget:
+    """``t`` for a force with ``factor`` times Essex's volume, moved to financial year ``fy``.
+
+    Every count is scaled with largest remainders, so months, categories and breaches still
+    add up to the year's total; a moved year keeps the shape of the year it copies (used for
+    the years before the deep dive's first, which it does not publish).
+    """
+    breaches = round(t.breaches * factor)
+    month_breaches = (
+        largest_remainder(breaches, np.array(t.month_breaches)) if breaches else np.zeros(12, int)
+    )
+    plain = round((t.incidents - t.breaches) * factor)
+    month_counts = largest_remainder(plain, np.array(t.month_counts))
+    breach_q = (
+        largest_remainder(breaches, np.array(t.breach_qualifier_counts))
+        if breaches
+        else np.zeros(3, int)
+    )
+    plain_q = largest_remainder(
+        plain, np.subtract(t.qualifier_counts, t.breach_qualifier_counts).astype(float)
+    )
+    total = plain + breaches
+    return dataclasses.replace(
+        t,
+        fy=t.fy if fy is None else fy,
+        incidents=total,
+        attended=min(round(t.attended * factor), total),
+        breaches=breaches,
+        qualifier_counts=tuple(int(x) for x in plain_q + breach_q),  # type: ignore[arg-type]
+        breach_qualifier_counts=tuple(int(x) for x in breach_q),  # type: ignore[arg-type]
+        month_counts=tuple(int(x) for x in month_counts),
+        month_breaches=tuple(int(x) for x in month_breaches),
+        scale=t.scale * factor,
+    )
 
 
 def financial_year(year: int, month: int) -> int:

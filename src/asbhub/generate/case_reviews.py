@@ -157,7 +157,7 @@ def write_case_reviews(
 ) -> int:
     """Write the year's case reviews on ``conn``'s transaction, audited with their counts as
     ``actor``; returns how many."""
-    if not covers_year(g) or g.force_code != "essex":
+    if not covers_year(g) or g.force_code != "essex" or not g.calibrated:
         return 0
     rules = triage_rules.load().case_review
     proc = procedure.procedures()

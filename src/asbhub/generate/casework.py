@@ -412,7 +412,7 @@ def _open_case(
 def write_casework(conn: Connection, g: Generated, actor: Actor | None) -> dict[str, int]:
     """Write the housing providers, their agreement and the year's SARA cases on ``conn``'s
     transaction, audited with their counts as ``actor``; returns the counts."""
-    if not covers_year(g) or g.force_code != "essex":
+    if not covers_year(g) or g.force_code != "essex" or not g.calibrated:
         return {"housing_providers": 0, "sara_cases": 0}
     rules = sara_rules.shipped()
     repeats = triage_rules.load().repeats

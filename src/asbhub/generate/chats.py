@@ -186,10 +186,12 @@ def build_chats(
     closing: np.ndarray,
     public_forenames: np.ndarray,
     roster: tuple[str, ...],
+    scale: float = 1.0,
 ) -> ChatData:
     """Every chat starting in financial year ``fy``, linked to the year's live chat incidents.
 
-    Raises ``ValueError`` if a window holds more live chat incidents than chats.
+    Raises ``ValueError`` if a window holds more live chat incidents than chats. ``scale``
+    scales the published (Essex) counts for another force's volume.
     """
     windows = [w for w in chat_windows() if financial_year(w.start.year, w.start.month) == fy]
     if not windows:
@@ -202,9 +204,10 @@ def build_chats(
             & (day >= np.datetime64(w.start))
             & (day < np.datetime64(w.end))
         )
-        others = w.count - len(asb)
+        count = w.count if scale == 1.0 else max(round(w.count * scale), len(asb))
+        others = count - len(asb)
         if others < 0:
-            raise ValueError(f"{len(asb)} live chat incidents but {w.count} chats from {w.start}")
+            raise ValueError(f"{len(asb)} live chat incidents but {count} chats from {w.start}")
         started_parts += [received[asb], _starts(rng, w.start, w.end, others)]
         incident_parts += [asb, np.full(others, -1, dtype=np.int64)]
     started = np.concatenate(started_parts).astype("datetime64[s]")

@@ -33,10 +33,33 @@ def _progress(json_output: bool) -> Progress:
 
 @app.command("generate")
 def generate_cmd(
-    force: Annotated[str, typer.Option("--force", help="Force code (data.police.uk slug).")],
-    start: Annotated[str, typer.Option("--from", help="First month, YYYY-MM.")],
-    end: Annotated[str, typer.Option("--to", help="Last month, YYYY-MM (included).")],
     seed: Annotated[int, typer.Option("--seed", help="Random seed; same seed, same data.")],
+    force: Annotated[
+        str | None, typer.Option("--force", help="Force code (data.police.uk slug).")
+    ] = None,
+    start: Annotated[str | None, typer.Option("--from", help="First month, YYYY-MM.")] = None,
+    end: Annotated[str | None, typer.Option("--to", help="Last month, YYYY-MM (included).")] = None,
+    forces: Annotated[
+        str | None,
+        typer.Option(
+            "--forces",
+            help="A national data set instead of --force/--from/--to: 'all' (the 43 forces of "
+            "England and Wales) or slugs separated by commas, each in proportion to its "
+            "population (see docs/generator.md).",
+        ),
+    ] = None,
+    years: Annotated[
+        int,
+        typer.Option("--years", help="With --forces: financial years, ending March 2021."),
+    ] = 10,
+    scale: Annotated[
+        float,
+        typer.Option(
+            "--scale",
+            help="With --forces: multiplies every force's volume (0.6 gives the national "
+            "million incidents a year).",
+        ),
+    ] = 1.0,
     replace: Annotated[
         bool,
         typer.Option(
@@ -55,9 +78,14 @@ def generate_cmd(
     json_output: JsonOption = False,
 ) -> None:
     """Write synthetic NSIR incidents calibrated to the 2021 deep dive (see docs/generator.md)."""
+    if forces is not None:
+        _national(forces, years, scale, seed, replace, misrecord_rate, force, db, json_output)
+        return
     from asbhub.generate.service import generate
 
     with domain_errors():
+        if force is None or start is None or end is None:
+            raise InvalidInput("give --force, --from and --to (or --forces for a national set)")
         # Fail on a bad period or force before touching the database.
         first, last = period(start, end)
         check_rate(misrecord_rate)
@@ -102,3 +130,48 @@ def generate_cmd(
             f"  12 months to {period_end}: {counts['incidents']:,} incidents, "
             f"{counts['attended']:,} attended, {counts['covid_breaches']:,} COVID breaches"
         )
+
+
+def _national(
+    forces: str,
+    years: int,
+    scale: float,
+    seed: int,
+    replace: bool,
+    misrecord_rate: float,
+    force: str | None,
+    db: str | None,
+    json_output: bool,
+) -> None:
+    from asbhub.generate.national import expected_incidents, generate_national, parse_forces
+
+    with domain_errors():
+        if force is not None or misrecord_rate:
+            raise InvalidInput(
+                "--forces writes whole financial years: leave out --force and --misrecord-rate"
+            )
+        chosen = parse_forces(forces)
+        total = expected_incidents(chosen, years, scale)
+        with _progress(json_output) as bar:
+            task = bar.add_task("generating", total=total)
+
+            def step(what: str, written: int) -> None:
+                bar.update(task, advance=written, description=what)
+
+            report = generate_national(
+                engine_for(db),
+                forces=chosen,
+                years=years,
+                seed=seed,
+                scale=scale,
+                replace=replace,
+                progress=step,
+            )
+    if json_output:
+        print_json(report)
+        return
+    console.print(
+        f"generated {report['incidents']:,} incidents of {report['forces']} forces "
+        f"({report['from']} to {report['to']}), {report['people']:,} people, "
+        f"{report['links']:,} links and {report['chats']:,} live chats in {report['seconds']} s"
+    )

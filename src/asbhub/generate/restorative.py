@@ -87,7 +87,11 @@ def write_restorative(
     actor: Actor | None,
 ) -> int:
     """Write the year's referrals on ``conn``'s transaction, audited as ``actor``."""
-    if not (g.first <= YEAR_START and g.last > YEAR_END) or g.force_code != "essex":
+    if (
+        not (g.first <= YEAR_START and g.last > YEAR_END)
+        or g.force_code != "essex"
+        or not g.calibrated
+    ):
         return 0
     rng = np.random.default_rng([g.seed, 101])
     pool = _candidates(batch)

@@ -117,6 +117,12 @@ class Generated:
     years: list[YearData] = field(default_factory=list)
     seed: int = 0  # the run's seed, for the casework drawn after the incidents are written
     misrecord_rate: float = 0.0
+    # A force larger than Essex is written in parts, each from a pool of its own
+    # (generate/national.py); references of parts after the first carry the part's number.
+    part: int = 0
+    # False when the volumes are scaled from Essex's (another force, or --scale): the seed's
+    # casework (case reviews, restorative referrals, orders) is Essex's and is written only then.
+    calibrated: bool = True
 
     @property
     def incidents(self) -> int:

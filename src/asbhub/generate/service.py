@@ -300,7 +300,8 @@ def build_year(t: YearTarget, pools: Pools, seed: int, misrecord_rate: float = 0
         cand = np.flatnonzero(
             (channel == "101") & (day >= np.datetime64(w.start)) & (day < np.datetime64(w.end))
         )
-        chosen = cand[_top_k(rng, np.where(covid[cand], 0.3, 1.0), w.count)]
+        count = min(round(w.count * t.scale), len(cand))
+        chosen = cand[_top_k(rng, np.where(covid[cand], 0.3, 1.0), count)]
         channel[chosen] = w.channel
 
     # -- where: homes for neighbour-type incidents, public places for the rest ------------------
@@ -368,7 +369,8 @@ def build_year(t: YearTarget, pools: Pools, seed: int, misrecord_rate: float = 0
             suspect=suspect,
             covid=covid,
         )
-        if t.fy == CBO_FY
+        # The nine are Essex's (scale 1); a scaled force has too few offences to place them.
+        if t.fy == CBO_FY and t.scale == 1.0
         else Orders.none()
     )
     link_incident, link_person, link_role = [], [], []
@@ -424,6 +426,7 @@ def build_year(t: YearTarget, pools: Pools, seed: int, misrecord_rate: float = 0
             closing=closing,
             public_forenames=pools.people.forename[pools.general],
             roster=handler_roster(seed),
+            scale=t.scale,
         ),
         # Its own stream too, for the same reason.
         triage=build_triage(

@@ -180,8 +180,15 @@ def write(
     replace: bool = False,
     progress: Callable[[str], None] | None = None,
     actor: Actor | None = None,
+    append: bool = False,
+    analyse: bool = True,
 ) -> dict[str, int]:
-    """Store ``g`` in one transaction, audited as ``actor``; returns the row counts written."""
+    """Store ``g`` in one transaction, audited as ``actor``; returns the row counts written.
+
+    ``append`` adds a further part of a force already written in this run (no check for an
+    earlier run); ``analyse=False`` leaves the statistics to the caller, which analyses once
+    after a load of many parts (:func:`analyse_written`).
+    """
     step = progress or (lambda _msg: None)
     with engine.connect() as conn:
         sql = _Sql(conn)
@@ -189,7 +196,7 @@ def write(
         try:
             cache_size = _begin(sql)
             replaced = replaced_chats = 0
-            found, found_chats = existing(sql, g)
+            found, found_chats = (0, 0) if append else existing(sql, g)
             if (found or found_chats) and not replace:
                 raise Conflict(
                     f"the database already holds {found:,} generated {g.force_code} incidents "
@@ -205,7 +212,8 @@ def write(
                 replaced = delete_generated(sql, g)
             counts = _write_rows(conn, g, step, actor)
             conn.commit()
-            _analyze(conn, counts)
+            if analyse:
+                analyse_written(conn, counts)
         except BaseException:
             conn.rollback()
             raise
@@ -215,7 +223,7 @@ def write(
     return {**counts, "replaced": replaced, "replaced_chats": replaced_chats}
 
 
-def _analyze(conn: Connection, counts: dict[str, int]) -> None:
+def analyse_written(conn: Connection, counts: dict[str, int]) -> None:
     """Refresh the statistics of what was written, in full: without them SQLite picks
     ``ix_incidents_force_received`` even for ``id IN (...)`` look-ups, walking a year of
     incidents, and a sampled ANALYZE (``analysis_limit``) is no cure, as it extrapolates ~1,000
@@ -268,10 +276,8 @@ def batch_of(g: Generated) -> tuple[bulk.IncidentBatch, np.ndarray]:
     starts = np.flatnonzero(new_day)
     seq = np.arange(n) - np.repeat(starts, np.diff(np.r_[starts, n])) + 1
     day_text = np.char.replace(np.datetime_as_string(day, unit="D"), "-", "")
-    reference = [
-        f"{REFERENCE_PREFIX}{d}-{s:04d}"
-        for d, s in zip(day_text.tolist(), seq.tolist(), strict=True)
-    ]
+    tag = f"{REFERENCE_PREFIX}" if not g.part else f"{REFERENCE_PREFIX}P{g.part}-"
+    reference = [f"{tag}{d}-{s:04d}" for d, s in zip(day_text.tolist(), seq.tolist(), strict=True)]
     batch = bulk.IncidentBatch(
         force_code=g.force_code,
         reference=reference,

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 
 from sqlalchemy.orm import Session
 
+from asbhub import statemachine
 from asbhub.errors import Conflict, InvalidInput
 from asbhub.incidents.models import Incident, IncidentStatusChange, Qualifier
 from asbhub.incidents.models import IncidentStatus as S
@@ -68,31 +69,17 @@ REASON_REQUIRED = frozenset(
 
 
 def next_status(status: S, event: Event) -> S:
-    """The status ``event`` leads to from ``status``, or :class:`Conflict` naming what is
-    allowed instead."""
-    try:
-        return TRANSITIONS[(status, event)]
-    except KeyError:
-        allowed = ", ".join(e.value for e in allowed_events(status)) or "nothing (final)"
-        raise Conflict(
-            f"{event.value!r} is not allowed for an incident that is {status.value}; "
-            f"allowed: {allowed}"
-        ) from None
+    """The status ``event`` leads to from ``status``, or :class:`Conflict` naming
+    what is allowed instead."""
+    return statemachine.advance(TRANSITIONS, status, event, "an incident")
 
 
 def allowed_events(status: S) -> list[Event]:
-    return [e for (s, e) in TRANSITIONS if s is status]
+    return statemachine.allowed(TRANSITIONS, status)
 
 
 def reachable(start: S = INITIAL) -> set[S]:
-    seen, todo = {start}, [start]
-    while todo:
-        s = todo.pop()
-        for (frm, _), to in TRANSITIONS.items():
-            if frm is s and to not in seen:
-                seen.add(to)
-                todo.append(to)
-    return seen
+    return statemachine.reachable(TRANSITIONS, start)
 
 
 def apply(

@@ -82,8 +82,17 @@ def capped_count(stmt: Select, cap: int) -> Select:
     return select(func.count()).select_from(inner)
 
 
-def within_box(stmt: Select, x: float, y: float, r: float) -> Select:
-    """A BNG bounding-box prefilter (uses ix_incidents_bng) and the exact circle test."""
+def within_box(stmt: Select, x: float, y: float, r: float, *, spatial: bool = False) -> Select:
+    """Incidents within ``r`` metres of BNG point (x, y).
+
+    With ``spatial`` (PostGIS installed, :func:`asbhub.store.spatial.postgis`) ``ST_DWithin``
+    on the point, which ix_incidents_bng_point (GiST) answers without reading the strip of the
+    map the box spans; otherwise a bounding-box prefilter (ix_incidents_bng) and the exact
+    circle test, in plain SQL for SQLite.
+    """
+    if spatial:
+        point = func.ST_Point(Incident.x_bng, Incident.y_bng)
+        return stmt.where(func.ST_DWithin(point, func.ST_Point(x, y), r))
     dx, dy = Incident.x_bng - x, Incident.y_bng - y
     return stmt.where(
         Incident.x_bng.between(x - r, x + r),

@@ -58,6 +58,7 @@ from asbhub.permissions import (
     restrict,
     scoped_local_authorities,
 )
+from asbhub.store.spatial import postgis
 
 # Crockford's base32 without I, L, O, U: read aloud over the phone without confusion.
 _REF_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -456,7 +457,9 @@ def _nearby(
         raise InvalidInput(
             "the radius is out of range", {"radius": f"between 1 and {MAX_RADIUS_M:.0f} metres"}
         )
-    base = queries.within_box(restrict(actor, select(Incident), Incident), x, y, radius)
+    base = queries.within_box(
+        restrict(actor, select(Incident), Incident), x, y, radius, spatial=postgis(session)
+    )
     total = int(session.execute(queries.capped_count(base, COUNT_CAP)).scalar_one())
     rows = list(session.execute(queries.after(base, None).limit(NEARBY_LIMIT)).scalars())
     audit_shown(

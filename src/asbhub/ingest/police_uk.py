@@ -63,6 +63,7 @@ from asbhub.store.bulk import (
     ensure_indexes,
     tuned_for_load,
 )
+from asbhub.store.partitions import ensure_months
 
 ASB = "Anti-social behaviour"
 
@@ -629,6 +630,9 @@ def _write(conn: Connection, prep: Prepared, replace: bool = False) -> None:
                     )
                 )
                 marking = False
+                # The month's own partition on PostgreSQL (made here the first time a month
+                # comes; it holds the table's lock until this file commits).
+                ensure_months(conn, PublicRecord.__tablename__, [month])
                 bulk_insert(conn, PublicRecord.__tablename__, prep.columns)
             quarantined = quarantine(conn, force_code, prep.problems)
     except IntegrityError as exc:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import enum
 
+from asbhub import statemachine
 from asbhub.errors import Conflict
 from asbhub.powers.models import PowerState as S
 
@@ -78,27 +79,14 @@ class Refused(Conflict):
 
 
 def next_state(state: S, event: Event) -> S:
-    """The state ``event`` leads to from ``state``, or :class:`Conflict` naming what is
-    allowed instead."""
-    try:
-        return TRANSITIONS[(state, event)]
-    except KeyError:
-        allowed = ", ".join(e.value for e in allowed_events(state)) or "nothing (final)"
-        raise Conflict(
-            f"{event.value!r} is not allowed for a record that is {state.value}; allowed: {allowed}"
-        ) from None
+    """The state ``event`` leads to from ``state``, or :class:`Conflict` naming
+    what is allowed instead."""
+    return statemachine.advance(TRANSITIONS, state, event, "a power record")
 
 
 def allowed_events(state: S) -> list[Event]:
-    return [e for (s, e) in TRANSITIONS if s is state]
+    return statemachine.allowed(TRANSITIONS, state)
 
 
 def reachable(start: S = INITIAL) -> set[S]:
-    seen, todo = {start}, [start]
-    while todo:
-        s = todo.pop()
-        for (frm, _), to in TRANSITIONS.items():
-            if frm is s and to not in seen:
-                seen.add(to)
-                todo.append(to)
-    return seen
+    return statemachine.reachable(TRANSITIONS, start)

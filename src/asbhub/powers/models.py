@@ -27,6 +27,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from asbhub.casework.models import Case
 from asbhub.incidents.models import Location, Person
 from asbhub.store.base import Base
 from asbhub.store.columns import enum_column
@@ -56,6 +57,7 @@ class PowerRecord(Base):
         Index("ix_power_records_person", "person_id"),
         Index("ix_power_records_force_power_date", "force_code", "power", "record_date"),
         Index("ix_power_records_parent", "parent_id"),
+        Index("ix_power_records_case", "case_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -73,6 +75,9 @@ class PowerRecord(Base):
     parent_id: Mapped[int | None] = mapped_column(
         ForeignKey("power_records.id", ondelete="RESTRICT")
     )
+    # The problem-solving case the power is part of (issue 19: powers on a case). A case with
+    # powers on it cannot be deleted from under them.
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id", ondelete="RESTRICT"))
     issuer: Mapped[str] = mapped_column(String(40))
     issuer_rank: Mapped[str | None] = mapped_column(String(40))
     issuer_name: Mapped[str] = mapped_column(String(120))
@@ -92,6 +97,7 @@ class PowerRecord(Base):
     created_by: Mapped[str] = mapped_column(String(120))
 
     person: Mapped[Person | None] = relationship()
+    case: Mapped[Case | None] = relationship()
     location: Mapped[Location | None] = relationship()
     parent: Mapped[PowerRecord | None] = relationship(remote_side=[id])
     events: Mapped[list[PowerEvent]] = relationship(

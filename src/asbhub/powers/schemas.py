@@ -24,6 +24,8 @@ class DraftIn(BaseModel):
     location_id: int | None = Field(None, ge=1)
     place_text: str | None = Field(None, max_length=300)
     parent_id: int | None = Field(None, ge=1)
+    # The problem-solving case the power is part of; its owner drafts it.
+    case_id: int | None = Field(None, ge=1)
     issuer: str
     issuer_rank: str | None = None
     issuer_name: str | None = Field(None, max_length=120)

@@ -19,9 +19,12 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, selectinload
 
 from asbhub.audit.service import AuditAction, record
-from asbhub.errors import InvalidInput, NotFound, NotPermitted
+from asbhub.casework import queries as casework
+from asbhub.casework.models import Case, CaseLinkRole, CasePerson, Stage
+from asbhub.casework.service import note_on_case
+from asbhub.errors import Conflict, InvalidInput, NotFound, NotPermitted
 from asbhub.incidents.models import Location, Person
-from asbhub.permissions import Action, Actor, Role, require, restrict
+from asbhub.permissions import Action, Actor, DataClass, Role, allowed, require, restrict
 from asbhub.powers import guards
 from asbhub.powers.calendar import Period, add_working_days
 from asbhub.powers.lifecycle import REASON_REQUIRED, Event, Refused, next_state
@@ -257,6 +260,7 @@ def _draft(
         source=source,
     )
     _set_subject(session, actor, rec, data)
+    case = _case_for_draft(session, actor, data.case_id, rec) if data.case_id else None
     if data.parent_id is not None:
         parent = _load(session, actor, data.parent_id)
         rec.parent_id = parent.id
@@ -266,6 +270,8 @@ def _draft(
     session.add(rec)
     session.flush()
     _step(session, actor, rec, "draft", None, PowerState.DRAFT, rec.created_at, None, "", {})
+    if case is not None:
+        note_on_case(session, case=case, actor=actor, summary=f"{rule.name} {rec.id} drafted")
     record(
         session,
         actor=actor,
@@ -274,9 +280,35 @@ def _draft(
         object_type="power_record",
         object_id=rec.id,
         data_subjects=[rec.person_id] if rec.person_id else [],
-        fields={"power": rec.power, "subject_type": rec.subject_type.value},
+        fields={
+            "power": rec.power,
+            "subject_type": rec.subject_type.value,
+            "case": rec.case_id,
+        },
     )
     return rec
+
+
+def _case_for_draft(session: Session, actor: Actor, case_id: int, rec: PowerRecord) -> Case:
+    """The case a drafted power joins: in the actor's scope, worked by the actor's agency and
+    open; a person the power is given to must be one of the case's people."""
+    case, access, _ = casework.load(session, actor, case_id, utcnow().date())
+    if not access.may_update:
+        raise NotPermitted(f"only the agency that owns case {case.reference} adds powers to it")
+    if case.stage is Stage.CLOSED:
+        raise Conflict(f"case {case.reference} is closed: reopen it first")
+    if rec.person_id is not None and rec.person_id not in _case_people(session, case.id):
+        raise InvalidInput(
+            "the person is not on the case",
+            {"person_id": f"link the person to case {case.reference} first"},
+        )
+    rec.case_id = case.id
+    rec.local_authority_code = rec.local_authority_code or case.local_authority_code
+    return case
+
+
+def _case_people(session: Session, case_id: int) -> set[int]:
+    return set(session.scalars(select(CasePerson.person_id).where(CasePerson.case_id == case_id)))
 
 
 def _set_subject(session: Session, actor: Actor, rec: PowerRecord, data: DraftIn) -> None:
@@ -384,6 +416,13 @@ def _issue(
     frm = rec.state
     rec.state = to
     _step(session, actor, rec, Event.ISSUE.value, frm, to, at, None, t.version, {})
+    if rec.case is not None:
+        note_on_case(
+            session,
+            case=rec.case,
+            actor=actor,
+            summary=f"{t.power(rec.power).name} {rec.id} issued on {at:%d %B %Y}",
+        )
     record(
         session,
         actor=actor,
@@ -611,6 +650,88 @@ def for_person(session: Session, *, actor: Actor, person_id: int) -> PersonPower
     return PersonPowers(person, rows)
 
 
+@dataclass(frozen=True)
+class CaseSubject:
+    """One of a case's people, as a power may be given to them."""
+
+    id: int
+    name: str
+    role: str
+
+
+@dataclass(frozen=True)
+class CasePowers:
+    case: Case
+    records: list[PowerRecord]
+    people: list[CaseSubject]  # whom a power on the case may be given to
+    may_add: bool
+    names: bool  # the reader may see the people's names (the case's personal details)
+
+
+STATE_FILTERS: dict[str, tuple[PowerState, ...]] = {
+    "draft": (PowerState.DRAFT,),
+    "in_force": (PowerState.ISSUED, PowerState.BREACHED, PowerState.VARIED, PowerState.APPEALED),
+    "ended": (PowerState.COMPLIED, PowerState.EXPIRED, PowerState.DISCHARGED),
+}
+
+
+def for_case(
+    session: Session,
+    *,
+    actor: Actor,
+    case_id: int,
+    state: str | None = None,
+    today: dt.date | None = None,
+) -> CasePowers:
+    """The powers on a problem-solving case (``state``: one of ``STATE_FILTERS``), for those
+    the case's notes are open to. Audited with the people the list names."""
+    require(actor, Action.POWER_VIEW)
+    case, access, _ = casework.load(session, actor, case_id, today or utcnow().date())
+    if not access.sees(DataClass.CASE_NOTES):
+        raise NotPermitted(f"the powers on case {case.reference} are shown to its owner's staff")
+    if state is not None and state not in STATE_FILTERS:
+        raise InvalidInput("unknown state", {"state": ", ".join(STATE_FILTERS)})
+    stmt = (
+        select(PowerRecord)
+        .where(PowerRecord.case_id == case.id)
+        .options(selectinload(PowerRecord.person))
+        .order_by(PowerRecord.id.desc())
+    )
+    if state is not None:
+        stmt = stmt.where(PowerRecord.state.in_(STATE_FILTERS[state]))
+    rows = list(session.execute(restrict(actor, stmt, PowerRecord)).scalars())
+    people: list[CaseSubject] = []
+    if access.sees(DataClass.PERSONAL_DETAILS):
+        linked = session.execute(
+            select(Person, CasePerson.role)
+            .join(CasePerson, CasePerson.person_id == Person.id)
+            .where(CasePerson.case_id == case.id)
+            .order_by(CasePerson.role.desc(), Person.surname, Person.id)
+        ).all()
+        # Those the case names as offenders first: a power is usually theirs.
+        order = {CaseLinkRole.OFFENDER: 0, CaseLinkRole.OTHER: 1, CaseLinkRole.VICTIM: 2}
+        people = [
+            CaseSubject(p.id, f"{p.forename} {p.surname}".strip(), role.value)
+            for p, role in sorted(linked, key=lambda r: (order[r[1]], r[0].surname, r[0].id))
+        ]
+    subjects = sorted({r.person_id for r in rows if r.person_id} | {p.id for p in people})
+    record(
+        session,
+        actor=actor,
+        event="powers:record:list",
+        action=AuditAction.VIEW,
+        object_type="case",
+        object_id=case.id,
+        data_subjects=subjects,
+        result_count=len(rows),
+        query=f"state={state}" if state else None,
+    )
+    may_add = (
+        access.may_update and case.stage is not Stage.CLOSED and allowed(actor, Action.POWER_RECORD)
+    )
+    return CasePowers(case, rows, people, may_add, access.sees(DataClass.PERSONAL_DETAILS))
+
+
 # --- deadlines and reminders -----------------------------------------------------------------
 
 
@@ -823,6 +944,7 @@ __all__ = [
     "candidates",
     "deadlines_due",
     "draft",
+    "for_case",
     "for_person",
     "get_letter",
     "get_record",

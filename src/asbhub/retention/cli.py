@@ -46,7 +46,13 @@ def due_cmd(
     for d in found:
         console.print(
             f"{d.label}: {d.records:,} due ({d.action}, dated before {d.due_before})"
-            + (f", {d.held:,} held by other records" if d.held else "")
+            + (
+                f", {d.held:,} held by other records ("
+                + ", ".join(f"{table}: {n:,}" for table, n in d.held_by.items())
+                + ")"
+                if d.held
+                else ""
+            )
         )
 
 

@@ -4,7 +4,8 @@ A class's records are due when their date is older than the class's period on th
 Nothing is deleted by the list or by a schedule: only :func:`decide` with ``delete``, made by
 an account that may decide (an administrator), recorded in ``retention_decisions`` and the
 audit log in the same transaction as the deletion. Due records still used by another record
-(a case, a power, anything whose foreign key does not cascade) are held, counted and kept.
+(a case, a power, anything whose foreign key does not cascade) are held, counted and kept,
+with the tables that hold them named (``held_by``).
 """
 
 from __future__ import annotations
@@ -32,6 +33,8 @@ class Due:
     due_before: dt.date
     records: int
     held: int
+    # Per table whose rows still use some of the due records: how many of them it holds.
+    held_by: dict[str, int]
     oldest: dt.datetime | None
     rules_version: str
     reason: str
@@ -57,14 +60,31 @@ def _matching(c: RecordClass, due_before: dt.date, force_code: str) -> list[Colu
     return conds
 
 
-def _holders(t: Table) -> list[ColumnElement[bool]]:
-    """For each foreign key onto ``t`` that does not cascade, "a row there uses this one"."""
-    out: list[ColumnElement[bool]] = []
+def _holders(t: Table) -> list[tuple[str, ColumnElement[bool]]]:
+    """For each foreign key onto ``t`` that does not cascade, the table it is on and "a row
+    there uses this one"."""
+    out: list[tuple[str, ColumnElement[bool]]] = []
     for other in Base.metadata.tables.values():
         for fk in other.foreign_keys:
             if fk.column.table is t and (fk.ondelete or "").upper() not in {"CASCADE", "SET NULL"}:
-                out.append(exists().where(fk.parent == fk.column))
+                out.append((other.name, exists().where(fk.parent == fk.column)))
     return out
+
+
+def _held_by(
+    session: Session,
+    t: Table,
+    conds: list[ColumnElement[bool]],
+    holders: list[tuple[str, ColumnElement[bool]]],
+) -> dict[str, int]:
+    """How many of the records ``conds`` selects each holding table uses (one record may be
+    held by several)."""
+    counts: dict[str, int] = {}
+    for name, clause in holders:
+        n = int(session.scalar(select(func.count()).select_from(t).where(*conds, clause)) or 0)
+        if n:
+            counts[name] = counts.get(name, 0) + n
+    return dict(sorted(counts.items()))
 
 
 def _referenced(t: Table) -> list[ColumnElement[bool]]:
@@ -94,10 +114,14 @@ def due(session: Session, *, actor: Actor, rules: RetentionRules, as_of: dt.date
         n, oldest = session.execute(base).one()
         holders = _holders(t)
         held = (
-            session.scalar(base.with_only_columns(func.count()).where(or_(*holders)))
+            session.scalar(
+                base.with_only_columns(func.count()).where(or_(*(h for _, h in holders)))
+            )
             if holders and n
             else 0
         )
+        conds = _matching(c, before, actor.force_code)
+        held_by = _held_by(session, t, conds, holders) if held else {}
         out.append(
             Due(
                 c.name,
@@ -106,6 +130,7 @@ def due(session: Session, *, actor: Actor, rules: RetentionRules, as_of: dt.date
                 before,
                 int(n),
                 int(held or 0),
+                held_by,
                 oldest,
                 rules.version,
                 c.reason,
@@ -148,7 +173,8 @@ def decide(
     conds = _matching(c, before, actor.force_code)
     n = int(session.scalar(select(func.count()).select_from(t).where(*conds)) or 0)
     holders = _holders(t)
-    free = and_(*conds, *[~h for h in holders])
+    free = and_(*conds, *[~h for _, h in holders])
+    held_by = _held_by(session, t, conds, holders) if n else {}
     deleted = held = people_deleted = 0
     if decision == "delete":
         ids: Select[Any] = select(t.c.id).where(free)
@@ -208,6 +234,7 @@ def decide(
             "records": n,
             "deleted": deleted,
             "held": held,
+            "held_by": held_by,
             "people_deleted": people_deleted,
             "rules_version": rules.version,
         },

@@ -150,5 +150,11 @@ def alembic_config(engine: Engine) -> Config:
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Apply the Alembic migrations up to ``revision``."""
+    """Apply the Alembic migrations up to ``revision``; at the head on PostgreSQL, also the
+    audit log's partitions of the coming months (store/partitions.py)."""
     command.upgrade(alembic_config(engine), revision)
+    if engine.dialect.name == "postgresql" and revision == "head":
+        from asbhub.store.partitions import ensure_ahead
+
+        with engine.begin() as conn:
+            ensure_ahead(conn)

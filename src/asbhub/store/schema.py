@@ -10,7 +10,28 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import Engine
 
+from asbhub.store.partitions import PARTITIONED, is_partition
 from asbhub.store.registry import load_all
+from asbhub.store.spatial import POINT_INDEXES
+
+
+def _declared(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
+    """Leave out what the database holds beyond the models on purpose: PostGIS's own tables
+    (``spatial_ref_sys``), the point indexes made only where PostGIS is installed, the monthly
+    partitions of PostgreSQL's partitioned tables (and their indexes), and those tables'
+    unique constraints, which PostgreSQL makes include the partition column."""
+    table: Any = getattr(obj, "table", None)
+    in_partition = table is not None and is_partition(table.name)
+    if type_ == "table" and reflected and (name == "spatial_ref_sys" or is_partition(name or "")):
+        return False
+    if type_ == "index" and reflected and (name in POINT_INDEXES or in_partition):
+        return False
+    partitioned = table is not None and table.name in PARTITIONED
+    if type_ == "unique_constraint" and partitioned and compare_to is not None:
+        column = PARTITIONED[table.name]
+        ours, theirs = ({c.name for c in u.columns} | {column} for u in (obj, compare_to))
+        return ours != theirs
+    return True
 
 
 def _describe(diff: tuple[Any, ...]) -> str:
@@ -33,7 +54,9 @@ def schema_drift(engine: Engine) -> list[str]:
     """The differences between the database at ``engine`` and the models; empty when none."""
     metadata = load_all().metadata
     with engine.connect() as conn:
-        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        context = MigrationContext.configure(
+            conn, opts={"compare_type": True, "include_object": _declared}
+        )
         diffs = compare_metadata(context, metadata)
     # Changes to one column come grouped in a list; the rest one tuple each.
     flat = [item for diff in diffs for item in (diff if isinstance(diff, list) else [diff])]

@@ -26,7 +26,9 @@ def on_recorded(conn: Connection, event: events.IncidentsRecorded) -> None:
     if event.bulk:
         return
     rows = conn.execute(
-        select(Incident.id, Incident.received_at).where(Incident.id.in_(event.incident_ids))
+        select(Incident.id, Incident.received_at).where(
+            Incident.force_code == event.force_code, Incident.id.in_(event.incident_ids)
+        )
     ).all()
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
     conn.execute(

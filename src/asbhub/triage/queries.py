@@ -21,6 +21,7 @@ from asbhub.geography.service import geography, to_bng
 from asbhub.incidents import queries as incident_queries
 from asbhub.incidents.models import Incident, IncidentPerson, Location, Person, PersonRole
 from asbhub.permissions import Actor, restrict
+from asbhub.store.spatial import postgis
 from asbhub.triage.models import TriageAssessment
 from asbhub.triage.repeats import Earlier
 from asbhub.triage.schemas import LocationIn, PersonIn
@@ -269,7 +270,11 @@ def place_history(
         out += _earlier(session, actor, stmt, "address", window, exclude)
     if radius_m and place.x is not None and place.y is not None and math.isfinite(place.x):
         box = incident_queries.within_box(
-            select(Incident.id, Incident.received_at), place.x, place.y, radius_m
+            select(Incident.id, Incident.received_at),
+            place.x,
+            place.y,
+            radius_m,
+            spatial=postgis(session),
         ).where(Incident.received_at >= window[0])
         known = {e.incident_id for e in out}
         out += [

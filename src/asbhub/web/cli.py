@@ -84,7 +84,15 @@ def register(root: typer.Typer) -> None:
         # Each worker builds its own app (and engine) from the environment: checked once here.
         app.state.engine.dispose()
         os.environ["ASBHUB_DATABASE_URL"] = url
-        uvicorn.run("asbhub.web.app:app_from_environment", factory=True, workers=workers, **options)
+        uvicorn.run(
+            "asbhub.web.app:app_from_environment",
+            factory=True,
+            workers=workers,
+            # A worker importing the app on a busy machine takes longer than uvicorn's 5 s
+            # default to answer its first health check, and would be killed and restarted.
+            timeout_worker_healthcheck=60,
+            **options,
+        )
 
     root.add_typer(users_app, name="users")
 

@@ -90,6 +90,8 @@ GRANTS = {
     "override_review": {"supervisor"},
     "review_record": {"asb_officer", "supervisor"},
     "referrals": {"partner_*"},
+    # the statutory powers on a case (powers:record:view): police who issue them
+    "powers": {"officer", "asb_officer", "supervisor"},
 }
 OWNERS = {"call_handler", "officer", "asb_officer", "supervisor", "analyst"}
 
@@ -411,6 +413,8 @@ PLAN: dict[tuple[str, str], dict[str, Any]] = {
         "send": FORM,
         "body": {"decision": "upheld", "note": "n"},
     },
+    # Shown to those who may see powers and the case's notes (all of the owning force here).
+    ("GET", "/cases/{case_id}/powers"): {"grant": "powers", "kind": "notes", "ok": 200},
     ("GET", "/referrals"): {"grant": "referrals", "kind": "global", "ok": 200},
     ("GET", "/api/v1/referrals"): {"grant": "referrals", "kind": "global", "ok": 200},
 }
@@ -433,6 +437,8 @@ def expected(caller: str, plan: dict[str, Any]) -> int:
         return plan.get("ok", 200)
     if c["classes"] is None:
         return 404
+    if kind == "notes":  # what the case's notes are open to
+        return plan["ok"] if "case_notes" in c["classes"] else 403
     if kind == "action":  # the owner, or the agency the action is for once shared with it
         return plan["ok"] if caller in OWNERS or c.get("agency") == HOUSING else 403
     return plan["ok"] if caller in OWNERS else 403

@@ -583,10 +583,10 @@ def test_steps_outside_the_state_machine_are_refused(world: World) -> None:
         world.step(warning["id"], Event.EXPIRE, D(2025, 9, 5, 10))
     refused(e, "runs until 15 September 2025 23:59", "ASBCPA 2014 s.43(5)(a)")
     assert world.step(warning["id"], Event.COMPLY, D(2025, 9, 14, 10))["state"] == "complied"
-    with pytest.raises(Conflict, match="not allowed for a record that is complied"):
+    with pytest.raises(Conflict, match="a power record that is complied cannot breach"):
         world.step(warning["id"], Event.BREACH, D(2025, 9, 20, 10), reason="again")
     draft = world.draft(
         power="CPW", subject_type="individual", person_id=adult(world), confirmed=CPW_PRE, **CONST
     )
-    with pytest.raises(Conflict, match="not allowed for a record that is draft"):
+    with pytest.raises(Conflict, match="a power record that is draft cannot comply"):
         world.step(draft, Event.COMPLY, D(2025, 9, 20, 10))

@@ -8,16 +8,19 @@ import json
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, delete, func, select
+from sqlalchemy.exc import IntegrityError
 from typer.testing import CliRunner
 
 from asbhub.audit.models import AuditEvent
+from asbhub.casework.models import Case, CaseIncident, Stage
 from asbhub.cli import app
 from asbhub.config import get_settings
 from asbhub.incidents.models import Incident, IncidentPerson, Person, Qualifier
 from asbhub.incidents.service import record_incident
 from asbhub.permissions import Action, Role
 from asbhub.store.engine import session_scope
+from asbhub.triage.rules import RiskLevel
 from factories import new_incident, staff_actor
 
 runner = CliRunner()
@@ -161,3 +164,55 @@ def test_a_bad_date_and_a_bad_rules_file_are_named(
     done = runner.invoke(app, ["retention", "due", "--db", db_url])
     assert done.exit_code == 2
     assert "names column 'narrative' of incidents" in " ".join(done.output.split())
+
+
+def test_an_incident_a_case_links_is_held_and_its_holder_named(store: Engine, db_url: str) -> None:
+    with session_scope(store) as s:
+        old = s.scalars(
+            select(Incident.id)
+            .where(Incident.qualifier == Qualifier.NUISANCE, Incident.received_at == OLD)
+            .order_by(Incident.id)
+        ).first()
+        case = Case(
+            force_code="essex",
+            reference="SARA-2018-0001",
+            title="A fictitious repeat location",
+            stage=Stage.SCANNING,
+            owner_agency_code="essex-police",
+            risk_level=RiskLevel.STANDARD,
+            opened_at=OLD,
+            opened_by="Officer A",
+            how_found="test",
+            radius_m=100.0,
+            buffer_m=500.0,
+            rules_version="test",
+        )
+        s.add(case)
+        s.flush()
+        s.add(
+            CaseIncident(
+                force_code="essex",
+                case_id=case.id,
+                incident_id=old,
+                linked_at=OLD,
+                linked_by="Officer A",
+            )
+        )
+    due = _due(db_url)["incident_other"]
+    assert (due["records"], due["held"], due["held_by"]) == (3, 1, {"case_incidents": 1})
+    code, out = _decide(
+        db_url, "--class", "incident_other", "--decision", "delete",
+        "--reason", "Six years without a further report", "--by", "admin.a",
+    )  # fmt: skip
+    assert code == 0, out
+    assert (json.loads(out)["deleted"], json.loads(out)["held"]) == (2, 1)
+    # The case keeps its incident: nothing was unlinked behind its back.
+    assert _count(store, CaseIncident) == 1 and _count(store, Incident) == 3
+    with session_scope(store) as s:
+        ev = s.execute(
+            select(AuditEvent).where(AuditEvent.event == "retention:records:decide")
+        ).scalar_one()
+    assert ev.fields["held_by"] == {"case_incidents": 1}
+    # The database itself refuses to delete an incident a case links (RESTRICT), on both.
+    with pytest.raises(IntegrityError), session_scope(store) as s:
+        s.execute(delete(Incident).where(Incident.id == old))

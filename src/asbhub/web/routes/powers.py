@@ -1,5 +1,6 @@
-"""Statutory powers screens: a person's powers, drafting and issuing one, its life and
-letters, the deadlines due and overdue, and the rules table (editable by an administrator)."""
+"""Statutory powers screens: the powers of a person or on a case, drafting and issuing one, its
+life and letters, the deadlines due and overdue, and the rules table (editable by an
+administrator)."""
 
 from __future__ import annotations
 
@@ -25,6 +26,12 @@ from asbhub.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 Id = Annotated[int, Path(ge=1, le=MAX_ID)]
+STATE_FILTERS = [
+    ("", "All powers"),
+    ("draft", "Drafts"),
+    ("in_force", "Powers in force"),
+    ("ended", "Ended powers"),
+]
 UNITS = {"hours": "PT{}H", "days": "P{}D", "weeks": "P{}W", "months": "P{}M", "years": "P{}Y"}
 
 
@@ -76,6 +83,7 @@ def _draft_in(values: dict[str, str], confirmed: list[str]) -> DraftIn:
             "body_name",
             "place_text",
             "parent_id",
+            "case_id",
             "issuer",
             "issuer_rank",
             "issuer_name",
@@ -111,6 +119,7 @@ def _form_ctx(
     person_id: int | None,
     values: dict[str, str] | None = None,
     errors: dict[str, str] | None = None,
+    case_id: int | None = None,
 ) -> dict[str, Any]:
     file = file_of(request)
     table = service.rules_table(session, actor=actor, file=file)
@@ -125,6 +134,7 @@ def _form_ctx(
         "p": p,
         "powers": [(k, v.name) for k, v in file.powers.items()],
         "person": person,
+        "case_id": case_id,
         "issuers": [
             (i.who, issuer_words(i), table.commenced(i.change) if i.change else None, i.change)
             for i in p.issuers
@@ -159,15 +169,57 @@ def person_powers(
     return render(request, "powers/person.html", ctx)
 
 
+@router.get("/cases/{case_id}/powers")
+def case_powers(
+    request: Request,
+    session: DbSession,
+    case_id: Id,
+    state: Annotated[str, Query(max_length=20, pattern=r"^(draft|in_force|ended)?$")] = "",
+    actor: Actor = require_action(Action.POWER_VIEW),
+) -> Response:
+    found = service.for_case(session, actor=actor, case_id=case_id, state=state or None)
+    file = file_of(request)
+    ctx = {
+        "c": found,
+        "state": state,
+        "filters": STATE_FILTERS,
+        "names": {k: v.name for k, v in file.powers.items()},
+        "powers": [(k, v.name) for k, v in file.powers.items()],
+        "subject": lambda r: service.subject_words(r, names=found.names),
+    }
+    return render(request, "powers/case.html", ctx, partial="powers/_case_rows.html")
+
+
+def _id_or_none(value: str | None, name: str) -> int | None:
+    if not value:
+        return None
+    if int(value) > MAX_ID:
+        raise InvalidInput("the id is not valid", {name: f"at most {MAX_ID}"})
+    return int(value)
+
+
+# An optional id: a form's "none of these" radio sends it empty.
+OptionalId = Annotated[str | None, Query(max_length=10, pattern=r"^[1-9][0-9]*$|^$")]
+
+
 @router.get("/powers/new")
 def new_power(
     request: Request,
     session: DbSession,
     power: Annotated[str, Query(max_length=40, pattern=r"^[A-Z0-9_]+$")] = "CPW",
-    person_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
+    person_id: OptionalId = None,
+    case_id: OptionalId = None,
     actor: Actor = require_action(Action.POWER_RECORD),
 ) -> Response:
-    return render(request, "powers/new.html", _form_ctx(request, session, actor, power, person_id))
+    ctx = _form_ctx(
+        request,
+        session,
+        actor,
+        power,
+        _id_or_none(person_id, "person_id"),
+        case_id=_id_or_none(case_id, "case_id"),
+    )
+    return render(request, "powers/new.html", ctx)
 
 
 @router.post("/powers/new")
@@ -178,6 +230,7 @@ async def create_power(
 ) -> Response:
     values, confirmed = await _form(request)
     person_id = int(values["person_id"]) if values.get("person_id", "").isdigit() else None
+    case_id = int(values["case_id"]) if values.get("case_id", "").isdigit() else None
     power = values.get("power", "")
     try:
         rec = service.draft(
@@ -187,7 +240,14 @@ async def create_power(
         if power not in file_of(request).powers:
             raise
         ctx = _form_ctx(
-            request, session, actor, power, person_id, values, exc.fields or {"form": exc.message}
+            request,
+            session,
+            actor,
+            power,
+            person_id,
+            values,
+            exc.fields or {"form": exc.message},
+            case_id=case_id,
         )
         ctx["values_confirmed"] = confirmed
         return render(request, "powers/new.html", ctx, status_code=422)
