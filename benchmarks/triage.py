@@ -144,7 +144,12 @@ def in_process(
     def lookup() -> None:
         k = next(it) % len(lookups)
         with session_scope(engine) as s:
-            s.execute(select(Incident).where(Incident.reference == lookups[k][1])).scalar_one()
+            # References are unique within a force (a national store repeats them across forces).
+            s.execute(
+                select(Incident).where(
+                    Incident.force_code == actor.force_code, Incident.reference == lookups[k][1]
+                )
+            ).scalar_one()
 
     n = len(parsed)
     out: dict[str, Any] = {"decision": timed(decide, n), "lookup": timed(lookup, n)}
@@ -304,7 +309,7 @@ def main() -> None:
             f"and often a named suspect (on average {some['in_process']['history_per_call']} "
             "earlier incidents found per call). A decision runs every history read (victim, "
             "address, 50 m radius, suspect), the rules, and commits its audit event; the "
-            "reference is one incident fetched by its unique reference (in process) or "
+            "reference is one incident fetched by its force and reference (in process) or "
             "`GET /api/v1/incidents/{id}` on the same server (API). One client, calls one "
             "after another.",
             "",
