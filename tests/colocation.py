@@ -8,29 +8,43 @@ table on ``force_code``, goes to the one node holding that force; one that does 
 is the checker; tests/conftest.py records the statements of the whole PostgreSQL half of the
 suite (one log per xdist worker) and runs the check once every worker has finished.
 
-Reference tables (copied whole to every node) and INSERT ... VALUES (routed by the row's own
-``force_code``) need no condition. Only statements sent from ``src/asbhub`` count: a test's own
-look at the database is not the app's workload.
+Reference tables (copied whole to every node), the coordinator's local tables and INSERT ...
+VALUES (routed by the row's own ``force_code``) need no condition. Only statements sent from
+``src/asbhub`` count: a test's own look at the database is not the app's workload.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from pathlib import Path
 
-# Small tables every node gets a copy of: the geography, the partner agencies, the force's rule
-# settings and the accounts (a sign-in names a user, not a force).
-REFERENCE_TABLES = frozenset(
-    {"areas", "area_populations", "agencies", "agency_areas", "power_rule_settings", "users"}
-)
-
-# Statements that cannot name a force until the schema changes, by (table, module, function
-# that sends them), each with the step of docs/scale.md section 3 that removes it.
-NOT_YET = {
-    ("audit_events", "audit/service.py", "record"): "one audit chain for all forces (step 3)",
-    ("audit_events", "audit/service.py", "verify"): "one audit chain for all forces (step 3)",
+# Every table with a ``force_code`` is distributed on it (its rows live on the node holding
+# their force), except the tables below, each placed otherwise for the reason beside it
+# (docs/scale.md section 3). tests/unit/store/test_colocation.py checks that every other table
+# with a force_code is mapped with the force in its key (store.base.ForceKeyed).
+REFERENCE_TABLES: dict[str, str] = {
+    # Copied whole to every node: small, rarely written, read beside any force's rows.
+    "areas": "the geography every force's figures group by; written by reference loads",
+    "area_populations": "the census populations of those areas; written by reference loads",
+    "agencies": "the partner agencies, which a sharing agreement names across forces",
+    "agency_areas": "the areas each agency covers, read with the agency",
+    "power_rule_settings": "the force's settings beside the versioned rule files; a few rows",
+    "users": "the accounts: a sign-in names a username, not a force, so has none to route by",
 }
+LOCAL_TABLES: dict[str, str] = {
+    # Kept on the coordinator alone (a Citus local table) rather than spread over the nodes.
+    "audit_events": (
+        "one hash chain for the whole country (a global seq and prev_hash), some of whose "
+        "events (sign-ins, administration) belong to no force: the chain has one tail, so it "
+        "lives in one place until each force has its own chain (docs/scale.md section 3, "
+        "step 3)"
+    ),
+    "quarantine": (
+        "input rows a load could not store, kept for an operator; a file that cannot be read "
+        "leaves a row of no force, and the rows are only ever inserted (routed by no key)"
+    ),
+}
+NOT_DISTRIBUTED = frozenset(REFERENCE_TABLES) | frozenset(LOCAL_TABLES)
 
 _KEYWORDS = {
     "where", "group", "order", "limit", "having", "union", "join", "left", "right", "inner",
@@ -43,12 +57,6 @@ _FROM = re.compile(r"\bFROM\s+(.*?)(?=\b(?:WHERE|GROUP|ORDER|LIMIT|HAVING|UNION|
 _JOIN = re.compile(r"\bJOIN\s+(\w+)(?:\s+(?:AS\s+)?(\w+))?", re.I)
 _UPDATE = re.compile(r"^\s*UPDATE\s+(\w+)(?:\s+(?:AS\s+)?(\w+))?\s+SET\b", re.I)
 _SPACE = re.compile(r"\s+")
-# The ORM's unit of work writes a changed or deleted row by its mapped primary key alone
-# (parameters named ``<table>_id`` and ``id``; a Core statement's are ``id_1``). Once step 1 of
-# docs/scale.md section 3 makes the key (force_code, id), these name the force with no change
-# to the code, so they are not counted.
-_FLUSH_UPDATE = re.compile(r"^UPDATE (\w+) SET .* WHERE \1\.id = %\(\1_id\)s(?:::INTEGER)?$")
-_FLUSH_DELETE = re.compile(r"^DELETE FROM (\w+) WHERE \1\.id = %\(id\)s(?:::INTEGER)?$")
 
 
 @dataclass(frozen=True)
@@ -90,6 +98,9 @@ def _named(sql: str, alias: str, alone: bool) -> bool:
     return bool(
         re.search(rf"{col}\s*(?:=|\bIN\b|\bIS NOT DISTINCT FROM\b)", sql, re.I)
         or re.search(rf"(?:=|\bIN\s*\()\s*{col}", sql, re.I)
+        # A row-value comparison, as the ORM loads a collection for many parents at once:
+        # ``(t.parent_id, t.force_code) IN (...)``.
+        or re.search(rf"\((?:[^()]*,\s*)?{col}\s*(?:,[^()]*)?\)\s*(?:=|\bIN\b)", sql, re.I)
     )
 
 
@@ -101,31 +112,6 @@ def violations(statement: str, where: str, force_scoped: frozenset[str]) -> list
         return []
     if head == "INSERT" and not re.search(r"\bSELECT\b", sql, re.I):
         return []
-    if _FLUSH_UPDATE.match(sql) or _FLUSH_DELETE.match(sql):
-        return []
     refs = [(t, a) for t, a in _references(sql) if t in force_scoped]
     alone = len(refs) == 1
-    module, _, function = where.partition(" in ")
-    return [
-        Violation(sql, t, where)
-        for t, a in refs
-        if not _named(sql, a, alone) and (t, module.split(":")[0], function) not in NOT_YET
-    ]
-
-
-def known(path: Path) -> set[tuple[str, str, str]]:
-    """The (table, module, function) triples listed in ``path``: statements found before the
-    check existed, still to be given their force (one ``table module function`` a line)."""
-    if not path.exists():
-        return set()
-    out = set()
-    for line in path.read_text(encoding="utf-8").splitlines():
-        parts = line.split("#", 1)[0].split()
-        if len(parts) == 3:
-            out.add((parts[0], parts[1], parts[2]))
-    return out
-
-
-def key(v: Violation) -> tuple[str, str, str]:
-    module, _, function = v.where.partition(" in ")
-    return (v.table, module.split(":")[0], function)
+    return [Violation(sql, t, where) for t, a in refs if not _named(sql, a, alone)]

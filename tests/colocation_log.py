@@ -18,14 +18,13 @@ from typing import Any
 from sqlalchemy import Engine, event
 
 import asbhub
-from colocation import REFERENCE_TABLES, Violation, normalise, violations
+from colocation import NOT_DISTRIBUTED, Violation, normalise, violations
 
 LOG_DIR_ENV = "ASBHUB_TEST_SQL_LOG_DIR"
 SRC = str(Path(asbhub.__file__).resolve().parent) + os.sep
 MIGRATIONS = SRC + "store" + os.sep + "migrations" + os.sep
 
 ARTIFACT = Path(__file__).resolve().parents[1] / "test-artifacts" / "colocation.txt"
-KNOWN = Path(__file__).resolve().parent / "colocation_known.txt"
 
 _seen: dict[str, str] = {}
 
@@ -65,7 +64,7 @@ def force_scoped() -> frozenset[str]:
     from asbhub.store.registry import load_all
 
     tables = load_all().metadata.tables.values()
-    return frozenset(t.name for t in tables if "force_code" in t.c) - REFERENCE_TABLES
+    return frozenset(t.name for t in tables if "force_code" in t.c) - NOT_DISTRIBUTED
 
 
 def check(folder: Path) -> tuple[int, list[Violation]]:

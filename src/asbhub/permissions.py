@@ -614,7 +614,7 @@ def restrict(actor: Actor, stmt: S, entity: Any) -> S:
     that reads incidents, people, locations, chats and cases calls this on its query.
 
     An entity may also name the rows an agency reaches outside its areas (a case it owns, or
-    one shared with it) with a classmethod ``agency_reach(agency_code) -> clause``.
+    one shared with it) with a classmethod ``agency_reach(agency_code, force_code) -> clause``.
     """
     stmt = stmt.where(entity.force_code == actor.force_code)
     areas = scoped_local_authorities(actor)
@@ -625,7 +625,7 @@ def restrict(actor: Actor, stmt: S, entity: Any) -> S:
         if column is not None and areas:
             clauses.append(column.in_(sorted(areas)))
         if reach is not None and actor.agency is not None:
-            clauses.append(reach(actor.agency.code))
+            clauses.append(reach(actor.agency.code, actor.force_code))
         if not clauses:
             return stmt.where(false())
         stmt = stmt.where(clauses[0] if len(clauses) == 1 else clauses[0] | clauses[1])

@@ -69,7 +69,7 @@ def test_live_chat_becomes_an_incident(new_page: Any, live_server: LiveServer) -
     engine = make_engine(live_server.database_url)
     try:
         with session_scope(engine) as s:
-            chat = s.get_one(Chat, chat_id)
+            chat = s.get_one(Chat, (chat_id, "essex"))
             assert chat.status is ChatStatus.CLOSED
             assert chat.waiting_seconds is not None and chat.handling_seconds is not None
             incident = s.scalars(select(Incident).where(Incident.id == chat.incident_id)).one()

@@ -122,7 +122,7 @@ def test_online_report_to_closure(new_page: Any, live_server: LiveServer) -> Non
     engine = make_engine(live_server.database_url)
     try:
         with session_scope(engine) as s:
-            incident = s.get(Incident, incident_id)
+            incident = s.get(Incident, (incident_id, "essex"))
             assert incident is not None and incident.reference == reference
             assert incident.status.value == "closed" and incident.attended
             assert (

@@ -24,7 +24,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from asbhub.permissions import AgencyKind
-from asbhub.store.base import Base
+from asbhub.store.base import Base, ForceKeyed, same_force
 from asbhub.store.columns import enum_column
 
 
@@ -63,7 +63,7 @@ class AgencyArea(Base):
     agency: Mapped[AgencyRow] = relationship(back_populates="areas")
 
 
-class SharingAgreement(Base):
+class SharingAgreement(ForceKeyed, Base):
     __tablename__ = "sharing_agreements"
     __table_args__ = (UniqueConstraint("force_code", "reference"),)
 
@@ -82,11 +82,14 @@ class SharingAgreement(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime)
 
     parties: Mapped[list[AgreementParty]] = relationship(
-        back_populates="agreement", cascade="all, delete-orphan", order_by="AgreementParty.id"
+        back_populates="agreement",
+        **same_force("AgreementParty.agreement_id", "SharingAgreement"),
+        cascade="all, delete-orphan",
+        order_by="AgreementParty.id",
     )
 
 
-class AgreementParty(Base):
+class AgreementParty(ForceKeyed, Base):
     __tablename__ = "sharing_agreement_parties"
     __table_args__ = (
         UniqueConstraint("agreement_id", "agency_id"),
@@ -100,5 +103,7 @@ class AgreementParty(Base):
     )
     agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id", ondelete="CASCADE"))
 
-    agreement: Mapped[SharingAgreement] = relationship(back_populates="parties")
+    agreement: Mapped[SharingAgreement] = relationship(
+        back_populates="parties", **same_force("AgreementParty.agreement_id", "SharingAgreement")
+    )
     agency: Mapped[AgencyRow] = relationship()

@@ -177,8 +177,12 @@ def membership(session: Session, *, force_code: str, agency_code: str | None) ->
         return Membership(agency, ())
     found = session.scalars(
         select(SharingAgreement)
-        .join(AgreementParty, AgreementParty.agreement_id == SharingAgreement.id)
-        .where(AgreementParty.agency_id == row.id)
+        .join(
+            AgreementParty,
+            (AgreementParty.agreement_id == SharingAgreement.id)
+            & (AgreementParty.force_code == SharingAgreement.force_code),
+        )
+        .where(SharingAgreement.force_code == force_code, AgreementParty.agency_id == row.id)
         .options(selectinload(SharingAgreement.parties).selectinload(AgreementParty.agency))
         .order_by(SharingAgreement.id)
     ).all()

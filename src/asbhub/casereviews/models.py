@@ -21,7 +21,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from asbhub.casereviews.lifecycle import Status
-from asbhub.store.base import Base
+from asbhub.store.base import Base, ForceKeyed, same_force
 from asbhub.store.columns import enum_column
 
 
@@ -42,7 +42,7 @@ class ThresholdBasis(enum.StrEnum):
     NOT_MET = "not_met"
 
 
-class AsbCaseReview(Base):
+class AsbCaseReview(ForceKeyed, Base):
     __tablename__ = "asb_case_reviews"
     __table_args__ = (
         Index(
@@ -102,14 +102,18 @@ class AsbCaseReview(Base):
     withdrawn_on: Mapped[dt.date | None] = mapped_column(Date)
 
     recommendations: Mapped[list[CaseReviewRecommendation]] = relationship(
-        back_populates="case_review", order_by="CaseReviewRecommendation.id"
+        back_populates="case_review",
+        order_by="CaseReviewRecommendation.id",
+        **same_force("CaseReviewRecommendation.case_review_id", "AsbCaseReview"),
     )
     handling_reviews: Mapped[list[HandlingReview]] = relationship(
-        back_populates="case_review", order_by="HandlingReview.id"
+        back_populates="case_review",
+        order_by="HandlingReview.id",
+        **same_force("HandlingReview.case_review_id", "AsbCaseReview"),
     )
 
 
-class CaseReviewRecommendation(Base):
+class CaseReviewRecommendation(ForceKeyed, Base):
     """A recommendation of the panel to a body exercising public functions, which must have
     regard to it (s.104(8)-(9)); its owner answers for it."""
 
@@ -126,10 +130,13 @@ class CaseReviewRecommendation(Base):
     due_on: Mapped[dt.date] = mapped_column(Date)
     done_on: Mapped[dt.date | None] = mapped_column(Date)
 
-    case_review: Mapped[AsbCaseReview] = relationship(back_populates="recommendations")
+    case_review: Mapped[AsbCaseReview] = relationship(
+        back_populates="recommendations",
+        **same_force("CaseReviewRecommendation.case_review_id", "AsbCaseReview"),
+    )
 
 
-class HandlingReview(Base):
+class HandlingReview(ForceKeyed, Base):
     """The applicant's request to review how the application or the review was handled
     (Sch.4 para 3), decided by the body the procedure names (in Essex the PFCC's office)."""
 
@@ -148,4 +155,7 @@ class HandlingReview(Base):
     upheld: Mapped[bool | None] = mapped_column(Boolean)
     response: Mapped[str | None] = mapped_column(Text)
 
-    case_review: Mapped[AsbCaseReview] = relationship(back_populates="handling_reviews")
+    case_review: Mapped[AsbCaseReview] = relationship(
+        back_populates="handling_reviews",
+        **same_force("HandlingReview.case_review_id", "AsbCaseReview"),
+    )

@@ -42,7 +42,10 @@ def year_table(
             {"--to": f"{end.isoformat()} is before --from {start.isoformat()}"},
         )
     c = AsbCaseReview
-    recommended = exists().where(CaseReviewRecommendation.case_review_id == c.id)
+    recommended = exists().where(
+        CaseReviewRecommendation.force_code == c.force_code,
+        CaseReviewRecommendation.case_review_id == c.id,
+    )
     counts = {
         "applications": _count_by_area(session, actor, c.received_on.between(start, end)),
         "threshold_not_met": _count_by_area(

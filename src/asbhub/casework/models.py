@@ -29,7 +29,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from asbhub.permissions import DataClass
-from asbhub.store.base import Base
+from asbhub.store.base import Base, ForceKeyed, same_force
 from asbhub.store.columns import enum_column
 from asbhub.triage.rules import RiskLevel
 
@@ -61,7 +61,7 @@ class CaseLinkRole(enum.StrEnum):
     OTHER = "other"
 
 
-class Case(Base):
+class Case(ForceKeyed, Base):
     __tablename__ = "cases"
     __table_args__ = (
         UniqueConstraint("force_code", "reference"),
@@ -129,16 +129,18 @@ class Case(Base):
     rules_version: Mapped[str] = mapped_column(String(80))
 
     @classmethod
-    def agency_reach(cls, agency_code: str) -> ColumnElement[bool]:
-        """The cases an agency reaches outside its areas: its own, and those shared with it
-        (:func:`asbhub.permissions.restrict`)."""
+    def agency_reach(cls, agency_code: str, force_code: str) -> ColumnElement[bool]:
+        """The cases an agency reaches outside its areas in ``force_code``: its own, and those
+        shared with it (:func:`asbhub.permissions.restrict`)."""
         shared = select(CaseShare.case_id).where(
-            CaseShare.agency_code == agency_code, CaseShare.review != ShareReview.REVOKED
+            CaseShare.force_code == force_code,
+            CaseShare.agency_code == agency_code,
+            CaseShare.review != ShareReview.REVOKED,
         )
         return (cls.owner_agency_code == agency_code) | cls.id.in_(shared)
 
 
-class CaseIncident(Base):
+class CaseIncident(ForceKeyed, Base):
     __tablename__ = "case_incidents"
     __table_args__ = (
         UniqueConstraint("case_id", "incident_id"),
@@ -154,7 +156,7 @@ class CaseIncident(Base):
     linked_by: Mapped[str] = mapped_column(String(120))
 
 
-class CasePerson(Base):
+class CasePerson(ForceKeyed, Base):
     __tablename__ = "case_people"
     __table_args__ = (UniqueConstraint("case_id", "person_id", "role"),)
 
@@ -165,7 +167,7 @@ class CasePerson(Base):
     role: Mapped[CaseLinkRole] = mapped_column(enum_column(CaseLinkRole, "case_link_role"))
 
 
-class CasePlace(Base):
+class CasePlace(ForceKeyed, Base):
     __tablename__ = "case_places"
     __table_args__ = (UniqueConstraint("case_id", "location_id"),)
 
@@ -175,7 +177,7 @@ class CasePlace(Base):
     location_id: Mapped[int] = mapped_column(ForeignKey("locations.id", ondelete="CASCADE"))
 
 
-class CaseObjective(Base):
+class CaseObjective(ForceKeyed, Base):
     """A SMART objective: specific (``text``), measurable (``measure`` and ``target``),
     time-bound (``due_on``); achievable and relevant are the panel's judgement."""
 
@@ -192,7 +194,7 @@ class CaseObjective(Base):
     created_by: Mapped[str] = mapped_column(String(120))
 
 
-class CaseAction(Base):
+class CaseAction(ForceKeyed, Base):
     __tablename__ = "case_actions"
     __table_args__ = (Index("ix_case_actions_agency", "force_code", "agency_code", "status"),)
 
@@ -210,7 +212,7 @@ class CaseAction(Base):
     created_by: Mapped[str] = mapped_column(String(120))
 
 
-class CaseShare(Base):
+class CaseShare(ForceKeyed, Base):
     __tablename__ = "case_shares"
     __table_args__ = (Index("ix_case_shares_agency", "agency_code", "case_id"),)
 
@@ -233,14 +235,14 @@ class CaseShare(Base):
     reviewed_by: Mapped[str | None] = mapped_column(String(120))
     review_note: Mapped[str | None] = mapped_column(Text)
 
-    case: Mapped[Case] = relationship()
+    case: Mapped[Case] = relationship(**same_force("CaseShare.case_id", "Case"))
 
     @property
     def classes(self) -> frozenset[DataClass]:
         return frozenset(DataClass(c) for c in self.data_classes)
 
 
-class CaseReview(Base):
+class CaseReview(ForceKeyed, Base):
     """A scheduled review of a case, at the interval its risk level sets (rules file)."""
 
     __tablename__ = "case_reviews"
@@ -259,7 +261,7 @@ class CaseReview(Base):
     note: Mapped[str | None] = mapped_column(Text)
 
 
-class CaseEvent(Base):
+class CaseEvent(ForceKeyed, Base):
     """One line of a case's timeline. ``data_class`` says who may read ``summary``: the
     timeline is filtered by the reader's :class:`~asbhub.permissions.CaseAccess`."""
 

@@ -91,10 +91,12 @@ def sharing_of(case: Case, shares: Iterable[CaseShare]) -> CaseSharing:
     )
 
 
-def _shares(session: Session, case_id: int) -> list[CaseShare]:
+def _shares(session: Session, case: Case) -> list[CaseShare]:
     return list(
         session.scalars(
-            select(CaseShare).where(CaseShare.case_id == case_id).order_by(CaseShare.id)
+            select(CaseShare)
+            .where(CaseShare.force_code == case.force_code, CaseShare.case_id == case.id)
+            .order_by(CaseShare.id)
         )
     )
 
@@ -107,7 +109,7 @@ def load(
     case = session.execute(stmt).scalar_one_or_none()
     if case is None:
         raise NotFound(f"case {case_id} not found")
-    shares = _shares(session, case.id)
+    shares = _shares(session, case)
     access = case_access(actor, sharing_of(case, shares), on=today)
     if not access.exists:
         raise NotFound(f"case {case_id} not found")
@@ -151,10 +153,12 @@ def _names(session: Session, force_code: str) -> dict[str, tuple[str, str | None
     return {a.code: (a.name, a.contact) for a in list_agencies(session, force_code=force_code)}
 
 
-def _next_review(session: Session, case_id: int) -> dt.date | None:
+def _next_review(session: Session, case: Case) -> dt.date | None:
     return session.scalar(
         select(func.min(CaseReview.due_on)).where(
-            CaseReview.case_id == case_id, CaseReview.done_at.is_(None)
+            CaseReview.force_code == case.force_code,
+            CaseReview.case_id == case.id,
+            CaseReview.done_at.is_(None),
         )
     )
 
@@ -174,7 +178,7 @@ def stub(session: Session, case: Case, names: dict[str, tuple[str, str | None]])
         district=case.district,
         local_authority_code=case.local_authority_code,
         opened_at=case.opened_at,
-        next_review_on=_next_review(session, case.id),
+        next_review_on=_next_review(session, case),
     )
 
 
@@ -253,8 +257,12 @@ def view_case(
         )
         incidents = session.execute(
             select(Incident)
-            .join(CaseIncident, CaseIncident.incident_id == Incident.id)
-            .where(CaseIncident.case_id == case.id)
+            .join(
+                CaseIncident,
+                (CaseIncident.incident_id == Incident.id)
+                & (CaseIncident.force_code == Incident.force_code),
+            )
+            .where(CaseIncident.force_code == case.force_code, CaseIncident.case_id == case.id)
             .order_by(Incident.received_at.desc())
         ).scalars()
         out.incidents = [
@@ -271,7 +279,10 @@ def view_case(
             ObjectiveOut(id=o.id, text=o.text, measure=o.measure, target=o.target, due_on=o.due_on)
             for o in session.scalars(
                 select(CaseObjective)
-                .where(CaseObjective.case_id == case.id)
+                .where(
+                    CaseObjective.force_code == case.force_code,
+                    CaseObjective.case_id == case.id,
+                )
                 .order_by(CaseObjective.id)
             )
         ]
@@ -291,7 +302,9 @@ def view_case(
                 and may_update_action(actor, access, a.agency_code),
             )
             for a in session.scalars(
-                select(CaseAction).where(CaseAction.case_id == case.id).order_by(CaseAction.id)
+                select(CaseAction)
+                .where(CaseAction.force_code == case.force_code, CaseAction.case_id == case.id)
+                .order_by(CaseAction.id)
             )
         ]
         if case.assessed_at is not None and out.baseline is not None:
@@ -324,8 +337,11 @@ def view_case(
     if sees(DataClass.PERSONAL_DETAILS):
         people = session.execute(
             select(CasePerson, Person)
-            .join(Person, Person.id == CasePerson.person_id)
-            .where(CasePerson.case_id == case.id)
+            .join(
+                Person,
+                (Person.id == CasePerson.person_id) & (Person.force_code == CasePerson.force_code),
+            )
+            .where(CasePerson.force_code == case.force_code, CasePerson.case_id == case.id)
             .order_by(CasePerson.role, Person.surname)
         ).tuples()
         out.people = [
@@ -339,7 +355,9 @@ def view_case(
         subjects = sorted({p.person_id for p in out.people if p.person_id is not None})
     elif sees(DataClass.INCIDENT_SUMMARY) and actor.pseudonym_key is not None:
         roles = session.execute(
-            select(CasePerson.person_id, CasePerson.role).where(CasePerson.case_id == case.id)
+            select(CasePerson.person_id, CasePerson.role).where(
+                CasePerson.force_code == case.force_code, CasePerson.case_id == case.id
+            )
         ).all()
         out.people = [
             LinkedPerson(person_id=None, label=pseudonym(actor, pid), role=r.value)
@@ -370,7 +388,7 @@ def view_case(
             )
             for r in session.scalars(
                 select(CaseReview)
-                .where(CaseReview.case_id == case.id)
+                .where(CaseReview.force_code == case.force_code, CaseReview.case_id == case.id)
                 .order_by(CaseReview.done_at.is_not(None), CaseReview.due_on, CaseReview.id)
             )
         ]
@@ -393,7 +411,7 @@ def view_case(
         ]
     events = session.scalars(
         select(CaseEvent)
-        .where(CaseEvent.case_id == case.id)
+        .where(CaseEvent.force_code == case.force_code, CaseEvent.case_id == case.id)
         .order_by(CaseEvent.at.desc(), CaseEvent.id.desc())
     )
     out.timeline = [
@@ -441,12 +459,17 @@ def referrals(session: Session, *, actor: Actor, limit: int = 200) -> list[Refer
     keys = sorted(referral_partner_keys(kind))
     latest = (
         select(TriageAssessment.incident_id, func.max(TriageAssessment.seq).label("seq"))
+        .where(TriageAssessment.force_code == actor.force_code)
         .group_by(TriageAssessment.incident_id)
         .subquery()
     )
     stmt = (
         select(Incident, TriageAssessment)
-        .join(TriageAssessment, TriageAssessment.incident_id == Incident.id)
+        .join(
+            TriageAssessment,
+            (TriageAssessment.incident_id == Incident.id)
+            & (TriageAssessment.force_code == Incident.force_code),
+        )
         .join(
             latest,
             (latest.c.incident_id == TriageAssessment.incident_id)
@@ -485,7 +508,7 @@ def override_rows(session: Session, *, actor: Actor) -> list[OverrideRow]:
     require(actor, Action.CASE_SHARE_REVIEW)
     stmt = (
         select(CaseShare, Case)
-        .join(Case, Case.id == CaseShare.case_id)
+        .join(Case, (Case.id == CaseShare.case_id) & (Case.force_code == CaseShare.force_code))
         .where(CaseShare.review == ShareReview.PENDING)
         .order_by(CaseShare.shared_at, CaseShare.id)
     )
@@ -511,10 +534,16 @@ def repeat_candidates(
     """Recorded triages that found a repeat location, victim or offender and have no case
     yet: where a problem-solving case can be opened (newest first)."""
     require(actor, Action.CASE_CREATE)
-    opened = select(Case.source_assessment_id).where(Case.source_assessment_id.is_not(None))
+    opened = select(Case.source_assessment_id).where(
+        Case.force_code == actor.force_code, Case.source_assessment_id.is_not(None)
+    )
     stmt = (
         select(TriageAssessment, Incident)
-        .join(Incident, Incident.id == TriageAssessment.incident_id)
+        .join(
+            Incident,
+            (Incident.id == TriageAssessment.incident_id)
+            & (Incident.force_code == TriageAssessment.force_code),
+        )
         .where(
             TriageAssessment.repeat_location
             | TriageAssessment.repeat_victim

@@ -119,9 +119,15 @@ def note_on_case(
     _event(session, case, actor, kind, summary, data_class=data_class)
 
 
-def _person_ids(session: Session, case_id: int) -> list[int]:
+def _person_ids(session: Session, case: Case) -> list[int]:
     return sorted(
-        set(session.scalars(select(CasePerson.person_id).where(CasePerson.case_id == case_id)))
+        set(
+            session.scalars(
+                select(CasePerson.person_id).where(
+                    CasePerson.force_code == case.force_code, CasePerson.case_id == case.id
+                )
+            )
+        )
     )
 
 
@@ -215,7 +221,11 @@ def _link_incidents(
             {"incident_ids": f"not found or outside your scope: {missing[:10]}"},
         )
     have = set(
-        session.scalars(select(CaseIncident.incident_id).where(CaseIncident.case_id == case.id))
+        session.scalars(
+            select(CaseIncident.incident_id).where(
+                CaseIncident.force_code == case.force_code, CaseIncident.case_id == case.id
+            )
+        )
     )
     for i in found:
         if i.id not in have:
@@ -248,14 +258,18 @@ def _link_people(
         people = set(
             session.scalars(
                 select(IncidentPerson.person_id).where(
-                    IncidentPerson.incident_id.in_(ids), IncidentPerson.role.in_(roles)
+                    IncidentPerson.force_code == case.force_code,
+                    IncidentPerson.incident_id.in_(ids),
+                    IncidentPerson.role.in_(roles),
                 )
             )
         )
         have = set(
             session.scalars(
                 select(CasePerson.person_id).where(
-                    CasePerson.case_id == case.id, CasePerson.role == link_role
+                    CasePerson.force_code == case.force_code,
+                    CasePerson.case_id == case.id,
+                    CasePerson.role == link_role,
                 )
             )
         )
@@ -288,7 +302,11 @@ def open_from_triage(
         restrict(
             actor,
             select(TriageAssessment, Incident)
-            .join(Incident, Incident.id == TriageAssessment.incident_id)
+            .join(
+                Incident,
+                (Incident.id == TriageAssessment.incident_id)
+                & (Incident.force_code == TriageAssessment.force_code),
+            )
             .where(TriageAssessment.id == data.assessment_id),
             Incident,
         )
@@ -537,7 +555,11 @@ def update_action(
     today = today or utcnow().date()
     case, access, _ = load(session, actor, case_id, today)
     a = session.scalar(
-        select(CaseAction).where(CaseAction.id == action_id, CaseAction.case_id == case.id)
+        select(CaseAction).where(
+            CaseAction.force_code == case.force_code,
+            CaseAction.id == action_id,
+            CaseAction.case_id == case.id,
+        )
     )
     if a is None:
         raise NotFound(f"action {action_id} not found")
@@ -587,7 +609,11 @@ def move_stage(
     if ev is lifecycle.Event.SIGN_OFF:
         case.signed_off_at, case.signed_off_by = now, actor.display_name
         for r in session.scalars(
-            select(CaseReview).where(CaseReview.case_id == case.id, CaseReview.done_at.is_(None))
+            select(CaseReview).where(
+                CaseReview.force_code == case.force_code,
+                CaseReview.case_id == case.id,
+                CaseReview.done_at.is_(None),
+            )
         ):
             r.done_at, r.done_by, r.note = now, actor.display_name, "case closed"
     text = f"Stage {before.value} -> {to.value}" + (f": {reason.strip()}" if reason else "")
@@ -747,7 +773,7 @@ def share(
         case,
         "casework:share:override" if decision.override else "casework:case:share",
         AuditAction.SHARE,
-        subjects=_person_ids(session, case.id) if DataClass.PERSONAL_DETAILS in classes else (),
+        subjects=_person_ids(session, case) if DataClass.PERSONAL_DETAILS in classes else (),
         recipient=recipient.name,
         isa_id=row.agreement_reference,
         legal_basis=row.lawful_basis,
@@ -770,7 +796,7 @@ def review_override(
         restrict(
             actor,
             select(CaseShare, Case)
-            .join(Case, Case.id == CaseShare.case_id)
+            .join(Case, (Case.id == CaseShare.case_id) & (Case.force_code == CaseShare.force_code))
             .where(CaseShare.id == share_id),
             Case,
         )
@@ -821,7 +847,10 @@ def record_review(
         raise NotPermitted("reviews are recorded by the owning agency")
     r = session.scalar(
         select(CaseReview).where(
-            CaseReview.id == review_id, CaseReview.case_id == case.id, CaseReview.done_at.is_(None)
+            CaseReview.force_code == case.force_code,
+            CaseReview.id == review_id,
+            CaseReview.case_id == case.id,
+            CaseReview.done_at.is_(None),
         )
     )
     if r is None:

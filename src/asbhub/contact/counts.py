@@ -79,7 +79,11 @@ def daily_counts(session: Session, *, actor: Actor, start: dt.date, end: dt.date
             Incident,
         ).group_by(inc_day),
     )
-    linked = select(Chat.id).where(Chat.incident_id == Incident.id).exists()
+    linked = (
+        select(Chat.id)
+        .where(Chat.force_code == Incident.force_code, Chat.incident_id == Incident.id)
+        .exists()
+    )
     chat_incidents = _by_day(
         session,
         restrict(

@@ -28,7 +28,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from asbhub.auth.models import User
 from asbhub.incidents.models import Incident
-from asbhub.store.base import Base
+from asbhub.store.base import Base, ForceKeyed, same_force
 from asbhub.store.columns import enum_column
 
 
@@ -58,7 +58,7 @@ class ChatSender(enum.StrEnum):
     SYSTEM = "system"
 
 
-class PublicSubmission(Base):
+class PublicSubmission(ForceKeyed, Base):
     """What the online form collected beyond the incident itself (one row per stored report)."""
 
     __tablename__ = "public_submissions"
@@ -84,10 +84,12 @@ class PublicSubmission(Base):
     pin_latitude: Mapped[float | None] = mapped_column(Float)
     consent_at: Mapped[dt.datetime] = mapped_column(DateTime)
 
-    incident: Mapped[Incident] = relationship()
+    incident: Mapped[Incident] = relationship(
+        **same_force("PublicSubmission.incident_id", "Incident")
+    )
 
 
-class Chat(Base):
+class Chat(ForceKeyed, Base):
     """One live chat conversation, from the public starting it to a handler closing it."""
 
     __tablename__ = "chats"
@@ -121,14 +123,16 @@ class Chat(Base):
         ForeignKey("incidents.id", ondelete="SET NULL"), unique=True
     )
 
-    incident: Mapped[Incident | None] = relationship()
+    incident: Mapped[Incident | None] = relationship(**same_force("Chat.incident_id", "Incident"))
     handler: Mapped[User | None] = relationship()
     messages: Mapped[list[ChatMessage]] = relationship(
-        back_populates="chat", order_by="ChatMessage.id"
+        back_populates="chat",
+        order_by="ChatMessage.id",
+        **same_force("ChatMessage.chat_id", "Chat"),
     )
 
 
-class ChatMessage(Base):
+class ChatMessage(ForceKeyed, Base):
     """One line of a chat transcript."""
 
     __tablename__ = "chat_messages"
@@ -141,4 +145,6 @@ class ChatMessage(Base):
     sender: Mapped[ChatSender] = mapped_column(enum_column(ChatSender, "chat_sender"))
     body: Mapped[str] = mapped_column(Text)
 
-    chat: Mapped[Chat] = relationship(back_populates="messages")
+    chat: Mapped[Chat] = relationship(
+        back_populates="messages", **same_force("ChatMessage.chat_id", "Chat")
+    )

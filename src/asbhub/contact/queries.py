@@ -74,7 +74,7 @@ def queue(session: Session, *, actor: Actor, limit: int = 50) -> Queue:
             action=AuditAction.VIEW,
             object_type="chat_queue",
             result_count=len(named) + len(shown),
-            data_subjects=people_of(session, shown),
+            data_subjects=people_of(session, actor.force_code, shown),
             fields={"chats_named": named, "incidents": shown},
         )
     return Queue(incidents, int(total), waiting, active)
@@ -94,7 +94,7 @@ def chat_with_transcript(session: Session, *, actor: Actor, chat_id: int) -> Cha
     chat = session.scalar(restrict(actor, select(Chat).where(Chat.id == chat_id), Chat))
     if chat is None:
         raise NotFound(f"chat {chat_id} not found")
-    messages = transcript(session, chat_id=chat.id)
+    messages = transcript(session, chat=chat)
     record(
         session,
         actor=actor,
@@ -112,24 +112,33 @@ def chat_with_transcript(session: Session, *, actor: Actor, chat_id: int) -> Cha
     return ChatView(chat, messages, incident)
 
 
-def public_chat(session: Session, *, token: str) -> tuple[Chat, list[ChatMessage]]:
+def public_chat(session: Session, *, token: str, force_code: str) -> tuple[Chat, list[ChatMessage]]:
     """The chat a public token opens, with its transcript; the token is the credential."""
-    chat = chat_by_token(session, token)
-    return chat, transcript(session, chat_id=chat.id)
+    chat = chat_by_token(session, token, force_code=force_code)
+    return chat, transcript(session, chat=chat)
 
 
-def last_message_id(session: Session, *, chat_id: int) -> int:
+def last_message_id(session: Session, *, chat: Chat) -> int:
     """The newest transcript line's id (0 for none): a change's new lines come after it."""
     return int(
-        session.scalar(select(func.max(ChatMessage.id)).where(ChatMessage.chat_id == chat_id)) or 0
+        session.scalar(
+            select(func.max(ChatMessage.id)).where(
+                ChatMessage.force_code == chat.force_code, ChatMessage.chat_id == chat.id
+            )
+        )
+        or 0
     )
 
 
-def transcript(session: Session, *, chat_id: int, after_id: int = 0) -> list[ChatMessage]:
+def transcript(session: Session, *, chat: Chat, after_id: int = 0) -> list[ChatMessage]:
     return list(
         session.scalars(
             select(ChatMessage)
-            .where(ChatMessage.chat_id == chat_id, ChatMessage.id > after_id)
+            .where(
+                ChatMessage.force_code == chat.force_code,
+                ChatMessage.chat_id == chat.id,
+                ChatMessage.id > after_id,
+            )
             .order_by(ChatMessage.id)
         )
     )

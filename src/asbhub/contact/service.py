@@ -277,8 +277,11 @@ def _audit(session: Session, actor: Actor, event: str, action: AuditAction, chat
     record(session, actor=actor, event=event, action=action, object_type="chat", object_id=chat.id)
 
 
-def chat_by_token(session: Session, token: str) -> Chat:
-    chat = session.scalar(select(Chat).where(Chat.token_hash == _token_hash(token)))
+def chat_by_token(session: Session, token: str, *, force_code: str) -> Chat:
+    """The chat of ``force_code`` (the public site's force) that ``token`` opens."""
+    chat = session.scalar(
+        select(Chat).where(Chat.force_code == force_code, Chat.token_hash == _token_hash(token))
+    )
     if chat is None:
         raise NotFound("no such chat")
     return chat
@@ -454,7 +457,7 @@ def chat_to_incident(
         named_area=details.area or None,
         now=now,
     )
-    incident = session.get_one(Incident, stored.incident_id)
+    incident = session.get_one(Incident, (stored.incident_id, chat.force_code))
     chat.incident_id = incident.id
     _system_line(session, chat, now, f"Recorded as incident {incident.reference}")
     return incident

@@ -11,11 +11,11 @@ from sqlalchemy import Boolean, Float, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from asbhub.incidents.models import Qualifier
-from asbhub.store.base import Base
+from asbhub.store.base import Base, ForceKeyed
 from asbhub.store.columns import enum_column
 
 
-class GeneratedTruth(Base):
+class GeneratedTruth(ForceKeyed, Base):
     __tablename__ = "generated_truth"
 
     incident_id: Mapped[int] = mapped_column(

@@ -34,7 +34,11 @@ def truth_frame(
             GeneratedTruth.hate_motivated,
             GeneratedTruth.misrecord,
         )
-        .join(Incident, Incident.id == GeneratedTruth.incident_id)
+        .join(
+            Incident,
+            (Incident.id == GeneratedTruth.incident_id)
+            & (Incident.force_code == GeneratedTruth.force_code),
+        )
         .where(
             GeneratedTruth.force_code == force_code,
             Incident.received_at >= lo,

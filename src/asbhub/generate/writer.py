@@ -89,10 +89,16 @@ class _Sql:
 
 
 def _period_clause() -> str:
-    return "force_code = ? AND reference LIKE ? AND received_at >= ? AND received_at < ?"
+    return (
+        "incidents.force_code = ? AND incidents.reference LIKE ? "
+        "AND incidents.received_at >= ? AND incidents.received_at < ?"
+    )
 
 
-_CHAT_CLAUSE = "force_code = ? AND token_hash LIKE ? AND started_at >= ? AND started_at < ?"
+_CHAT_CLAUSE = (
+    "chats.force_code = ? AND chats.token_hash LIKE ? "
+    "AND chats.started_at >= ? AND chats.started_at < ?"
+)
 
 
 def existing(sql: _Sql, g: Generated) -> tuple[int, int]:
@@ -108,8 +114,9 @@ def delete_generated_chats(sql: _Sql, g: Generated) -> int:
     """Delete the period's generated chats and their transcripts."""
     params = (g.force_code, CHAT_MARK, sql.stamp(g.first), sql.stamp(g.last))
     sql(
-        f"DELETE FROM chat_messages WHERE chat_id IN (SELECT id FROM chats WHERE {_CHAT_CLAUSE})",
-        params,
+        "DELETE FROM chat_messages WHERE chat_messages.force_code = ? "
+        f"AND chat_id IN (SELECT id FROM chats WHERE {_CHAT_CLAUSE})",
+        (g.force_code, *params),
     )
     return int(sql(f"DELETE FROM chats WHERE {_CHAT_CLAUSE}", params).rowcount)
 
@@ -118,43 +125,59 @@ def delete_generated(sql: _Sql, g: Generated) -> int:
     """Delete the period's generated incidents and the people and places only they used."""
     params = (g.force_code, f"{REFERENCE_PREFIX}%", sql.stamp(g.first), sql.stamp(g.last))
     sub = f"SELECT id FROM incidents WHERE {_period_clause()}"
+    force = (g.force_code,)
     sql("CREATE TEMP TABLE gen_old_people (id INTEGER)")
     sql("CREATE TEMP TABLE gen_old_places (id INTEGER)")
     sql(
         "INSERT INTO gen_old_people SELECT DISTINCT person_id FROM incident_people "
-        f"WHERE incident_id IN ({sub})",
-        params,
+        f"WHERE incident_people.force_code = ? AND incident_people.incident_id IN ({sub})",
+        force + params,
     )
     sql(
         "INSERT INTO gen_old_places SELECT DISTINCT location_id FROM incidents "
         f"WHERE {_period_clause()} AND location_id IS NOT NULL",
         params,
     )
-    # The seed's orders go with the people they were made against.
+    # The seed's orders go with the people they were made against. Every statement names
+    # the force, so a distributed PostgreSQL runs each on its node (docs/scale.md section 3).
     power_ids = (
-        "SELECT id FROM power_records WHERE source = 'generated' "
+        "SELECT id FROM power_records WHERE power_records.force_code = ? "
+        "AND power_records.source = 'generated' "
         "AND person_id IN (SELECT id FROM gen_old_people)"
     )
-    for table, key in (
+    for table, key, n in (
         (
             "power_reminders",
-            f"deadline_id IN (SELECT id FROM power_deadlines WHERE record_id IN ({power_ids}))",
+            "deadline_id IN (SELECT id FROM power_deadlines "
+            f"WHERE power_deadlines.force_code = ? AND record_id IN ({power_ids}))",
+            3,
         ),
-        ("power_deadlines", f"record_id IN ({power_ids})"),
-        ("power_events", f"record_id IN ({power_ids})"),
-        ("power_letters", f"record_id IN ({power_ids})"),
+        ("power_deadlines", f"record_id IN ({power_ids})", 2),
+        ("power_events", f"record_id IN ({power_ids})", 2),
+        ("power_letters", f"record_id IN ({power_ids})", 2),
     ):
-        sql(f"DELETE FROM {table} WHERE {key}")
-    sql(f"DELETE FROM power_records WHERE id IN ({power_ids})")
-    sql(f"DELETE FROM incident_people WHERE incident_id IN ({sub})", params)
-    deleted = sql(f"DELETE FROM incidents WHERE {_period_clause()}", params).rowcount
+        sql(f"DELETE FROM {table} WHERE {table}.force_code = ? AND {key}", force * n)
     sql(
-        "DELETE FROM people WHERE id IN (SELECT id FROM gen_old_people) AND NOT EXISTS "
-        "(SELECT 1 FROM incident_people l WHERE l.person_id = people.id)"
+        f"DELETE FROM power_records WHERE power_records.force_code = ? AND id IN ({power_ids})",
+        force * 2,
     )
     sql(
-        "DELETE FROM locations WHERE id IN (SELECT id FROM gen_old_places) AND NOT EXISTS "
-        "(SELECT 1 FROM incidents i WHERE i.location_id = locations.id)"
+        "DELETE FROM incident_people WHERE incident_people.force_code = ? "
+        f"AND incident_people.incident_id IN ({sub})",
+        force + params,
+    )
+    deleted = sql(f"DELETE FROM incidents WHERE {_period_clause()}", params).rowcount
+    sql(
+        "DELETE FROM people WHERE force_code = ? AND id IN (SELECT id FROM gen_old_people) "
+        "AND NOT EXISTS (SELECT 1 FROM incident_people l WHERE l.person_id = people.id "
+        "AND l.force_code = people.force_code)",
+        force,
+    )
+    sql(
+        "DELETE FROM locations WHERE force_code = ? AND id IN (SELECT id FROM gen_old_places) "
+        "AND NOT EXISTS (SELECT 1 FROM incidents i WHERE i.location_id = locations.id "
+        "AND i.force_code = locations.force_code)",
+        force,
     )
     sql("DROP TABLE gen_old_people")
     sql("DROP TABLE gen_old_places")

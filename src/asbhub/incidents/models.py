@@ -26,7 +26,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from asbhub.store.base import Base
+from asbhub.store.base import Base, ForceKeyed, same_force
 from asbhub.store.columns import enum_column
 
 
@@ -124,7 +124,7 @@ class PremisesType(enum.StrEnum):
     OTHER = "other"
 
 
-class Location(Base):
+class Location(ForceKeyed, Base):
     """A place that incidents happen at; repeat-location checks key on it."""
 
     __tablename__ = "locations"
@@ -148,7 +148,7 @@ class Location(Base):
     local_authority_code: Mapped[str | None] = mapped_column(String(12))
 
 
-class Incident(Base):
+class Incident(ForceKeyed, Base):
     """An NSIR incident recorded as ASB."""
 
     __tablename__ = "incidents"
@@ -193,11 +193,15 @@ class Incident(Base):
     )
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, server_default=func.now())
 
-    location: Mapped[Location | None] = relationship()
-    people: Mapped[list[IncidentPerson]] = relationship(back_populates="incident")
+    location: Mapped[Location | None] = relationship(
+        **same_force("Incident.location_id", "Location")
+    )
+    people: Mapped[list[IncidentPerson]] = relationship(
+        back_populates="incident", **same_force("IncidentPerson.incident_id", "Incident")
+    )
 
 
-class Person(Base):
+class Person(ForceKeyed, Base):
     """A person known to the force. Every identity asbhub holds in demos and tests is generated."""
 
     __tablename__ = "people"
@@ -223,10 +227,12 @@ class Person(Base):
     vulnerable: Mapped[bool] = mapped_column(Boolean, default=False)
     vulnerability_flags: Mapped[list[str]] = mapped_column(JSON, default=list)
 
-    incidents: Mapped[list[IncidentPerson]] = relationship(back_populates="person")
+    incidents: Mapped[list[IncidentPerson]] = relationship(
+        back_populates="person", **same_force("IncidentPerson.person_id", "Person")
+    )
 
 
-class IncidentPerson(Base):
+class IncidentPerson(ForceKeyed, Base):
     __tablename__ = "incident_people"
     __table_args__ = (
         UniqueConstraint("incident_id", "person_id", "role"),
@@ -239,11 +245,15 @@ class IncidentPerson(Base):
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
     role: Mapped[PersonRole] = mapped_column(enum_column(PersonRole, "person_role"))
 
-    incident: Mapped[Incident] = relationship(back_populates="people")
-    person: Mapped[Person] = relationship(back_populates="incidents")
+    incident: Mapped[Incident] = relationship(
+        back_populates="people", **same_force("IncidentPerson.incident_id", "Incident")
+    )
+    person: Mapped[Person] = relationship(
+        back_populates="incidents", **same_force("IncidentPerson.person_id", "Person")
+    )
 
 
-class IncidentStatusChange(Base):
+class IncidentStatusChange(ForceKeyed, Base):
     """One step of an incident's life: who moved it, when, why, from which status to which.
 
     Written only by :func:`asbhub.incidents.lifecycle.apply`, in the same transaction as the
@@ -270,7 +280,7 @@ class IncidentStatusChange(Base):
     details: Mapped[dict[str, object]] = mapped_column(JSON, default=dict)
 
 
-class IncidentAssignment(Base):
+class IncidentAssignment(ForceKeyed, Base):
     """An incident given to an officer or a team; ``ended_at`` is set when it is handed on."""
 
     __tablename__ = "incident_assignments"

@@ -101,9 +101,12 @@ def within_box(stmt: Select, x: float, y: float, r: float, *, spatial: bool = Fa
     )
 
 
-def people_of(session: Session, incident_ids: Sequence[int]) -> list[int]:
-    """The ids of the people linked to any of ``incident_ids``: the data subjects of a list."""
+def people_of(session: Session, force_code: str, incident_ids: Sequence[int]) -> list[int]:
+    """The ids of the people linked to any of ``incident_ids`` (of ``force_code``): the data
+    subjects of a list."""
     if not incident_ids:
         return []
-    stmt = select(IncidentPerson.person_id).where(IncidentPerson.incident_id.in_(incident_ids))
+    stmt = select(IncidentPerson.person_id).where(
+        IncidentPerson.force_code == force_code, IncidentPerson.incident_id.in_(incident_ids)
+    )
     return sorted(set(session.scalars(stmt)))

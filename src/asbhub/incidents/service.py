@@ -287,7 +287,7 @@ def audit_shown(
         object_id=object_id,
         query=query,
         result_count=len(ids),
-        data_subjects=queries.people_of(session, ids),
+        data_subjects=queries.people_of(session, actor.force_code, ids),
         fields={"incidents": ids},
     )
 
@@ -366,8 +366,12 @@ def get_incident(session: Session, *, actor: Actor, incident_id: int) -> Inciden
     shown = field_rule(actor)
     links = session.execute(
         select(IncidentPerson.role, Person)
-        .join(Person, Person.id == IncidentPerson.person_id)
-        .where(IncidentPerson.incident_id == i.id)
+        .join(
+            Person,
+            (Person.id == IncidentPerson.person_id)
+            & (Person.force_code == IncidentPerson.force_code),
+        )
+        .where(IncidentPerson.force_code == i.force_code, IncidentPerson.incident_id == i.id)
         .order_by(IncidentPerson.role, Person.surname, Person.id)
     ).all()
     people = [
@@ -414,8 +418,15 @@ def get_person(session: Session, *, actor: Actor, person_id: int) -> PersonDetai
     stmt = restrict(
         actor,
         select(IncidentPerson.role, Incident)
-        .join(Incident, Incident.id == IncidentPerson.incident_id)
-        .where(IncidentPerson.person_id == person.id),
+        .join(
+            Incident,
+            (Incident.id == IncidentPerson.incident_id)
+            & (Incident.force_code == IncidentPerson.force_code),
+        )
+        .where(
+            IncidentPerson.force_code == person.force_code,
+            IncidentPerson.person_id == person.id,
+        ),
         Incident,
     ).order_by(Incident.received_at.desc(), Incident.id.desc())
     incidents = [PersonIncident(role=r, incident=_row(i, True)) for r, i in session.execute(stmt)]
@@ -629,7 +640,9 @@ def _people_named(session: Session, actor: Actor, q: str) -> list[PersonSummary]
     conds.append(func.lower(Person.surname).startswith(q.lower(), autoescape=True))
     n_incidents = (
         select(func.count())
-        .where(IncidentPerson.person_id == Person.id)
+        .where(
+            IncidentPerson.force_code == Person.force_code, IncidentPerson.person_id == Person.id
+        )
         .correlate(Person)
         .scalar_subquery()
     )

@@ -18,10 +18,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from asbhub.store.base import Base
+from asbhub.store.base import Base, ForceKeyed
 
 
-class SourceLoad(Base):
+class SourceLoad(ForceKeyed, Base):
     """One force-month of a data.police.uk file that has been stored; makes ingest idempotent."""
 
     __tablename__ = "source_loads"
@@ -36,7 +36,7 @@ class SourceLoad(Base):
     loaded_at: Mapped[dt.datetime] = mapped_column(DateTime, server_default=func.now())
 
 
-class PublicRecord(Base):
+class PublicRecord(ForceKeyed, Base):
     """A data.police.uk street-level row, any crime type (ASB rows carry no Crime ID)."""
 
     __tablename__ = "public_records"

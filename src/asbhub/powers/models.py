@@ -24,12 +24,13 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    and_,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, foreign, mapped_column, relationship, remote
 
 from asbhub.casework.models import Case
 from asbhub.incidents.models import Location, Person
-from asbhub.store.base import Base
+from asbhub.store.base import Base, ForceKeyed, same_force
 from asbhub.store.columns import enum_column
 
 
@@ -51,7 +52,7 @@ class SubjectType(enum.StrEnum):
     LOCALITY = "locality"
 
 
-class PowerRecord(Base):
+class PowerRecord(ForceKeyed, Base):
     __tablename__ = "power_records"
     __table_args__ = (
         Index("ix_power_records_person", "person_id"),
@@ -96,22 +97,35 @@ class PowerRecord(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime)
     created_by: Mapped[str] = mapped_column(String(120))
 
-    person: Mapped[Person | None] = relationship()
-    case: Mapped[Case | None] = relationship()
-    location: Mapped[Location | None] = relationship()
-    parent: Mapped[PowerRecord | None] = relationship(remote_side=[id])
+    person: Mapped[Person | None] = relationship(**same_force("PowerRecord.person_id", "Person"))
+    case: Mapped[Case | None] = relationship(**same_force("PowerRecord.case_id", "Case"))
+    location: Mapped[Location | None] = relationship(
+        **same_force("PowerRecord.location_id", "Location")
+    )
+    parent: Mapped[PowerRecord | None] = relationship(
+        primaryjoin=lambda: and_(
+            remote(PowerRecord.id) == foreign(PowerRecord.parent_id),
+            remote(PowerRecord.force_code) == PowerRecord.force_code,
+        )
+    )
     events: Mapped[list[PowerEvent]] = relationship(
-        back_populates="record", order_by="PowerEvent.id"
+        back_populates="record",
+        order_by="PowerEvent.id",
+        **same_force("PowerEvent.record_id", "PowerRecord"),
     )
     deadlines: Mapped[list[PowerDeadline]] = relationship(
-        back_populates="record", order_by="PowerDeadline.due_at"
+        back_populates="record",
+        order_by="PowerDeadline.due_at",
+        **same_force("PowerDeadline.record_id", "PowerRecord"),
     )
     letters: Mapped[list[PowerLetter]] = relationship(
-        back_populates="record", order_by="PowerLetter.id"
+        back_populates="record",
+        order_by="PowerLetter.id",
+        **same_force("PowerLetter.record_id", "PowerRecord"),
     )
 
 
-class PowerEvent(Base):
+class PowerEvent(ForceKeyed, Base):
     """One step of a record's life: who, when, why, from and to which state, with the rule
     version the step was checked against."""
 
@@ -131,10 +145,12 @@ class PowerEvent(Base):
     rules_version: Mapped[str] = mapped_column(String(120))
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
-    record: Mapped[PowerRecord] = relationship(back_populates="events")
+    record: Mapped[PowerRecord] = relationship(
+        back_populates="events", **same_force("PowerEvent.record_id", "PowerRecord")
+    )
 
 
-class PowerDeadline(Base):
+class PowerDeadline(ForceKeyed, Base):
     """A time limit of a record on the legal calendar. ``action`` deadlines are work for the
     owner (a hearing to get, a judge to bring an arrested person before) and go on the overdue
     list; the others are windows (an appeal may be made until)."""
@@ -157,10 +173,12 @@ class PowerDeadline(Base):
     owner_name: Mapped[str] = mapped_column(String(120))
     done_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
 
-    record: Mapped[PowerRecord] = relationship(back_populates="deadlines")
+    record: Mapped[PowerRecord] = relationship(
+        back_populates="deadlines", **same_force("PowerDeadline.record_id", "PowerRecord")
+    )
 
 
-class PowerReminder(Base):
+class PowerReminder(ForceKeyed, Base):
     """A reminder the scheduled job gave an owner: one per deadline and kind."""
 
     __tablename__ = "power_reminders"
@@ -177,10 +195,12 @@ class PowerReminder(Base):
     kind: Mapped[str] = mapped_column(String(20))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime)
 
-    deadline: Mapped[PowerDeadline] = relationship()
+    deadline: Mapped[PowerDeadline] = relationship(
+        **same_force("PowerReminder.deadline_id", "PowerDeadline")
+    )
 
 
-class PowerLetter(Base):
+class PowerLetter(ForceKeyed, Base):
     """A letter as issued (HTML and PDF), kept with its record."""
 
     __tablename__ = "power_letters"
@@ -197,7 +217,9 @@ class PowerLetter(Base):
     sha256: Mapped[str] = mapped_column(String(64))
     rules_version: Mapped[str] = mapped_column(String(120))
 
-    record: Mapped[PowerRecord] = relationship(back_populates="letters")
+    record: Mapped[PowerRecord] = relationship(
+        back_populates="letters", **same_force("PowerLetter.record_id", "PowerRecord")
+    )
 
 
 class PowerRuleSetting(Base):

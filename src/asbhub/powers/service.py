@@ -297,7 +297,7 @@ def _case_for_draft(session: Session, actor: Actor, case_id: int, rec: PowerReco
         raise NotPermitted(f"only the agency that owns case {case.reference} adds powers to it")
     if case.stage is Stage.CLOSED:
         raise Conflict(f"case {case.reference} is closed: reopen it first")
-    if rec.person_id is not None and rec.person_id not in _case_people(session, case.id):
+    if rec.person_id is not None and rec.person_id not in _case_people(session, case):
         raise InvalidInput(
             "the person is not on the case",
             {"person_id": f"link the person to case {case.reference} first"},
@@ -307,8 +307,14 @@ def _case_for_draft(session: Session, actor: Actor, case_id: int, rec: PowerReco
     return case
 
 
-def _case_people(session: Session, case_id: int) -> set[int]:
-    return set(session.scalars(select(CasePerson.person_id).where(CasePerson.case_id == case_id)))
+def _case_people(session: Session, case: Case) -> set[int]:
+    return set(
+        session.scalars(
+            select(CasePerson.person_id).where(
+                CasePerson.force_code == case.force_code, CasePerson.case_id == case.id
+            )
+        )
+    )
 
 
 def _set_subject(session: Session, actor: Actor, rec: PowerRecord, data: DraftIn) -> None:
@@ -342,7 +348,9 @@ def _priors(session: Session, rec: PowerRecord, table_: Table) -> Sequence[Power
     if need is None:
         return ()
     if rec.parent_id is not None:
-        stmt = select(PowerRecord).where(PowerRecord.id == rec.parent_id)
+        stmt = select(PowerRecord).where(
+            PowerRecord.force_code == rec.force_code, PowerRecord.id == rec.parent_id
+        )
     elif need.same_subject:
         if rec.person_id is not None:
             same = PowerRecord.person_id == rec.person_id
@@ -704,8 +712,11 @@ def for_case(
     if access.sees(DataClass.PERSONAL_DETAILS):
         linked = session.execute(
             select(Person, CasePerson.role)
-            .join(CasePerson, CasePerson.person_id == Person.id)
-            .where(CasePerson.case_id == case.id)
+            .join(
+                CasePerson,
+                (CasePerson.person_id == Person.id) & (CasePerson.force_code == Person.force_code),
+            )
+            .where(CasePerson.force_code == case.force_code, CasePerson.case_id == case.id)
             .order_by(CasePerson.role.desc(), Person.surname, Person.id)
         ).all()
         # Those the case names as offenders first: a power is usually theirs.
@@ -738,7 +749,11 @@ def for_case(
 def _open_deadlines(actor: Actor, until: dt.datetime) -> Select[PowerDeadline, PowerRecord]:
     stmt = (
         select(PowerDeadline, PowerRecord)
-        .join(PowerRecord, PowerRecord.id == PowerDeadline.record_id)
+        .join(
+            PowerRecord,
+            (PowerRecord.id == PowerDeadline.record_id)
+            & (PowerRecord.force_code == PowerDeadline.force_code),
+        )
         .where(
             PowerDeadline.done_at.is_(None),
             PowerDeadline.action.is_(True),
@@ -801,7 +816,11 @@ def remind(
     until = dt.datetime.combine(soon, dt.time(23, 59, 59))
     stmt = (
         select(PowerDeadline)
-        .join(PowerRecord, PowerRecord.id == PowerDeadline.record_id)
+        .join(
+            PowerRecord,
+            (PowerRecord.id == PowerDeadline.record_id)
+            & (PowerRecord.force_code == PowerDeadline.force_code),
+        )
         .where(
             PowerDeadline.force_code == actor.force_code,
             PowerDeadline.done_at.is_(None),
@@ -853,7 +872,11 @@ def reminders_for(session: Session, *, actor: Actor) -> list[PowerReminder]:
     return list(
         session.execute(
             select(PowerReminder)
-            .join(PowerDeadline, PowerDeadline.id == PowerReminder.deadline_id)
+            .join(
+                PowerDeadline,
+                (PowerDeadline.id == PowerReminder.deadline_id)
+                & (PowerDeadline.force_code == PowerReminder.force_code),
+            )
             .where(
                 PowerReminder.force_code == actor.force_code,
                 PowerReminder.owner_user_id == actor.user_id,
@@ -915,7 +938,7 @@ def store_letter(
 def get_letter(session: Session, *, actor: Actor, letter_id: int) -> PowerLetter:
     """A stored letter, to download. Audited."""
     require(actor, Action.POWER_VIEW)
-    letter = session.get(PowerLetter, letter_id)
+    letter = session.get(PowerLetter, (letter_id, actor.force_code))
     if letter is None:
         raise NotFound(f"letter {letter_id} not found")
     rec = _load(session, actor, letter.record_id)  # scope through the record

@@ -25,11 +25,11 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from asbhub.incidents.models import Qualifier
-from asbhub.store.base import Base
+from asbhub.store.base import Base, ForceKeyed
 from asbhub.store.columns import enum_column
 
 
-class RecordingRun(Base):
+class RecordingRun(ForceKeyed, Base):
     """One run of the audit over a period, with the versions of the rules and model it used."""
 
     __tablename__ = "recording_runs"
@@ -52,7 +52,7 @@ class RecordingRun(Base):
     summary: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
 
-class RecordingFlag(Base):
+class RecordingFlag(ForceKeyed, Base):
     """An incident whose recorded qualifier (or hate flag) the audit finds improbable."""
 
     __tablename__ = "recording_flags"

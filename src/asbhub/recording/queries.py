@@ -66,7 +66,11 @@ def people(session: Session, actor: Actor, start: dt.date, end: dt.date) -> pd.D
     stmt = restrict(
         actor,
         select(IncidentPerson.incident_id, IncidentPerson.person_id, IncidentPerson.role)
-        .join(Incident, Incident.id == IncidentPerson.incident_id)
+        .join(
+            Incident,
+            (Incident.id == IncidentPerson.incident_id)
+            & (Incident.force_code == IncidentPerson.force_code),
+        )
         .where(
             Incident.received_at >= lo,
             Incident.received_at < hi,

@@ -43,7 +43,11 @@ def _decisions(session: Session, actor: Actor) -> dict[int, str]:
     stmt = restrict(
         actor,
         select(Incident.id, Incident.qualifier)
-        .join(RecordingFlag, RecordingFlag.incident_id == Incident.id)
+        .join(
+            RecordingFlag,
+            (RecordingFlag.incident_id == Incident.id)
+            & (RecordingFlag.force_code == Incident.force_code),
+        )
         .where(RecordingFlag.status != OPEN),
         Incident,
     )
@@ -274,7 +278,11 @@ def flagged(session: Session, *, actor: Actor, run_id: int | None = None) -> pd.
             RecordingFlag.confidence,
             RecordingFlag.reasons,
         )
-        .join(Incident, Incident.id == RecordingFlag.incident_id)
+        .join(
+            Incident,
+            (Incident.id == RecordingFlag.incident_id)
+            & (Incident.force_code == RecordingFlag.force_code),
+        )
         .where(RecordingFlag.run_id == run_row.id),
         Incident,
     )
@@ -302,7 +310,11 @@ def _flag_rows(actor: Actor) -> Select:
     return restrict(
         actor,
         select(RecordingFlag, Incident.reference, Incident.received_at, Incident.closing_code)
-        .join(Incident, Incident.id == RecordingFlag.incident_id)
+        .join(
+            Incident,
+            (Incident.id == RecordingFlag.incident_id)
+            & (Incident.force_code == RecordingFlag.force_code),
+        )
         .where(RecordingFlag.force_code == actor.force_code),
         Incident,
     )
@@ -393,7 +405,11 @@ def _load_flag(session: Session, actor: Actor, flag_id: int) -> tuple[RecordingF
     stmt = restrict(
         actor,
         select(RecordingFlag, Incident)
-        .join(Incident, Incident.id == RecordingFlag.incident_id)
+        .join(
+            Incident,
+            (Incident.id == RecordingFlag.incident_id)
+            & (Incident.force_code == RecordingFlag.force_code),
+        )
         .where(RecordingFlag.id == flag_id),
         Incident,
     )
@@ -516,6 +532,7 @@ def offers(session: Session, *, actor: Actor, incident_id: int | None = None) ->
     assessed = (
         select(func.count())
         .where(
+            TriageAssessment.force_code == RecordingFlag.force_code,
             TriageAssessment.incident_id == RecordingFlag.incident_id,
             TriageAssessment.created_at >= RecordingFlag.offered_to_triage_at,
         )
@@ -525,7 +542,11 @@ def offers(session: Session, *, actor: Actor, incident_id: int | None = None) ->
     stmt = restrict(
         actor,
         select(RecordingFlag, Incident.reference, Incident.status, assessed)
-        .join(Incident, Incident.id == RecordingFlag.incident_id)
+        .join(
+            Incident,
+            (Incident.id == RecordingFlag.incident_id)
+            & (Incident.force_code == RecordingFlag.force_code),
+        )
         .where(RecordingFlag.offered_to_triage_at.is_not(None)),
         Incident,
     )

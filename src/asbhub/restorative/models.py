@@ -18,7 +18,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from asbhub.restorative.lifecycle import Status
-from asbhub.store.base import Base
+from asbhub.store.base import Base, ForceKeyed, same_force
 from asbhub.store.columns import enum_column
 
 
@@ -45,7 +45,7 @@ class Party(enum.StrEnum):
     RESPONSIBLE = "responsible"
 
 
-class RestorativeReferral(Base):
+class RestorativeReferral(ForceKeyed, Base):
     __tablename__ = "restorative_referrals"
     __table_args__ = (
         UniqueConstraint("force_code", "reference"),
@@ -81,11 +81,13 @@ class RestorativeReferral(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime)
 
     participants: Mapped[list[RestorativeParticipant]] = relationship(
-        back_populates="referral", order_by="RestorativeParticipant.id"
+        back_populates="referral",
+        order_by="RestorativeParticipant.id",
+        **same_force("RestorativeParticipant.referral_id", "RestorativeReferral"),
     )
 
 
-class RestorativeParticipant(Base):
+class RestorativeParticipant(ForceKeyed, Base):
     """One party: their consent (when, and who recorded it), any withdrawal, and whether they
     were satisfied."""
 
@@ -108,4 +110,7 @@ class RestorativeParticipant(Base):
     satisfied: Mapped[bool | None] = mapped_column(Boolean)
     feedback: Mapped[str | None] = mapped_column(Text)
 
-    referral: Mapped[RestorativeReferral] = relationship(back_populates="participants")
+    referral: Mapped[RestorativeReferral] = relationship(
+        back_populates="participants",
+        **same_force("RestorativeParticipant.referral_id", "RestorativeReferral"),
+    )

@@ -29,7 +29,7 @@ def restorative_figures(
     ended = restrict(
         actor,
         select(P.satisfied)
-        .join(R, R.id == P.referral_id)
+        .join(R, (R.id == P.referral_id) & (R.force_code == P.force_code))
         .where(R.ended_on.between(start, end), P.satisfied.is_not(None)),
         R,
     )
@@ -37,7 +37,7 @@ def restorative_figures(
     done = restrict(
         actor,
         select(P.person_id, R.referred_on, R.ended_on)
-        .join(R, R.id == P.referral_id)
+        .join(R, (R.id == P.referral_id) & (R.force_code == P.force_code))
         .where(
             R.status == Status.COMPLETED,
             R.ended_on <= end,
@@ -55,7 +55,11 @@ def restorative_figures(
         stmt = restrict(
             actor,
             select(IncidentPerson.person_id, Incident.received_at)
-            .join(Incident, Incident.id == IncidentPerson.incident_id)
+            .join(
+                Incident,
+                (Incident.id == IncidentPerson.incident_id)
+                & (Incident.force_code == IncidentPerson.force_code),
+            )
             .where(
                 IncidentPerson.person_id.in_(sorted(set(referrals["person_id"].tolist()))),
                 IncidentPerson.role == PersonRole.SUSPECT,

@@ -7,10 +7,10 @@ import datetime as dt
 from sqlalchemy import Date, DateTime, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from asbhub.store.base import Base
+from asbhub.store.base import Base, ForceKeyed
 
 
-class RetentionDecision(Base):
+class RetentionDecision(ForceKeyed, Base):
     """One decision on the records of a class due on a date: deleted, or kept with a reason.
 
     Kept even when the records it names are gone: the record of a deletion outlives what it

@@ -14,7 +14,18 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, Table, and_, delete, exists, func, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    ForeignKey,
+    Select,
+    Table,
+    and_,
+    delete,
+    exists,
+    func,
+    or_,
+    select,
+)
 from sqlalchemy.orm import Session
 
 from asbhub.audit.service import AuditAction, record
@@ -67,8 +78,17 @@ def _holders(t: Table) -> list[tuple[str, ColumnElement[bool]]]:
     for other in Base.metadata.tables.values():
         for fk in other.foreign_keys:
             if fk.column.table is t and (fk.ondelete or "").upper() not in {"CASCADE", "SET NULL"}:
-                out.append((other.name, exists().where(fk.parent == fk.column)))
+                out.append((other.name, _names_row(fk)))
     return out
+
+
+def _names_row(fk: ForeignKey) -> ColumnElement[bool]:
+    """ "A row of ``fk``'s table names this one": within the row's force, where both tables
+    have one, so a distributed PostgreSQL answers on one node (docs/scale.md section 3)."""
+    child, parent = fk.parent.table, fk.column.table
+    if "force_code" in child.c and "force_code" in parent.c:
+        return exists().where(fk.parent == fk.column, child.c.force_code == parent.c.force_code)
+    return exists().where(fk.parent == fk.column)
 
 
 def _held_by(
@@ -90,7 +110,7 @@ def _held_by(
 def _referenced(t: Table) -> list[ColumnElement[bool]]:
     """For every foreign key onto ``t``, cascading or not, "a row there names this one"."""
     return [
-        exists().where(fk.parent == fk.column)
+        _names_row(fk)
         for other in Base.metadata.tables.values()
         for fk in other.foreign_keys
         if fk.column.table is t
@@ -187,17 +207,23 @@ def decide(
             if c.table == "incidents":
                 linked |= set(
                     session.execute(
-                        select(links.c.person_id).where(links.c.incident_id.in_(part))
+                        select(links.c.person_id).where(
+                            links.c.force_code == actor.force_code, links.c.incident_id.in_(part)
+                        )
                     ).scalars()
                 )
             # Children go with their foreign keys' ON DELETE CASCADE (SQLite's are on).
-            session.execute(delete(t).where(t.c.id.in_(part)))
+            session.execute(delete(t).where(t.c.force_code == actor.force_code, t.c.id.in_(part)))
         # People whose every record is gone go too: a name kept with no record is kept for
         # no purpose. Anyone another record still names stays.
         orphans = list(linked)
         for start in range(0, len(orphans), 500):
             part = orphans[start : start + 500]
-            unused = and_(people.c.id.in_(part), *[~r for r in _referenced(people)])
+            unused = and_(
+                people.c.force_code == actor.force_code,
+                people.c.id.in_(part),
+                *[~r for r in _referenced(people)],
+            )
             result = session.execute(delete(people).where(unused))
             people_deleted += int(getattr(result, "rowcount", 0) or 0)
         deleted, held = len(gone), n - len(gone)

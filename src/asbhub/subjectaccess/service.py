@@ -47,7 +47,11 @@ def _incidents(session: Session, actor: Actor, person_id: int) -> list[dict[str,
     stmt = restrict(
         actor,
         select(Incident, IncidentPerson.role)
-        .join(IncidentPerson, IncidentPerson.incident_id == Incident.id)
+        .join(
+            IncidentPerson,
+            (IncidentPerson.incident_id == Incident.id)
+            & (IncidentPerson.force_code == Incident.force_code),
+        )
         .where(IncidentPerson.person_id == person_id)
         .order_by(Incident.received_at, Incident.id),
         Incident,
@@ -74,7 +78,11 @@ def _assessments(session: Session, actor: Actor, incident_ids: list[int]) -> lis
     stmt = restrict(
         actor,
         select(TriageAssessment, Incident.reference)
-        .join(Incident, Incident.id == TriageAssessment.incident_id)
+        .join(
+            Incident,
+            (Incident.id == TriageAssessment.incident_id)
+            & (Incident.force_code == TriageAssessment.force_code),
+        )
         .where(TriageAssessment.incident_id.in_(incident_ids))
         .order_by(TriageAssessment.created_at, TriageAssessment.id),
         Incident,
@@ -127,7 +135,10 @@ def _restorative(session: Session, actor: Actor, person_id: int) -> list[dict[st
     R, P = RestorativeReferral, RestorativeParticipant
     stmt = restrict(
         actor,
-        select(R, P).join(P, P.referral_id == R.id).where(P.person_id == person_id).order_by(R.id),
+        select(R, P)
+        .join(P, (P.referral_id == R.id) & (P.force_code == R.force_code))
+        .where(P.person_id == person_id)
+        .order_by(R.id),
         R,
     )
     return [

@@ -14,12 +14,12 @@ from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from asbhub.incidents.models import Incident
-from asbhub.store.base import Base
+from asbhub.store.base import Base, ForceKeyed, same_force
 from asbhub.store.columns import enum_column
 from asbhub.triage.rules import Grade, Rank, RiskLevel
 
 
-class TriageAssessment(Base):
+class TriageAssessment(ForceKeyed, Base):
     __tablename__ = "triage_assessments"
     __table_args__ = (
         Index("ix_triage_assessments_incident", "incident_id", "seq"),
@@ -61,10 +61,12 @@ class TriageAssessment(Base):
     call: Mapped[dict[str, Any]] = mapped_column(JSON)
     decision: Mapped[dict[str, Any]] = mapped_column(JSON)
 
-    incident: Mapped[Incident] = relationship()
+    incident: Mapped[Incident] = relationship(
+        **same_force("TriageAssessment.incident_id", "Incident")
+    )
 
 
-class TriageReview(Base):
+class TriageReview(ForceKeyed, Base):
     """A supervisory review a medium or high risk decision scheduled (domain guide 4.4)."""
 
     __tablename__ = "triage_reviews"
@@ -87,4 +89,4 @@ class TriageReview(Base):
     done_by: Mapped[str | None] = mapped_column(String(120))
     note: Mapped[str | None] = mapped_column(Text)
 
-    incident: Mapped[Incident] = relationship()
+    incident: Mapped[Incident] = relationship(**same_force("TriageReview.incident_id", "Incident"))

@@ -229,7 +229,10 @@ def record_triage(
     first = incident.status is IncidentStatus.NEW
     seq = 1 + int(
         session.execute(
-            select(func.count()).where(TriageAssessment.incident_id == incident.id)
+            select(func.count()).where(
+                TriageAssessment.force_code == incident.force_code,
+                TriageAssessment.incident_id == incident.id,
+            )
         ).scalar_one()
     )
     flags = {r.kind: r.repeat for r in decision.repeats}
@@ -271,7 +274,9 @@ def record_triage(
     # A fresh assessment supersedes the reviews the last one scheduled.
     for old in session.execute(
         select(TriageReview).where(
-            TriageReview.incident_id == incident.id, TriageReview.done_at.is_(None)
+            TriageReview.force_code == incident.force_code,
+            TriageReview.incident_id == incident.id,
+            TriageReview.done_at.is_(None),
         )
     ).scalars():
         old.done_at, old.done_by, old.note = (
@@ -336,10 +341,12 @@ def record_triage(
     )
 
 
-def _current_assignment(session: Session, incident_id: int) -> IncidentAssignment | None:
+def _current_assignment(session: Session, incident: Incident) -> IncidentAssignment | None:
     return session.execute(
         select(IncidentAssignment).where(
-            IncidentAssignment.incident_id == incident_id, IncidentAssignment.ended_at.is_(None)
+            IncidentAssignment.force_code == incident.force_code,
+            IncidentAssignment.incident_id == incident.id,
+            IncidentAssignment.ended_at.is_(None),
         )
     ).scalar_one_or_none()
 
@@ -364,7 +371,7 @@ def assign(
         raise InvalidInput(
             "incidents are assigned to officers", {"assignee": f"{user.username} is a {user.role}"}
         )
-    old = _current_assignment(session, incident.id)
+    old = _current_assignment(session, incident)
     lifecycle.apply(
         session,
         actor=actor,
@@ -465,12 +472,14 @@ def close(
         },
         at=now,
     )
-    old = _current_assignment(session, incident.id)
+    old = _current_assignment(session, incident)
     if old is not None:
         old.ended_at = now
     for r in session.execute(
         select(TriageReview).where(
-            TriageReview.incident_id == incident.id, TriageReview.done_at.is_(None)
+            TriageReview.force_code == incident.force_code,
+            TriageReview.incident_id == incident.id,
+            TriageReview.done_at.is_(None),
         )
     ).scalars():
         r.done_at, r.done_by, r.note = now, actor.display_name, "incident closed"
@@ -480,7 +489,10 @@ def close(
 
 def _audit_change(session: Session, actor: Actor, event: str, incident: Incident) -> None:
     people = session.execute(
-        select(IncidentPerson.person_id).where(IncidentPerson.incident_id == incident.id)
+        select(IncidentPerson.person_id).where(
+            IncidentPerson.force_code == incident.force_code,
+            IncidentPerson.incident_id == incident.id,
+        )
     ).scalars()
     record(
         session,
@@ -499,7 +511,10 @@ def life(session: Session, *, actor: Actor, incident_id: int) -> IncidentLife:
     incident = _load(session, actor, incident_id)
     rows = session.execute(
         select(TriageAssessment)
-        .where(TriageAssessment.incident_id == incident.id)
+        .where(
+            TriageAssessment.force_code == incident.force_code,
+            TriageAssessment.incident_id == incident.id,
+        )
         .order_by(TriageAssessment.seq)
     ).scalars()
     assessments = [
@@ -539,14 +554,21 @@ def life(session: Session, *, actor: Actor, incident_id: int) -> IncidentLife:
         )
         for c in session.execute(
             select(IncidentStatusChange)
-            .where(IncidentStatusChange.incident_id == incident.id)
+            .where(
+                IncidentStatusChange.force_code == incident.force_code,
+                IncidentStatusChange.incident_id == incident.id,
+            )
             .order_by(IncidentStatusChange.id)
         ).scalars()
     ]
-    current = _current_assignment(session, incident.id)
+    current = _current_assignment(session, incident)
     reviews = session.execute(
         select(TriageReview)
-        .where(TriageReview.incident_id == incident.id, TriageReview.done_at.is_(None))
+        .where(
+            TriageReview.force_code == incident.force_code,
+            TriageReview.incident_id == incident.id,
+            TriageReview.done_at.is_(None),
+        )
         .order_by(TriageReview.due_on)
     ).scalars()
     return IncidentLife(
@@ -579,7 +601,10 @@ def review_queue(
     today = today or utcnow().date()
     spoc = (
         select(TriageAssessment.spoc_name)
-        .where(TriageAssessment.id == TriageReview.assessment_id)
+        .where(
+            TriageAssessment.force_code == TriageReview.force_code,
+            TriageAssessment.id == TriageReview.assessment_id,
+        )
         .correlate(TriageReview)
         .scalar_subquery()
     )
@@ -587,7 +612,11 @@ def review_queue(
         restrict(
             actor,
             select(TriageReview, Incident.reference, Incident.status, spoc)
-            .join(Incident, Incident.id == TriageReview.incident_id)
+            .join(
+                Incident,
+                (Incident.id == TriageReview.incident_id)
+                & (Incident.force_code == TriageReview.force_code),
+            )
             .where(
                 TriageReview.force_code == actor.force_code,
                 TriageReview.done_at.is_(None),
@@ -660,7 +689,10 @@ def assigned_to_me(session: Session, *, actor: Actor, limit: int = 200) -> list[
     require(actor, Action.ASSIGNED_LIST)
     latest = (
         select(TriageAssessment.risk_level, TriageAssessment.grade)
-        .where(TriageAssessment.incident_id == Incident.id)
+        .where(
+            TriageAssessment.force_code == Incident.force_code,
+            TriageAssessment.incident_id == Incident.id,
+        )
         .order_by(TriageAssessment.seq.desc())
         .limit(1)
         .correlate(Incident)
@@ -671,7 +703,11 @@ def assigned_to_me(session: Session, *, actor: Actor, limit: int = 200) -> list[
         restrict(
             actor,
             select(Incident, IncidentAssignment.assigned_at, level, grade)
-            .join(IncidentAssignment, IncidentAssignment.incident_id == Incident.id)
+            .join(
+                IncidentAssignment,
+                (IncidentAssignment.incident_id == Incident.id)
+                & (IncidentAssignment.force_code == Incident.force_code),
+            )
             .where(
                 IncidentAssignment.assignee_user_id == actor.user_id,
                 IncidentAssignment.ended_at.is_(None),

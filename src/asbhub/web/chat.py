@@ -77,8 +77,9 @@ async def run_chat_socket(
     def history() -> tuple[list[Event], str, int]:
         with session_scope(engine) as session:
             if actor is None:
-                chat = session.get_one(Chat, chat_id)
-                messages = queries.transcript(session, chat_id=chat_id)
+                force = websocket.app.state.settings.default_force  # the public site's
+                chat = session.get_one(Chat, (chat_id, force))
+                messages = queries.transcript(session, chat=chat)
             else:
                 view = queries.chat_with_transcript(session, actor=actor, chat_id=chat_id)
                 chat, messages = view.chat, view.messages

@@ -166,7 +166,7 @@ def test_chat_from_start_to_incident(
         assert closed["incident_id"] is not None
 
     with session_scope(engine) as s:
-        chat = s.get_one(Chat, chat_id)
+        chat = s.get_one(Chat, (chat_id, "essex"))
         assert chat.status is ChatStatus.CLOSED
         assert chat.waiting_seconds is not None and chat.waiting_seconds >= 0
         assert chat.handling_seconds is not None and chat.handling_seconds >= 0
@@ -249,7 +249,7 @@ def test_chat_works_without_javascript(
     r = public.post(f"/chat/{token}/end", data={"csrf_token": csrf})
     assert "This chat has ended" in r.text
     with session_scope(engine) as s:
-        chat = s.get_one(Chat, chat_id_of(engine))
+        chat = s.get_one(Chat, (chat_id_of(engine), "essex"))
         assert chat.status is ChatStatus.CLOSED and chat.waiting_seconds is None
         assert chat.messages[0].body == "Hello?"
 
@@ -310,7 +310,7 @@ def test_a_socket_cannot_flood_the_chat(
             ws.send_json({"type": "message", "body": f"line {n}"})
         assert "Slow down" in until(ws, lambda e: e["type"] == "error", limit=40)["message"]
     with session_scope(engine) as s:
-        chat = s.get_one(Chat, chat_id_of(engine))
+        chat = s.get_one(Chat, (chat_id_of(engine), "essex"))
         assert [m.body for m in chat.messages] == [f"line {n}" for n in range(20)]
 
 

@@ -50,7 +50,7 @@ def test_incident_position_and_location_id_follow_the_role(
 ) -> None:
     incident_id = seeded.incident_ids[3]  # Basildon (the partner's area), at a location
     with session_scope(engine) as s:
-        stored = s.get_one(Incident, incident_id)
+        stored = s.get_one(Incident, (incident_id, "essex"))
         exact_lon, exact_lat, location_id = stored.longitude, stored.latitude, stored.location_id
     assert location_id is not None and _decimals(exact_lon or 0) > 3
     c = client_as(role)

@@ -56,7 +56,7 @@ def test_a_case_opens_from_the_repeat_location_with_its_incidents(
 ) -> None:
     case_id = _open(engine, world, "victim")
     with session_scope(engine) as s:
-        case = s.get_one(Case, case_id)
+        case = s.get_one(Case, (case_id, "essex"))
         linked = set(
             s.scalars(select(CaseIncident.incident_id).where(CaseIncident.case_id == case_id))
         )
@@ -114,7 +114,7 @@ def test_baseline_and_assessment_counts_from_hand_made_incidents(
         incident(s, "HM-COVID", dt.datetime(2026, 6, 6), dx=0.0, covid_breach=True)
     case_id = _open(engine, world)
     with session_scope(engine) as s:
-        case = s.get_one(Case, case_id)
+        case = s.get_one(Case, (case_id, "essex"))
         assert (case.baseline_from, case.baseline_to) == (dt.date(2025, 9, 1), dt.date(2026, 2, 28))
         # target: HM-0, HM-1, REP-1 (Feb 20), REP-2 (Jan 26) = 4; buffer 2; control 2.
         assert (case.baseline_target, case.baseline_buffer, case.baseline_control) == (4, 2, 2)
@@ -192,7 +192,7 @@ def test_baseline_and_assessment_counts_from_hand_made_incidents(
             rules=RULES,
             today=later,
         )
-        case = s.get_one(Case, case_id)
+        case = s.get_one(Case, (case_id, "essex"))
         assert (case.after_target, case.after_buffer, case.after_control) == (1, 3, 2)
         # SM = 1/2 - 4/2 = -1.5; BM = 3/2 - 2/2 = 0.5; WDQ = 0.5 / -1.5
         assert case.wdq == -0.333 and case.displacement == "displacement"

@@ -214,7 +214,7 @@ def test_chat_lifecycle_times_transcript_and_incident(engine: Engine) -> None:
         chat_id = chat.id
     assert len(token) >= 40
     with session_scope(engine) as s:
-        chat = chat_by_token(s, token)
+        chat = chat_by_token(s, token, force_code="essex")
         with pytest.raises(Conflict):  # not taken yet
             post_message(s, chat=chat, sender=ChatSender.HANDLER, body="hi", actor=handler)
         with pytest.raises(Conflict):
@@ -240,7 +240,7 @@ def test_chat_lifecycle_times_transcript_and_incident(engine: Engine) -> None:
         with pytest.raises(Conflict):
             post_message(s, chat=chat, sender=ChatSender.PUBLIC, body="hello?")
     with session_scope(engine) as s:
-        chat = s.get_one(Chat, chat_id)
+        chat = s.get_one(Chat, (chat_id, "essex"))
         assert chat.status is ChatStatus.CLOSED and chat.handler_id == handler.user_id
         assert chat.waiting_seconds == 75 and chat.handling_seconds == 300
         assert chat.incident is not None and chat.incident.reference.startswith("CHT-")
@@ -248,7 +248,7 @@ def test_chat_lifecycle_times_transcript_and_incident(engine: Engine) -> None:
         assert bodies[0] == "Bikes" and "Where?" in bodies and "The park" in bodies
         assert bodies[-1] == "The call handler ended the chat"
     with session_scope(engine) as s, pytest.raises(NotFound):
-        chat_by_token(s, "not-a-token")
+        chat_by_token(s, "not-a-token", force_code="essex")
 
 
 def test_chat_closed_by_the_public_before_it_is_taken_has_no_handling_time(

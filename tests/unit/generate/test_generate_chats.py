@@ -159,7 +159,7 @@ def test_generated_chats_have_no_token(year: tuple[Engine, dict[str, object]]) -
     chats = _chats(engine)
     assert chats["token_hash"].str.startswith("SYN-").all()
     with session_scope(engine) as s, pytest.raises(NotFound):
-        chat_by_token(s, str(chats["token_hash"][0]))
+        chat_by_token(s, str(chats["token_hash"][0]), force_code="essex")
 
 
 WINDOW = "WHERE c.started_at >= '2020-10-01' AND c.started_at < '2021-01-01'"

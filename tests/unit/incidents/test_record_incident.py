@@ -109,14 +109,14 @@ def _imported(engine: Engine, tmp_path: Path) -> int:
 def _stored(engine: Engine, incident_id: int) -> dict[str, Any]:
     skip = {"id", "reference", "channel", "created_at"}
     with session_scope(engine) as s:
-        inc = s.get_one(Incident, incident_id)
+        inc = s.get_one(Incident, (incident_id, "essex"))
         row = {c.key: getattr(inc, c.key) for c in Incident.__table__.columns if c.key not in skip}
         links = s.execute(
             select(IncidentPerson.role, Person.forename, Person.surname, Person.phone, Person.email)
             .join(Person, Person.id == IncidentPerson.person_id)
             .where(IncidentPerson.incident_id == incident_id)
         ).all()
-        loc = s.get_one(Location, inc.location_id) if inc.location_id else None
+        loc = s.get_one(Location, (inc.location_id, "essex")) if inc.location_id else None
         row["people"] = sorted(tuple(link) for link in links)
         row["location"] = (
             (loc.address, loc.premises_type, loc.x_bng, loc.district, loc.lsoa_code)
@@ -140,7 +140,7 @@ def test_form_chat_and_import_store_identical_rows(engine: Engine, tmp_path: Pat
     assert rows[0]["location"] == (PLACE, "other", None, None, None)
     assert rows[0]["narrative"] == SUMMARY and rows[0]["received_at"] == T
     with session_scope(engine) as s:
-        channels = [s.get_one(Incident, i).channel for i in (online, chat, imported)]
+        channels = [s.get_one(Incident, (i, "essex")).channel for i in (online, chat, imported)]
         audited = s.scalars(
             select(AuditEvent.event)
             .where(AuditEvent.object_type == "incident")
@@ -176,8 +176,8 @@ def test_recording_assigns_reference_areas_and_location(engine: Engine) -> None:
             reference_prefix="TST",
             now=T,
         )
-        inc = s.get_one(Incident, stored.incident_id)
-        loc = s.get_one(Location, stored.location_id)
+        inc = s.get_one(Incident, (stored.incident_id, "essex"))
+        loc = s.get_one(Location, (stored.location_id, "essex"))
     assert stored.reference.startswith("TST-250314-") and inc.reference == stored.reference
     assert inc.district == "Chelmsford & Maldon" and inc.local_authority_code == "E07000070"
     assert inc.lsoa_code is not None and inc.x_bng is not None

@@ -230,7 +230,7 @@ def _counts(engine: Engine, incident_id: int) -> tuple[int, int, str]:
         h = s.execute(
             select(func.count()).where(IncidentStatusChange.incident_id == incident_id)
         ).scalar_one()
-        st = s.get(Incident, incident_id)
+        st = s.get(Incident, (incident_id, "essex"))
         assert st is not None
         return int(a), int(h), st.status.value
 
@@ -352,7 +352,7 @@ def test_from_new_to_closed_every_step_kept(world: tuple[Engine, World]) -> None
     )
     assert life.open_reviews == []
     with session_scope(engine) as s:
-        i = s.get(Incident, w.new_incident)
+        i = s.get(Incident, (w.new_incident, "essex"))
         assert i is not None and i.closing_code is IncidentType.NOISE and i.attended
         assert i.opening_code is IncidentType.ROWDY_NUISANCE_NEIGHBOURS
         assert service.assigned_to_me(s, actor=officer) == []

@@ -52,7 +52,7 @@ def _publish_new(app: FastAPI, chat_id: int, events: list[Event]) -> None:
 def _changes(session: Session, chat: Chat, before: int) -> list[Event]:
     """Events for the lines a change added (id above ``before``) and the chat's new status."""
     session.flush()
-    added = queries.transcript(session, chat_id=chat.id, after_id=before)
+    added = queries.transcript(session, chat=chat, after_id=before)
     return [*(message_event(m, chat) for m in added), status_event(chat)]
 
 
@@ -111,7 +111,7 @@ async def chat_take(
 ) -> Response:
     def take(session: Session) -> list[Event]:
         chat = service.get_chat(session, actor=actor, chat_id=chat_id)
-        before = queries.last_message_id(session, chat_id=chat.id)
+        before = queries.last_message_id(session, chat=chat)
         service.take_chat(session, actor=actor, chat=chat)
         return _changes(session, chat, before)
 
@@ -125,7 +125,7 @@ async def chat_close(
 ) -> Response:
     def close(session: Session) -> list[Event]:
         chat = service.get_chat(session, actor=actor, chat_id=chat_id)
-        before = queries.last_message_id(session, chat_id=chat.id)
+        before = queries.last_message_id(session, chat=chat)
         service.close_chat(session, chat=chat, by=ChatSender.HANDLER, actor=actor)
         return _changes(session, chat, before)
 
@@ -171,7 +171,7 @@ async def chat_incident(
 
     def convert(session: Session) -> list[Event]:
         chat = service.get_chat(session, actor=actor, chat_id=chat_id)
-        before = queries.last_message_id(session, chat_id=chat.id)
+        before = queries.last_message_id(session, chat=chat)
         service.chat_to_incident(session, actor=actor, chat=chat, details=details)
         return _changes(session, chat, before)
 

@@ -21,6 +21,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
+from starlette.requests import HTTPConnection
 
 from asbhub.contact import service
 from asbhub.contact.models import HateStrand
@@ -250,11 +251,16 @@ async def chat_start(request: Request) -> Response:
     return RedirectResponse(f"/chat/{token}", status_code=303)
 
 
+def _public_force(conn: HTTPConnection) -> str:
+    """The force whose public site this is: its chats are found within it."""
+    return str(conn.app.state.settings.default_force)
+
+
 def _chat_page(
     request: Request, token: str, errors: dict[str, str] | None = None, status: int = 200
 ) -> Response:
     with session_scope(request.app.state.engine) as session:
-        chat, messages = public_chat(session, token=token)
+        chat, messages = public_chat(session, token=token, force_code=_public_force(request))
     return render(
         request,
         "public/chat.html",
@@ -274,7 +280,7 @@ async def chat_post(request: Request, token: str) -> Response:
     body = str((await request.form()).get("body", ""))
 
     def post(session: Session) -> tuple[int, dict[str, Any]]:
-        chat = service.chat_by_token(session, token)
+        chat = service.chat_by_token(session, token, force_code=_public_force(request))
         msg = service.post_message(session, chat=chat, sender=service.ChatSender.PUBLIC, body=body)
         return chat.id, message_event(msg, chat)
 
@@ -290,7 +296,7 @@ async def chat_post(request: Request, token: str) -> Response:
 @router.post("/chat/{token}/end")
 async def chat_end(request: Request, token: str) -> Response:
     def end(session: Session) -> tuple[int, list[dict[str, Any]]]:
-        chat = service.chat_by_token(session, token)
+        chat = service.chat_by_token(session, token, force_code=_public_force(request))
         before = {m.id for m in chat.messages}
         service.close_chat(session, chat=chat, by=service.ChatSender.PUBLIC)
         session.refresh(chat, ["messages"])
@@ -309,7 +315,7 @@ async def chat_socket(websocket: WebSocket, token: str) -> None:
     """The public's live connection; the unguessable token is its only credential."""
 
     def find(session: Session) -> int:
-        return service.chat_by_token(session, token).id
+        return service.chat_by_token(session, token, force_code=_public_force(websocket)).id
 
     def run() -> int | None:
         try:
@@ -324,7 +330,7 @@ async def chat_socket(websocket: WebSocket, token: str) -> None:
         return
 
     def store(session: Session, body: str) -> dict[str, Any]:
-        chat = service.chat_by_token(session, token)
+        chat = service.chat_by_token(session, token, force_code=_public_force(websocket))
         msg = service.post_message(session, chat=chat, sender=service.ChatSender.PUBLIC, body=body)
         return message_event(msg, chat)
 
