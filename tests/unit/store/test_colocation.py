@@ -125,30 +125,25 @@ def test_the_orm_names_the_force_in_what_it_sends_by_itself(engine: Engine) -> N
             channel=Channel.NON_EMERGENCY, opening_code=IncidentType.ROWDY_NUISANCE_NEIGHBOURS,
         )  # fmt: skip
         person = Person(force_code="essex", forename="Testina", surname="Fictitious")
-        s.add_all([incident, person])
-        s.flush()
-        s.add(
-            IncidentPerson(
-                force_code="essex",
-                incident_id=incident.id,
-                person_id=person.id,
-                role=PersonRole.VICTIM,
-            )
+        link = IncidentPerson(
+            force_code="essex", incident=incident, person=person, role=PersonRole.VICTIM
         )
-        ids = (incident.id, person.id)
+        s.add_all([incident, person, link])
+        s.flush()
+        incident_id = incident.id
     event.listen(engine, "before_cursor_execute", note)
     try:
         with session_scope(engine) as s:
-            got = s.get(Incident, (ids[0], "essex"))
+            got = s.get(Incident, (incident_id, "essex"))
             assert got is not None and got.reference == "CO-1"
-            assert [link.person.surname for link in got.people] == ["Fictitious"]
+            assert [p.person.surname for p in got.people] == ["Fictitious"]
             got.narrative = "Changed"
             s.flush()
             s.delete(got.people[0])
             s.flush()
-            assert s.get(Incident, (ids[0], "west-yorkshire")) is None
+            assert s.get(Incident, (incident_id, "west-yorkshire")) is None
         with session_scope(engine) as s:
-            s.execute(update(Incident).where(Incident.id == ids[0]).values(narrative="x"))
+            s.execute(update(Incident).where(Incident.id == incident_id).values(narrative="x"))
             s.scalars(select(Chat).where(Chat.force_code == "essex")).all()
     finally:
         event.remove(engine, "before_cursor_execute", note)
