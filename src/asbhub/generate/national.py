@@ -34,7 +34,7 @@ from asbhub.generate.service import build_pools, build_year
 from asbhub.generate.writer import analyse_written, write
 from asbhub.permissions import Actor, system_actor
 from asbhub.store.base import Base
-from asbhub.store.bulk import deferred_indexes, ensure_indexes
+from asbhub.store.bulk import counted_rows, deferred_indexes, ensure_indexes
 from asbhub.store.registry import load_all
 
 BASE_FORCE = "essex"  # the force the deep dive publishes, whose shape every force copies
@@ -210,7 +210,12 @@ def _deferred(conn: Connection, incoming: int) -> Iterator[None]:
     for table in tables:
         ensure_indexes(conn, table)
     with conn.begin():
-        stored = int(conn.scalar(select(func.count()).select_from(tables[0])) or 0)
+        if conn.dialect.name == "postgresql":
+            # The catalogue's count, not a count of every force's rows (store.bulk.counted_rows);
+            # a table never counted has never had a bulk load.
+            stored = counted_rows(conn, tables[0].name) or 0
+        else:
+            stored = int(conn.scalar(select(func.count()).select_from(tables[0])) or 0)
     if incoming < BULK_MIN_ROWS or incoming < stored:
         yield
         return

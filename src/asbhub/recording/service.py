@@ -425,10 +425,13 @@ def get_flag(session: Session, *, actor: Actor, flag_id: int) -> FlagRow:
     return _row(f, incident.reference, incident.received_at, incident.closing_code)
 
 
-def _subjects(session: Session, incident_id: int) -> list[int]:
+def _subjects(session: Session, incident: Incident) -> list[int]:
     return list(
         session.execute(
-            select(IncidentPerson.person_id).where(IncidentPerson.incident_id == incident_id)
+            select(IncidentPerson.person_id).where(
+                IncidentPerson.force_code == incident.force_code,
+                IncidentPerson.incident_id == incident.id,
+            )
         ).scalars()
     )
 
@@ -483,7 +486,7 @@ def reclassify(
         action=AuditAction.UPDATE,
         object_type="incident",
         object_id=incident.id,
-        data_subjects=_subjects(session, incident.id),
+        data_subjects=_subjects(session, incident),
         fields={
             "flag": f.id,
             "qualifier_from": old.value if old else None,

@@ -452,18 +452,25 @@ def analyze(conn: Connection, tables: Mapping[str, int], *, sample: int | None =
 
 
 def _rows(conn: Connection, table: str, written: int) -> int | None:
-    """How many rows ``table`` holds now that ``written`` were added; ``None`` if unknown.
-
-    PostgreSQL answers from the catalogue (the count at the last ANALYZE, VACUUM or index
-    build, plus what was just written) rather than counting: a count reads the whole table,
-    60 M rows at national scale, and over a distributed table asks every node
-    (docs/scale.md section 3). A table never analysed has no count there (-1) and is analysed.
-    """
+    """How many rows ``table`` holds now that ``written`` were added; ``None`` if unknown."""
     if conn.dialect.name != "postgresql":
         return int(conn.exec_driver_sql(f"SELECT count(*) FROM {table}").scalar_one())
+    estimate = counted_rows(conn, table)
+    return None if estimate is None else estimate + written
+
+
+def counted_rows(conn: Connection, table: str) -> int | None:
+    """PostgreSQL's count of ``table``'s rows at its last ANALYZE, VACUUM or index build, from
+    the catalogue; ``None`` if it has never been counted.
+
+    Bulk writers decide from this rather than counting: a count reads the whole table, 60 M
+    rows at national scale, and over a distributed table asks every node (docs/scale.md
+    section 3). Every bulk load analyses what it wrote (:func:`analyze`), so a store loaded
+    in bulk has its count.
+    """
     estimate = conn.execute(
         text("SELECT reltuples FROM pg_class WHERE oid = to_regclass(:t)"), {"t": table}
     ).scalar()
     if estimate is None or estimate < 0:
         return None
-    return int(estimate) + written
+    return int(estimate)

@@ -146,7 +146,7 @@ def test_reclassify_keeps_the_old_value_who_and_why(audited: dict[str, Any]) -> 
             reason="Caller names the household as the target",
         )
         assert out.status == "reclassified" and out.offered_to_triage_at is not None
-        incident = s.get(Incident, (flag.incident_id, flag.force_code))
+        incident = s.get(Incident, (flag.incident_id, officer.force_code))
         assert incident is not None and incident.qualifier is Qualifier.PERSONAL
         change = s.execute(
             select(IncidentStatusChange).where(
@@ -192,7 +192,7 @@ def test_dismiss_counts_as_right_and_refusals(audited: dict[str, Any]) -> None:
         assert before is not None and after is not None
         assert after["compliance"] > before["compliance"]
         # Someone re-recorded b's incident since it was flagged: the correction is refused.
-        incident = s.get(Incident, (b.incident_id, b.force_code))
+        incident = s.get(Incident, (b.incident_id, officer.force_code))
         assert incident is not None
         incident.hate_motivated = not incident.hate_motivated
         s.flush()
