@@ -16,9 +16,12 @@ stored equal reports accepted, and the audit chain still intact. Not run by CI.
 public posting reports back to back (one form, then posts), for the issue 21 goal of
 POST /report >= 200/s with two workers on PostgreSQL; each user then sends from its own
 loopback address (127.0.0.x), as separate people would, so the per-client rate limit and its
-lock are per user as in real use rather than one queue for the whole run.
+lock are per user as in real use rather than one queue for the whole run. ``--workers 2,1``
+runs each count in turn on the same store, each after its own bare reference. Each row also
+gives the CPU of the server's processes and of the database's backends per report (from
+/proc), the figure a machine shared with other work disturbs least.
 
-    python benchmarks/load.py [--users 20] [--seconds 60] [--pg URL] [--workers N]
+    python benchmarks/load.py [--users 20] [--seconds 60] [--pg URL] [--workers N[,M...]]
                               [--mix staff|reports]
 """
 
