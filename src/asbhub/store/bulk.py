@@ -198,37 +198,67 @@ def _arrow_table(columns: Mapping[str, ColumnData]) -> pa.Table | None:
 COPY_BATCH_ROWS = 65_536
 
 
-def _copy_csv(dbapi: Any, table: str, names: list[str], arrow: pa.Table) -> None:
-    """COPY the rows as CSV written by Arrow (C++), in batches.
+@dataclass(frozen=True)
+class Encoded:
+    """Rows already written in the form PostgreSQL's COPY reads, ready to stream.
+
+    Encoding costs the writer as much CPU as the rest of its work; built where the rows are
+    prepared (the ingest's parsing process), it leaves the writer only bytes to send.
+    """
+
+    names: tuple[str, ...]
+    chunks: tuple[bytes, ...]
+    rows: int
+
+
+def encode(columns: Mapping[str, ColumnData]) -> Encoded | None:
+    """The rows as CSV written by Arrow (C++), in batches; None when a column holds values
+    Arrow cannot type (:func:`bulk_insert` then formats them row by row).
 
     psycopg's ``write_row`` formats each row in Python at about 9 us a row, which made it the
     bottleneck of an ingest (the server stores the rows in a fraction of that). Every value is
     quoted and NULL is the unquoted empty field, so an empty string stays an empty string.
     """
+    arrow = _arrow_table(columns)
+    if arrow is None:
+        return None
     options = pacsv.WriteOptions(include_header=False, quoting_style="all_valid")
-    sql = f"COPY {table} ({', '.join(names)}) FROM STDIN WITH (FORMAT csv)"
+    chunks = []
+    for batch in arrow.to_batches(max_chunksize=COPY_BATCH_ROWS):
+        buf = io.BytesIO()
+        pacsv.write_csv(batch, buf, options)
+        chunks.append(buf.getvalue())
+    return Encoded(tuple(columns), tuple(chunks), arrow.num_rows)
+
+
+def _copy_encoded(dbapi: Any, table: str, encoded: Encoded) -> None:
+    sql = f"COPY {table} ({', '.join(encoded.names)}) FROM STDIN WITH (FORMAT csv)"
     with dbapi.cursor() as cur, cur.copy(sql) as copy:
-        for batch in arrow.to_batches(max_chunksize=COPY_BATCH_ROWS):
-            buf = io.BytesIO()
-            pacsv.write_csv(batch, buf, options)
-            copy.write(buf.getbuffer())
+        for chunk in encoded.chunks:
+            copy.write(chunk)
 
 
-def bulk_insert(conn: Connection, table: str, columns: Mapping[str, ColumnData]) -> None:
+def bulk_insert(conn: Connection, table: str, columns: Mapping[str, ColumnData] | Encoded) -> None:
     """Insert rows, given column by column, into ``table`` on ``conn``'s transaction.
 
     A column is a sequence of values, a :class:`Constant`, a :class:`BlankIsNull` text column,
     or a numpy array (NaN is NULL in a float array). On SQLite a :class:`Constant` column is
     written into the statement as a literal, which saves binding it on every row (a good part
     of the per-row cost); dates are stored as ISO text, as SQLAlchemy's ``Date`` does there.
-    On PostgreSQL the rows are streamed with COPY, as CSV that Arrow writes.
+    On PostgreSQL the rows are streamed with COPY, as CSV that Arrow writes (or already wrote:
+    an :class:`Encoded`, which only PostgreSQL takes).
     """
     dbapi: Any = conn.connection.driver_connection
+    if isinstance(columns, Encoded):
+        if conn.dialect.name != "postgresql":
+            raise NotImplementedError(f"encoded rows are for PostgreSQL, not {conn.dialect.name}")
+        _copy_encoded(dbapi, table, columns)
+        return
     names = list(columns)
     if conn.dialect.name == "postgresql":
-        arrow = _arrow_table(columns)
-        if arrow is not None:
-            _copy_csv(dbapi, table, names, arrow)
+        encoded = encode(columns)
+        if encoded is not None:
+            _copy_encoded(dbapi, table, encoded)
             return
         streams = [_postgres_stream(c) for c in columns.values()]
         sql = f"COPY {table} ({', '.join(names)}) FROM STDIN"
@@ -421,7 +451,13 @@ def insert_with_ids(
 ANALYZE_SHARE = 0.1
 
 
-def analyze(conn: Connection, tables: Mapping[str, int], *, sample: int | None = None) -> list[str]:
+def analyze(
+    conn: Connection,
+    tables: Mapping[str, int],
+    *,
+    sample: int | None = None,
+    columns: Mapping[str, Sequence[str]] | None = None,
+) -> list[str]:
     """Refresh the planner's statistics of the tables a bulk load wrote, and commit them.
 
     ``tables`` maps each table to the rows just written; a table is analysed when those are at
@@ -429,7 +465,9 @@ def analyze(conn: Connection, tables: Mapping[str, int], *, sample: int | None =
     ANALYZE rolled back with its transaction leaves the planner guessing: a filtered list at
     500,000 incidents took 195 ms at p95 instead of 10 ms), so this runs after the load's commit
     and commits itself. ``sample`` caps the rows SQLite reads per index (``analysis_limit``),
-    for tables whose distribution a sample describes well. Returns the tables analysed.
+    for tables whose distribution a sample describes well; ``columns`` limits PostgreSQL's
+    ANALYZE of a table to the columns its readers filter on (SQLite analyses only indexes
+    anyway). Returns the tables analysed.
     """
     if conn.in_transaction():
         conn.commit()
@@ -441,9 +479,14 @@ def analyze(conn: Connection, tables: Mapping[str, int], *, sample: int | None =
         total = conn.exec_driver_sql(f"SELECT count(*) FROM {table}").scalar_one()
         if written < ANALYZE_SHARE * total:
             continue
+        listed = (columns or {}).get(table)
         if sqlite:
             conn.exec_driver_sql(f"PRAGMA analysis_limit={sample or 0}")
-        conn.exec_driver_sql(f"ANALYZE {table}")
+            conn.exec_driver_sql(f"ANALYZE {table}")
+        elif listed:
+            conn.exec_driver_sql(f"ANALYZE {table} ({', '.join(listed)})")
+        else:
+            conn.exec_driver_sql(f"ANALYZE {table}")
         done.append(table)
     if sqlite:
         conn.exec_driver_sql("PRAGMA analysis_limit=0")
