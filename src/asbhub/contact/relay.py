@@ -148,6 +148,7 @@ class ChatRelay:
             self._stop.set()
             self._outbox.put(None)
             self._outbox = None
+            await asyncio.to_thread(self._wake_listener)
         for t in self._threads:
             await asyncio.to_thread(t.join, 5)
         self._threads = []
@@ -177,13 +178,30 @@ class ChatRelay:
             except Exception as exc:  # the database is down: the transcript still has the lines
                 log.warning("chat.relay_send_failed", extra={"type": type(exc).__name__})
 
+    @property
+    def _wake_channel(self) -> str:
+        return f"{CHANNEL}_wake_{self.origin}"
+
+    def _wake_listener(self) -> None:
+        """End the listener's wait for notifications now rather than at its next timeout (a
+        second at each app shutdown, which every PostgreSQL test client paid)."""
+        try:
+            with self.engine.connect() as conn:
+                conn.execute(select(func.pg_notify(self._wake_channel, "")))
+                conn.commit()
+        except Exception as exc:  # the database is down: the listener's timeout ends it
+            log.warning("chat.relay_wake_failed", extra={"type": type(exc).__name__})
+
     def _listen(self) -> None:
         while not self._stop.is_set():
             try:
                 with psycopg.connect(self._dsn(), autocommit=True, connect_timeout=5) as conn:
                     conn.execute(f"LISTEN {CHANNEL}")
+                    conn.execute(f"LISTEN {self._wake_channel}")
                     while not self._stop.is_set():
                         for note in conn.notifies(timeout=1.0):
+                            if note.channel != CHANNEL:
+                                break
                             self._received(note.payload)
             except psycopg.Error as exc:
                 # The server restarted or is down: listen again once it is back.

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+import weakref
+from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import Depends, Request, WebSocket
 from sqlalchemy import Engine
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import HTTPConnection
 
 from asbhub.auth.models import User
@@ -24,9 +26,41 @@ def get_engine(request: Request) -> Engine:
     return engine
 
 
-def _session(request: Request) -> Iterator[Session]:
-    with session_scope(get_engine(request)) as session:
+_FACTORIES: weakref.WeakKeyDictionary[Engine, sessionmaker[Session]] = weakref.WeakKeyDictionary()
+
+
+def _factory(engine: Engine) -> sessionmaker[Session]:
+    factory = _FACTORIES.get(engine)
+    if factory is None:
+        factory = _FACTORIES[engine] = sessionmaker(engine, expire_on_commit=False)
+    return factory
+
+
+def _commit(session: Session) -> None:
+    with session:
+        session.commit()
+
+
+def _rollback(session: Session) -> None:
+    with session:
+        session.rollback()
+
+
+async def _session(request: Request) -> AsyncIterator[Session]:
+    """The request's session, committed after the handler (rolled back if it raised).
+
+    Async so that opening it costs no trip to the thread pool (a session connects at its
+    first statement, in the handler's thread); only the commit, which talks to the database,
+    is sent there. Every such trip costs a thread wake-up and a loop wake-up, a measurable
+    share of a short request (docs/benchmarks.md, web).
+    """
+    session = _factory(get_engine(request))()
+    try:
         yield session
+    except BaseException:
+        await run_in_threadpool(_rollback, session)
+        raise
+    await run_in_threadpool(_commit, session)
 
 
 # scope="function": commit (including audit events) before the response goes out, and roll
@@ -110,7 +144,8 @@ class RequireAction:
     def __init__(self, action: Action) -> None:
         self.action = action
 
-    def __call__(self, actor: OptionalActor) -> Actor:
+    # Async: a policy check reads no database, so it need not wait for a pool thread.
+    async def __call__(self, actor: OptionalActor) -> Actor:
         if actor is None:
             raise NotSignedIn("Sign in to continue.")
         return require(actor, self.action)

@@ -27,5 +27,6 @@ def parse_query(request: Request, model: type[M]) -> M:
         raise InvalidInput("Some filters are not valid.", plain_errors(exc.errors())) from None
 
 
-def incident_filters(request: Request) -> IncidentFilters:
+async def incident_filters(request: Request) -> IncidentFilters:
+    # Async: parsing reads no database, so it need not wait for a pool thread.
     return parse_query(request, IncidentFilters)
