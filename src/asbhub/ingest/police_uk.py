@@ -421,7 +421,7 @@ def prepare(source: Source, data: bytes | None = None, *, encode: bool = False) 
         parsed = _parse(source.name, data, column_names)
         _check(prep, parsed)
         if encode and prep.count:
-            prep.encoded = bulk_encode(prep.columns)
+            prep.encoded = bulk_encode(prep.columns, cast(Table, PublicRecord.__table__))
             if prep.encoded is not None:
                 prep.columns = {}
     except SourceFailure as exc:
