@@ -185,7 +185,10 @@ def fresh_database(
     name = f"asbhub_t_{uuid.uuid4().hex[:10]}"
     admin = make_engine(base, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{pg_template}"'))
+        # FILE_COPY copies the template's files; the default (WAL_LOG, PostgreSQL 15+) writes
+        # every page through the WAL and took twice as long for each of the suite's databases.
+        strategy = " STRATEGY FILE_COPY" if conn.dialect.server_version_info >= (15,) else ""
+        conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{pg_template}"{strategy}'))
     try:
         yield make_url(base).set(database=name).render_as_string(False)
     finally:

@@ -16,8 +16,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from scipy import stats
-from statsmodels.stats.multitest import multipletests
 
 from asbhub.errors import InvalidInput
 from asbhub.hotspots.events import GridEvents, MonthDiagnostics, month_label, month_range
@@ -171,11 +169,15 @@ def _wilcoxon(d: np.ndarray) -> float:
         # Few months and zero differences make scipy warn about its approximation; the
         # p-value is still the right one to report (and is reported with the month count).
         warnings.simplefilter("ignore")
+        from scipy import stats  # here: a slow import that only an evaluation needs
+
         return float(stats.wilcoxon(d, zero_method="zsplit").pvalue)
 
 
 def _holm(pvalues: list[float]) -> list[float]:
     """Holm's step-down adjustment (statsmodels), in the order given."""
+    from statsmodels.stats.multitest import multipletests  # as scipy.stats above
+
     return [float(p) for p in multipletests(pvalues, method="holm")[1]]
 
 

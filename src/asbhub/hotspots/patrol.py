@@ -17,20 +17,13 @@ import textwrap
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
+from typing import TYPE_CHECKING
 
-import matplotlib
-
-matplotlib.use("Agg")  # no display: plans are files
-import matplotlib.pyplot as plt
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 import shapely
-from matplotlib.axes import Axes
-from matplotlib.backends.backend_pdf import PdfPages
-from matplotlib.figure import Figure
-from matplotlib.lines import Line2D
-from matplotlib.patches import Circle, Patch, Rectangle
 
 import asbhub
 from asbhub.errors import InvalidInput, NotFound
@@ -39,6 +32,12 @@ from asbhub.hotspots.events import GridEvents, month_label
 from asbhub.hotspots.grid import to_bng_geometry
 from asbhub.hotspots.methods import Method
 from asbhub.hotspots.predict import Prediction, predict
+
+# matplotlib is imported where a plan is drawn (``_mpl``): its import takes a second or more,
+# which every command and web worker would otherwise pay at start-up.
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
 A4 = (8.27, 11.69)  # inches, portrait
 SCREEN_MAP = (8.27, 8.0)  # the map alone, as the app shows it: width, tallest height
@@ -166,8 +165,20 @@ def _limits(outline: shapely.Geometry, df: pd.DataFrame, s: int) -> tuple[float,
     return minx, miny, maxx, maxy
 
 
+def _pyplot() -> ModuleType:
+    import matplotlib
+
+    matplotlib.use("Agg")  # no display: plans are files
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
 def _draw_map(ax: Axes, force: str, pred: Prediction, district: str, df: pd.DataFrame) -> None:
     """The district with its LSOAs, the plan's cells and a numbered marker for each."""
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Circle, Rectangle
+
     outline = district_outline(force, district)
     shapely.prepare(outline)
     for f in geography(force).lsoa[2021][2]:
@@ -236,6 +247,9 @@ def _draw_map(ax: Axes, force: str, pred: Prediction, district: str, df: pd.Data
 
 
 def _legend(ax: Axes, cell: int) -> None:
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
     handles = [
         Patch(facecolor=CELL_RED, edgecolor=CELL_EDGE, label=f"flagged {cell} m cell"),
         Line2D(
@@ -315,6 +329,7 @@ def plan_pages(
     """The plan as A4 pages: heading, the district's map with ranked cells, then every place
     with why, continued on as many pages as the list needs. ``latest`` is the last month of
     data, shown beside the predicted month."""
+    plt = _pyplot()
     df = district_cells(pred, district, cells)
     entries = _entries(df)
     first = plt.figure(figsize=A4)
@@ -355,6 +370,7 @@ def plan_pages(
 def plan_map(force: str, pred: Prediction, district: str, cells: int = 15) -> Figure:
     """The plan's map alone, shaped to the district's extent, as the app shows it above the
     list (the page's key is text beside it)."""
+    plt = _pyplot()
     df = district_cells(pred, district, cells)
     minx, miny, maxx, maxy = _limits(district_outline(force, district), df, pred.cell)
     width = SCREEN_MAP[0]
@@ -368,6 +384,10 @@ def plan_map(force: str, pred: Prediction, district: str, cells: int = 15) -> Fi
 
 def render(figs: Figure | Sequence[Figure], fmt: str, *, title: str = "") -> bytes:
     """PDF (every figure a page) or SVG (one figure); the figures are closed afterwards."""
+    from matplotlib.backends.backend_pdf import PdfPages
+    from matplotlib.figure import Figure
+
+    plt = _pyplot()
     pages = [figs] if isinstance(figs, Figure) else list(figs)
     buf = io.BytesIO()
     try:

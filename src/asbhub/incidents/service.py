@@ -16,11 +16,12 @@ import datetime as dt
 import math
 import secrets
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from cachetools import TTLCache
-from sqlalchemy import ColumnElement, Connection, func, or_, select
+from sqlalchemy import ColumnElement, Connection, Row, func, or_, select
 from sqlalchemy.orm import Session
 
 from asbhub.audit.models import AuditEvent
@@ -208,7 +209,27 @@ def record_incidents(
     return written
 
 
-def _row(i: Incident, free_text: bool) -> IncidentRow:
+# What a list row shows, read as plain columns: loading fifty Incident objects (identity map,
+# instance state, one descriptor call a field) was a third of a list page's work.
+_LIST_COLUMNS = (
+    Incident.id,
+    Incident.reference,
+    Incident.received_at,
+    Incident.channel,
+    Incident.closing_code,
+    Incident.opening_code,
+    Incident.qualifier,
+    Incident.covid_breach,
+    Incident.attended,
+    Incident.status,
+    Incident.district,
+    Incident.local_authority_code,
+    Incident.lsoa_code,
+    Incident.location_text,
+)
+
+
+def _row(i: Incident | Row[Any], free_text: bool) -> IncidentRow:
     return IncidentRow(
         id=i.id,
         reference=i.reference,
@@ -266,7 +287,7 @@ def audit_shown(
     *,
     actor: Actor,
     event: str,
-    incidents: list[Incident],
+    incidents: Sequence[Incident | Row[Any]],
     query: str | None = None,
     object_type: str = "incident",
     object_id: int | None = None,
@@ -309,8 +330,8 @@ def list_incidents(
     require(actor, Action.INCIDENT_LIST)
     if not 1 <= limit <= 200:
         raise InvalidInput("page size out of range", {"limit": "between 1 and 200"})
-    base = queries.apply_filters(restrict(actor, select(Incident), Incident), filters)
-    rows = list(session.execute(queries.after(base, after).limit(limit + 1)).scalars())
+    base = queries.apply_filters(restrict(actor, select(*_LIST_COLUMNS), Incident), filters)
+    rows = list(session.execute(queries.after(base, after).limit(limit + 1)).all())
     more = len(rows) > limit
     rows = rows[:limit]
     count: int | None = None

@@ -21,20 +21,19 @@ import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
-from sklearn.calibration import CalibratedClassifierCV
-from sklearn.compose import ColumnTransformer
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import accuracy_score, log_loss
-from sklearn.model_selection import StratifiedKFold
-from sklearn.preprocessing import OneHotEncoder
 
 from asbhub.errors import InvalidInput
+
+# scikit-learn is imported where a model is built or trained: its import takes seconds, which
+# every command and web worker would otherwise pay at start-up.
+if TYPE_CHECKING:
+    from sklearn.calibration import CalibratedClassifierCV
+    from sklearn.compose import ColumnTransformer
 
 CLASSES = ("environmental", "nuisance", "personal")  # sklearn's sorted order
 FOLDS = 3
@@ -80,6 +79,10 @@ def design(incidents: pd.DataFrame, repeats: pd.DataFrame, hits: pd.DataFrame) -
 
 
 def _featurizer(columns: list[str]) -> ColumnTransformer:
+    from sklearn.compose import ColumnTransformer
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.preprocessing import OneHotEncoder
+
     numeric = [c for c in columns if c in STRUCTURE or c.startswith("rule_")]
     return ColumnTransformer(
         [
@@ -106,6 +109,9 @@ def _featurizer(columns: list[str]) -> ColumnTransformer:
 
 
 def _classifier() -> CalibratedClassifierCV:
+    from sklearn.calibration import CalibratedClassifierCV
+    from sklearn.linear_model import LogisticRegression
+
     base = LogisticRegression(C=PARAMS["C"], max_iter=400)
     return CalibratedClassifierCV(base, method="sigmoid", cv=2)
 
@@ -159,6 +165,9 @@ def train(
 ) -> tuple[Model, np.ndarray, sp.csr_matrix]:
     """Fit on ``frame`` and return the model, the out-of-fold probabilities of every row (each
     from a model that did not see it) and the feature matrix."""
+    from sklearn.metrics import accuracy_score, log_loss
+    from sklearn.model_selection import StratifiedKFold
+
     _check_labels(labels)
     featurizer = _featurizer(list(frame.columns))
     X = sp.csr_matrix(featurizer.fit_transform(frame))

@@ -26,7 +26,6 @@ from asbhub.errors import InvalidInput
 from asbhub.permissions import Action, Actor, require
 from asbhub.powers.effect import order_effect
 from asbhub.recording.service import figures as recording_figures
-from asbhub.report import charts
 from asbhub.report.ledger import Ledger, Provenance
 from asbhub.restorative import figures as rj_figures
 from asbhub.restorative.queries import restorative_figures
@@ -229,6 +228,8 @@ def build(
         )
 
     step(STEPS[7])
+    from asbhub.report import charts  # here: matplotlib's import is slow, and only this needs it
+
     svg = {
         "volumes": charts.volumes(years),
         "monthly": charts.monthly(k["monthly"]),

@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 import numpy as np
-from scipy import signal
 
 from asbhub.hotspots.events import History
 from asbhub.hotspots.grid import PIXEL, FloatArray
@@ -49,6 +48,8 @@ class QuarticKDE:
 
     def score(self, history: History) -> FloatArray:
         raster = pixel_raster(history)
+        from scipy import signal  # here: its import is slow and most commands never need it
+
         dens = signal.oaconvolve(raster, quartic_kernel(self.bandwidth), mode="same")
         # FFT round-off leaves ~1e-13 noise where the true density is 0; exact zeros keep ties.
         dens[dens < 1e-9] = 0.0

@@ -13,9 +13,6 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 import numpy as np
-import statsmodels.api as sm
-from sklearn.ensemble import HistGradientBoostingRegressor
-from statsmodels.tools.sm_exceptions import ConvergenceWarning, SingularMatrixWarning
 from threadpoolctl import threadpool_limits
 
 from asbhub.hotspots.events import History
@@ -109,6 +106,10 @@ class BoostedRanker:
             raise NotFitted("needs at least two months to learn from")
         x, y = training_set(history)
         x, y, w = _thin_zeros(x, y)
+        # Imported here: scikit-learn takes seconds to import, which every command and web
+        # worker would pay at start-up for a method few runs use.
+        from sklearn.ensemble import HistGradientBoostingRegressor
+
         model = HistGradientBoostingRegressor(
             loss="poisson",
             max_iter=self.max_iter,
@@ -139,6 +140,9 @@ class GLMRanker:
             raise NotFitted("needs at least two months to learn from")
         x, y = training_set(history)
         x, y, w = _thin_zeros(x, y)
+        import statsmodels.api as sm  # here, not at start-up (as scikit-learn above)
+        from statsmodels.tools.sm_exceptions import ConvergenceWarning, SingularMatrixWarning
+
         design = sm.add_constant(np.log1p(x), has_constant="add")
         model = sm.GLM(y, design, family=sm.families.Poisson(), freq_weights=w)
         with warnings.catch_warnings():
