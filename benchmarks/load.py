@@ -16,9 +16,12 @@ stored equal reports accepted, and the audit chain still intact. Not run by CI.
 public posting reports back to back (one form, then posts), for the issue 21 goal of
 POST /report >= 200/s with two workers on PostgreSQL; each user then sends from its own
 loopback address (127.0.0.x), as separate people would, so the per-client rate limit and its
-lock are per user as in real use rather than one queue for the whole run.
+lock are per user as in real use rather than one queue for the whole run. ``--workers 2,1``
+runs each count in turn on the same store, each after its own bare reference. Each row also
+gives the CPU of the server's processes and of the database's backends per report (from
+/proc), the figure a machine shared with other work disturbs least.
 
-    python benchmarks/load.py [--users 20] [--seconds 60] [--pg URL] [--workers N]
+    python benchmarks/load.py [--users 20] [--seconds 60] [--pg URL] [--workers N[,M...]]
                               [--mix staff|reports]
 """
 
@@ -37,6 +40,7 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -55,6 +59,55 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+def proc_cpu(pid: int, name: str | None = None) -> float:
+    """CPU seconds (user + system) process ``pid`` has used, 0 if it is gone or (with
+    ``name``) is another program (Linux /proc; 0 elsewhere)."""
+    try:
+        if name is not None and Path(f"/proc/{pid}/comm").read_text().strip() != name:
+            return 0.0
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def tree_cpu(pid: int) -> float:
+    """CPU seconds of ``pid`` and its live descendants (the uvicorn parent and workers)."""
+    parents: dict[int, int] = {}
+    for entry in Path("/proc").glob("[0-9]*"):
+        try:
+            parents[int(entry.name)] = int(
+                (entry / "stat").read_text().rsplit(")", 1)[1].split()[1]
+            )
+        except (OSError, ValueError, IndexError):
+            continue
+    tree, grew = {pid}, True
+    while grew:
+        more = {child for child, parent in parents.items() if parent in tree} - tree
+        tree |= more
+        grew = bool(more)
+    return sum(proc_cpu(p) for p in tree)
+
+
+def backends_cpu(url: str) -> dict[int, float]:
+    """CPU seconds of each PostgreSQL backend connected to ``url``'s database, when the
+    server runs on this machine (empty otherwise)."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            pids = conn.execute(
+                text(
+                    "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                    "AND pid <> pg_backend_pid()"
+                )
+            ).scalars()
+            return {int(p): proc_cpu(int(p), "postgres") for p in pids}
+    finally:
+        engine.dispose()
 
 
 def prepare(url: str, users: int) -> None:
@@ -221,9 +274,13 @@ def run(
     }
     env.pop("ASBHUB_SECRET_KEY", None)
     cmd = [sys.executable, "-m", "asbhub.cli", "serve", "--workers", str(workers)]
+    stored_before, _ = counts(url)
     proc = serve(cmd, port, env)
     tally = Tally()
+    postgres = url.startswith("postgresql")
     try:
+        app_cpu = tree_cpu(proc.pid)
+        db_cpu = backends_cpu(url) if postgres else {}
         base = f"http://127.0.0.1:{port}"
         until = time.perf_counter() + seconds
         if mix == "reports":
@@ -239,10 +296,16 @@ def run(
 
         asyncio.run(all_users())
         elapsed = time.perf_counter() - started
+        app_cpu = tree_cpu(proc.pid) - app_cpu
+        # A backend that connected during the run counts from zero.
+        db_after = backends_cpu(url) if postgres else {}
+        db_used = sum(cpu - db_cpu.get(pid, 0.0) for pid, cpu in db_after.items())
     finally:
         proc.terminate()
         proc.wait(timeout=60)
     stored, intact = counts(url)
+    stored -= stored_before
+    done = max(tally.reports_accepted if mix == "reports" else len(tally.latencies), 1)
     return {
         "label": label,
         "requests": len(tally.latencies),
@@ -255,6 +318,11 @@ def run(
         "stored": stored,
         "intact": intact,
         "kinds": tally.by_kind,
+        # Per report (``--mix reports``) or per request: CPU is what a loaded machine keeps
+        # steady, where the rates move with whatever else runs.
+        "load": os.getloadavg()[0],
+        "app_cpu_ms": 1000 * app_cpu / done,
+        "db_cpu_ms": 1000 * db_used / done if db_after else None,
     }
 
 
@@ -265,6 +333,7 @@ def reference(users: int, seconds: float, workers: int = 1) -> dict[str, object]
     proc = serve(cmd, port, {**os.environ, "PYTHONPATH": str(ROOT)})
     tally = Tally()
     try:
+        cpu = tree_cpu(proc.pid)
         until = time.perf_counter() + seconds
         started = time.perf_counter()
 
@@ -274,10 +343,12 @@ def reference(users: int, seconds: float, workers: int = 1) -> dict[str, object]
 
         asyncio.run(all_users())
         elapsed = time.perf_counter() - started
+        cpu = tree_cpu(proc.pid) - cpu
     finally:
         proc.terminate()
         proc.wait(timeout=60)
     return {
+        "cpu_ms": 1000 * cpu / max(len(tally.latencies), 1),
         "rps": len(tally.latencies) / elapsed,
         "p95": p(tally.latencies, 95),
         "errors": tally.errors,
@@ -291,11 +362,16 @@ def main() -> None:
     parser.add_argument(
         "--pg", default=os.environ.get("ASBHUB_TEST_POSTGRES_URL"), help="PostgreSQL server URL"
     )
-    parser.add_argument("--workers", type=int, default=1, help="processes serving the app")
+    parser.add_argument(
+        "--workers",
+        type=lambda v: [int(n) for n in v.split(",")],
+        default=[1],
+        help="processes serving the app; several as 2,1 give one row each",
+    )
     parser.add_argument("--mix", choices=["staff", "reports"], default="staff")
     parser.add_argument("--no-sqlite", action="store_true", help="PostgreSQL only")
     args = parser.parse_args()
-    if args.mix == "reports" or args.workers > 1:
+    if args.mix == "reports" or args.workers != [1]:
         return main_workers(args)
     work = Path(tempfile.mkdtemp(prefix="asbhub-load-"))
     results = []
@@ -353,73 +429,90 @@ Load average when the run ended: {load:.1f} on {os.cpu_count()} cores.
     print("reference", ref)
 
 
+def _workers_head(per: str) -> str:
+    columns = [
+        ("backend", "---"), ("workers", "---:"), (f"{per}s/s", "---:"), ("p50 ms", "---:"),
+        ("p95 ms", "---:"), ("errors", "---:"), ("reports accepted = rows stored", "---"),
+        ("audit chain intact", "---"), (f"app CPU ms/{per}", "---:"),
+        (f"PostgreSQL CPU ms/{per}", "---:"), ("bare endpoint requests/s", "---:"),
+        ("bare CPU ms/request", "---:"), ("rate / bare", "---:"), ("load average", "---:"),
+    ]  # fmt: skip
+    return "\n".join("| " + " | ".join(c[i] for c in columns) + " |" for i in (0, 1))
+
+
+def _workers_row(r: dict[str, Any], key: str) -> str:
+    ref, db = r["ref"], r["db_cpu_ms"]
+    cells = [
+        r["label"], r["workers"], f"{r[key]:,.1f}", f"{r['p50']:,.0f}", f"{r['p95']:,.0f}",
+        r["errors"], f"{r['accepted']:,} = {r['stored']:,}", "yes" if r["intact"] else "NO",
+        f"{r['app_cpu_ms']:.1f}", "-" if db is None else f"{db:.1f}", f"{ref['rps']:,.1f}",
+        f"{ref['cpu_ms']:.2f}", f"{100 * r[key] / ref['rps']:.0f}%", f"{r['load']:.1f}",
+    ]  # fmt: skip
+    return "| " + " | ".join(str(c) for c in cells) + " |"
+
+
 def main_workers(args: argparse.Namespace) -> None:
-    """The ``--workers`` / ``--mix reports`` run: its own section, the bare reference served
-    by as many processes in the same run."""
+    """The ``--workers`` / ``--mix reports`` run: its own section, one row per backend and
+    worker count, each beside the bare reference served by as many processes just before it.
+    The store of each backend is built once and shared by its worker counts."""
     from sqlalchemy import create_engine, text
     from sqlalchemy.engine import make_url
 
     work = Path(tempfile.mkdtemp(prefix="asbhub-load-"))
     ref_seconds = min(args.seconds, 15.0)
+    stores: list[tuple[str, str]] = []
+    admin = create_engine(args.pg, isolation_level="AUTOCOMMIT") if args.pg else None
     results = []
     try:
-        ref = reference(args.users, ref_seconds, args.workers)
         if not args.no_sqlite:
-            sqlite_url = f"sqlite:///{work / 'load.db'}"
-            prepare(sqlite_url, args.users // 2)
-            results.append(
-                run(sqlite_url, "SQLite", args.users, args.seconds, args.workers, args.mix)
-            )
-        if args.pg:
-            admin = create_engine(args.pg, isolation_level="AUTOCOMMIT")
+            stores.append(("SQLite", f"sqlite:///{work / 'load.db'}"))
+        if admin is not None:
             with admin.connect() as conn:
                 conn.execute(text('DROP DATABASE IF EXISTS "asbhub_load" WITH (FORCE)'))
                 conn.execute(text('CREATE DATABASE "asbhub_load"'))
             pg_url = make_url(args.pg).set(database="asbhub_load").render_as_string(False)
-            prepare(pg_url, args.users // 2)
-            results.append(
-                run(pg_url, "PostgreSQL", args.users, args.seconds, args.workers, args.mix)
-            )
+            stores.append(("PostgreSQL", pg_url))
+        for label, url in stores:
+            prepare(url, args.users // 2)
+            for workers in args.workers:
+                ref = reference(args.users, ref_seconds, workers)
+                r = run(url, label, args.users, args.seconds, workers, args.mix)
+                results.append({**r, "workers": workers, "ref": ref})
+                print(r, "\nreference", ref, flush=True)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+        if admin is not None:
             with admin.connect() as conn:
                 conn.execute(text('DROP DATABASE IF EXISTS "asbhub_load" WITH (FORCE)'))
             admin.dispose()
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
-    load = os.getloadavg()[0]
-    rows = "\n".join(
-        f"| {r['label']} | {args.workers} | {r['requests']:,} | {r['rps']:,.1f} | "
-        f"{r['reports_per_s']:,.1f} | {r['p50']:,.0f} | {r['p95']:,.0f} | {r['errors']} | "
-        f"{r['accepted']:,} | {r['stored']:,} | {'yes' if r['intact'] else 'NO'} |"
-        for r in results
-    )
+    key, per = ("reports_per_s", "report") if args.mix == "reports" else ("rps", "request")
+    rows = "\n".join(_workers_row(r, key) for r in results)
     what = (
         "every user posts public reports back to back from its own loopback address"
         if args.mix == "reports"
         else "half send public reports, half page the incident list and the contact queue"
     )
     goal = ""
-    pg = next((r for r in results if r["label"] == "PostgreSQL"), None)
-    if args.mix == "reports" and pg is not None:
-        met = "met" if float(pg["reports_per_s"]) >= 200 else "NOT met"  # type: ignore[arg-type]
-        goal = f"\nGoal (issue 21): POST /report >= 200/s on PostgreSQL: {met}.\n"
+    pg = [r for r in results if r["label"] == "PostgreSQL" and r["workers"] == 2]
+    if args.mix == "reports" and pg:
+        met = "met" if float(pg[0]["reports_per_s"]) >= 200 else "NOT met"
+        goal = f"\nGoal (issue 21): POST /report >= 200/s on PostgreSQL with two workers: {met}.\n"
     write_section(
         f"load-workers-{args.mix}",
         f"""
-{args.users} users for {args.seconds:.0f} s on loopback against `asbhub serve --workers
-{args.workers}`: {what}. The store holds three generated months (January-March 2021).
+{args.users} users for {args.seconds:.0f} s on loopback against `asbhub serve --workers N`:
+{what}. The store holds three generated months (January-March 2021).
 
-{WORKERS_HEAD}
+{_workers_head(per)}
 {rows}
 {goal}
-Reference in the same run: a bare FastAPI endpoint under `uvicorn --workers {args.workers}`,
-the same client and users, {ref_seconds:.0f} s: {ref["rps"]:,.1f} requests/s, p95
-{ref["p95"]:,.0f} ms, {ref["errors"]} errors.
-Load average when the run ended: {load:.1f} on {os.cpu_count()} cores.
+Each row's reference is measured just before it: a bare FastAPI endpoint under `uvicorn
+--workers N`, the same client and users, {ref_seconds:.0f} s. CPU is that of the server's
+processes (the uvicorn parent and workers; the database's backends for the app) over the
+run, per {per}: on a machine shared with other work it moves far less than the rates do.
+The load average is the one-minute figure at the end of each run, on {os.cpu_count()} cores.
 """,
     )
-    for r in results:
-        print(r)
-    print("reference", ref)
 
 
 if __name__ == "__main__":

@@ -16,12 +16,25 @@ import io
 import json
 import os
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, cast
 
-from sqlalchemy import Table, func, insert, select, text
+from sqlalchemy import (
+    Connection,
+    Insert,
+    Table,
+    Text,
+    bindparam,
+    func,
+    insert,
+    literal,
+    select,
+    text,
+    true,
+)
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
@@ -107,6 +120,16 @@ def _digest(prev_hash: str, values: Mapping[str, Any]) -> str:
     return hashlib.sha256((prev_hash + _canonical(values)).encode()).hexdigest()
 
 
+def _canonical_around_seq(values: Mapping[str, Any]) -> tuple[str, str]:
+    """``(head, tail)`` such that ``_canonical`` of ``values`` with any ``seq`` is ``head +
+    str(seq) + tail``: "seq" sorts last of the chained keys, so its number ends the JSON. This
+    lets PostgreSQL finish the hash once it has read the last row (:func:`_append_in_sql`)."""
+    whole = _canonical({**values, "seq": 0})
+    if not whole.endswith('"seq": 0}'):  # a chained column added after "seq" in sort order
+        raise RuntimeError("the audit chain's canonical form no longer ends with its seq")
+    return whole[: -len("0}")], "}"
+
+
 def _lock_chain(session: Session) -> None:
     conn = session.connection()
     if conn.dialect.name == "postgresql":
@@ -122,6 +145,98 @@ def _lock_chain(session: Session) -> None:
 def _now() -> dt.datetime:
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     return now.replace(microsecond=now.microsecond // 1000 * 1000)
+
+
+# The chain's last row, or none: the one row a new event links to.
+_LAST = select(_AUDIT_EVENTS.c.seq, _AUDIT_EVENTS.c.hash).order_by(_AUDIT_EVENTS.c.seq.desc())
+
+
+def _append_statement() -> Insert:
+    """``INSERT ... SELECT`` of one event after the chain's last row, hashed by the database.
+
+    Python has written the canonical form of everything but ``seq`` (``chain_head`` and
+    ``chain_tail``, :func:`_canonical_around_seq`); the statement adds the last row's hash and
+    the next ``seq`` and takes the SHA-256 of the same bytes :func:`_digest` hashes (the JSON
+    is ASCII), so :func:`verify` checks these rows like any other.
+    """
+    c = _AUDIT_EVENTS.c
+    last = _LAST.limit(1).lateral("last")
+    seq = func.coalesce(last.c.seq, 0) + 1
+    prev = func.coalesce(last.c.hash, GENESIS)
+    text_hashed = prev + bindparam("chain_head") + seq.cast(Text) + bindparam("chain_tail")
+    digest = func.encode(func.sha256(func.convert_to(text_hashed, "UTF8")), "hex")
+    source = select(
+        seq, prev, digest, *(bindparam(f"v_{k}", type_=c[k].type) for k in _VALUES)
+    ).select_from(select(literal(1).label("one")).subquery().join(last, true(), isouter=True))
+    return (
+        insert(_AUDIT_EVENTS)
+        .from_select(["seq", "prev_hash", "hash", *_VALUES], source)
+        .returning(c.id, c.seq, c.prev_hash, c.hash)
+    )
+
+
+_VALUES = tuple(k for k in _CHAINED if k != "seq")  # what record() fills in
+_APPEND = _append_statement()
+
+
+def _append_in_sql(conn: Connection, values: dict[str, Any]) -> dict[str, Any]:
+    """PostgreSQL: read the last row, hash and insert in one statement (under the lock), so
+    the lock is held across one round trip instead of a read and an insert."""
+    head, tail = _canonical_around_seq(values)
+    params = {f"v_{k}": values[k] for k in _VALUES}
+    row = conn.execute(_APPEND, {**params, "chain_head": head, "chain_tail": tail}).one()
+    return {**values, "id": row.id, "seq": row.seq, "prev_hash": row.prev_hash, "hash": row.hash}
+
+
+def _append_in_python(conn: Connection, values: dict[str, Any]) -> dict[str, Any]:
+    """SQLite (no SHA-256 in SQL): read the last row, hash here, insert."""
+    # The unique index on seq makes this one step down the index's right edge.
+    last = conn.execute(_LAST.limit(1)).first()
+    seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS)
+    values = {**values, "seq": seq}
+    chained = {**values, "prev_hash": prev, "hash": _digest(prev, values)}
+    # A Core insert on the session's connection: the same transaction as the change it
+    # records, without a unit-of-work flush, which cost more than the insert on busy paths.
+    chained["id"] = conn.execute(
+        insert(_AUDIT_EVENTS).returning(_AUDIT_EVENTS.c.id), chained
+    ).scalar_one()
+    return chained
+
+
+def _append(session: Session, pending: list[tuple[dict[str, Any], AuditEvent]]) -> None:
+    """Link each pending event to the chain, in order, under the chain's lock, and fill in
+    its row's ``id``, ``seq`` and hashes."""
+    _lock_chain(session)
+    conn = session.connection()
+    append = _append_in_sql if conn.dialect.name == "postgresql" else _append_in_python
+    for values, row in pending:
+        for key, value in append(conn, values).items():
+            setattr(row, key, value)
+
+
+_DEFERRED = "asbhub.audit.deferred"
+
+
+@contextmanager
+def deferred(session: Session) -> Iterator[None]:
+    """Append the events recorded inside the block to the chain at its end, in order.
+
+    The chain's lock is held from the first append until the transaction ends, so every
+    statement after it waits in every other writer's queue. A unit of work that commits right
+    after the block (the public report) holds the lock for its append and commit only,
+    instead of across its remaining inserts. Nothing is appended if the block raises.
+    """
+    if _DEFERRED in session.info:  # already inside one: the outer block appends
+        yield
+        return
+    pending: list[tuple[dict[str, Any], AuditEvent]] = []
+    session.info[_DEFERRED] = pending
+    try:
+        yield
+    finally:
+        del session.info[_DEFERRED]
+    if pending:
+        _append(session, pending)
 
 
 def record(
@@ -150,22 +265,15 @@ def record(
     ``event`` reads ``source:subject:action`` (``incidents:person:view``) and must be in the
     catalogue (:class:`~asbhub.audit.catalogue.AuditEventType`, docs/audit.md). The actor's
     purpose, channel and client are copied from ``actor``; anonymous events pass them
-    explicitly.
+    explicitly. Inside :func:`deferred` the row is linked (its ``id``, ``seq`` and hashes
+    set) at the end of the block.
     """
     if event not in _CATALOGUE:
         raise ValueError(
             f"{event!r} is not in the audit event catalogue: add it to asbhub/audit/catalogue.py"
             " and docs/audit.md"
         )
-    _lock_chain(session)
-    c = _AUDIT_EVENTS.c
-    # The unique index on seq makes this one step down the index's right edge.
-    last = (
-        session.connection().execute(select(c.seq, c.hash).order_by(c.seq.desc()).limit(1)).first()
-    )
-    seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS)
     values: dict[str, Any] = {
-        "seq": seq,
         "event_id": str(uuid.uuid4()),
         "occurred_at": _now(),
         "force_code": force_code or (actor.force_code if actor else None),
@@ -192,15 +300,12 @@ def record(
         "device": device or (actor.device if actor else None),
         "outcome": outcome,
     }
-    chained = {**values, "prev_hash": prev, "hash": _digest(prev, values)}
-    # A Core insert on the session's connection: the same transaction as the change it
-    # records, without a unit-of-work flush, which cost more than the insert on busy paths.
-    row = AuditEvent(**chained)
-    row.id = (
-        session.connection()
-        .execute(insert(_AUDIT_EVENTS).returning(_AUDIT_EVENTS.c.id), chained)
-        .scalar_one()
-    )
+    row = AuditEvent(**values)
+    pending = session.info.get(_DEFERRED)
+    if pending is not None:
+        pending.append((values, row))
+    else:
+        _append(session, [(values, row)])
     return row
 
 

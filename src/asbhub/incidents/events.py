@@ -13,6 +13,7 @@ subscribes once at import (``subscribe(on_recorded)`` at module level); tests us
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -33,6 +34,9 @@ class IncidentsRecorded:
     force_code: str
     incident_ids: tuple[int, ...]
     source: str
+    # When the writer has them at hand (one incident), the incidents' received_at in the
+    # order of incident_ids, so a subscriber need not read them back.
+    received_at: tuple[dt.datetime, ...] = ()
 
     @property
     def bulk(self) -> bool:

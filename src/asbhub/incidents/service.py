@@ -137,7 +137,10 @@ def record_incident(
         force_code=force_code,
         channel=channel,
     )
-    events.emit(conn, events.IncidentsRecorded(force_code, (written.incident_id,), source))
+    recorded = events.IncidentsRecorded(
+        force_code, (written.incident_id,), source, (incident.received_at,)
+    )
+    events.emit(conn, recorded)
     return Recorded(
         incident_id=written.incident_id,
         reference=str(incident.reference),

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
 import hashlib
 import io
 import itertools
@@ -20,7 +21,7 @@ import multiprocessing as mp
 import re
 import threading
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
 from contextlib import nullcontext
 from dataclasses import dataclass, field
@@ -48,21 +49,26 @@ from asbhub.geography.service import (
     geography,
     to_bng,
 )
+from asbhub.ingest.fanout import FanOut
 from asbhub.ingest.models import PublicRecord, SourceLoad
 from asbhub.ingest.schemas import FileResult, FileStatus, IngestReport, Problem, Progress
 from asbhub.ingest.sources import Source, SourceFailure, decode, discover, failed_result
 from asbhub.ingest.writer import quarantine
 from asbhub.permissions import Actor
 from asbhub.store.bulk import (
+    INDEX_LOCK_NAMESPACE,
     BlankIsNull,
     Coded,
     Constant,
+    Encoded,
     analyze,
     bulk_insert,
     deferred_indexes,
     ensure_indexes,
     tuned_for_load,
 )
+from asbhub.store.bulk import encode as bulk_encode
+from asbhub.store.engine import lock_for_transaction
 from asbhub.store.partitions import ensure_months
 
 ASB = "Anti-social behaviour"
@@ -157,6 +163,8 @@ class Prepared:
     problems: list[Problem] = field(default_factory=list)
     # public_records column -> one value per stored row, or a Constant
     columns: dict[str, Any] = field(default_factory=dict)
+    # The same rows encoded for PostgreSQL's COPY, when asked for (then ``columns`` is empty)
+    encoded: Encoded | None = None
     count: int = 0
     failure: Problem | None = None
 
@@ -389,8 +397,11 @@ def _file_identity(
     )
 
 
-def prepare(source: Source, data: bytes | None = None) -> Prepared:
-    """Read, decode, parse and check one file; no database work happens here."""
+def prepare(source: Source, data: bytes | None = None, *, encode: bool = False) -> Prepared:
+    """Read, decode, parse and check one file; no database work happens here.
+
+    With ``encode`` the rows are also encoded for PostgreSQL's COPY (:func:`store.bulk.encode`).
+    """
     result = FileResult(source=source.name)
     prep = Prepared(source=source, result=result)
     try:
@@ -409,6 +420,10 @@ def prepare(source: Source, data: bytes | None = None) -> Prepared:
         column_names = _header(source.name, data)
         parsed = _parse(source.name, data, column_names)
         _check(prep, parsed)
+        if encode and prep.count:
+            prep.encoded = bulk_encode(prep.columns, cast(Table, PublicRecord.__table__))
+            if prep.encoded is not None:
+                prep.columns = {}
     except SourceFailure as exc:
         prep.failure = exc.problem
     except (csv.Error, ValueError, RecursionError, MemoryError) as exc:
@@ -568,7 +583,48 @@ def _reason(key: str, i: int, cols: dict[str, Column], month_text: str) -> str:
     return key
 
 
-def _write(conn: Connection, prep: Prepared, replace: bool = False) -> None:
+class _Months:
+    """Month partitions (PostgreSQL) known to exist during a run, so that each is ensured once.
+
+    Each is made in a short transaction of its own before its first file: creating a partition
+    locks the whole table, which inside the file's transaction kept readers waiting until that
+    file committed, and could deadlock two writers (each holding the table for its COPY while
+    waiting for the other's partition lock).
+    """
+
+    def __init__(self) -> None:
+        self._have: set[dt.date] = set()
+        self._lock = threading.Lock()
+
+    def ensure(self, conn: Connection, months: Iterable[dt.date]) -> None:
+        if conn.dialect.name != "postgresql":
+            return
+        with self._lock:
+            todo = sorted(set(months) - self._have)
+        if todo:
+            with conn.begin():
+                # Under the lock of the table's index DDL: a run creating the indexes (after a
+                # killed bulk load) locks the table, then each partition; a partition's creation
+                # locks the default partition, then the table. Both at once deadlocked.
+                lock_for_transaction(conn, INDEX_LOCK_NAMESPACE, PublicRecord.__tablename__)
+                ensure_months(conn, PublicRecord.__tablename__, todo)
+            with self._lock:
+                self._have.update(todo)
+
+
+def _named_months(sources: Sequence[Source]) -> list[dt.date]:
+    """The months that the sources' file names give."""
+    months = []
+    for source in sources:
+        m = FILE_NAME.match(source.basename)
+        if m and MONTH.match(m.group(1)):
+            months.append(dt.date(int(m.group(1)[:4]), int(m.group(1)[5:7]), 1))
+    return months
+
+
+def _write(
+    conn: Connection, prep: Prepared, replace: bool = False, months: _Months | None = None
+) -> None:
     result = prep.result
     if prep.failure is not None:
         # A file that cannot be read leaves one quarantine entry so the store shows it too.
@@ -584,6 +640,8 @@ def _write(conn: Connection, prep: Prepared, replace: bool = False) -> None:
         result.status = FileStatus.NO_ROWS
         result.note(f"{prep.source.name}: no data rows")
         return
+    if prep.count:
+        (months or _Months()).ensure(conn, [month])
     already = and_(SourceLoad.force_code == force_code, SourceLoad.month == month)
     marking = False
     replaced = False
@@ -630,10 +688,7 @@ def _write(conn: Connection, prep: Prepared, replace: bool = False) -> None:
                     )
                 )
                 marking = False
-                # The month's own partition on PostgreSQL (made here the first time a month
-                # comes; it holds the table's lock until this file commits).
-                ensure_months(conn, PublicRecord.__tablename__, [month])
-                bulk_insert(conn, PublicRecord.__tablename__, prep.columns)
+                bulk_insert(conn, PublicRecord.__tablename__, prep.encoded or prep.columns)
             quarantined = quarantine(conn, force_code, prep.problems)
     except IntegrityError as exc:
         if not marking:
@@ -666,6 +721,23 @@ def _refused(result: FileResult, prep: Prepared, exc: Exception) -> None:
 BULK_MIN_ROWS = 100_000
 # Rows per index SQLite's ANALYZE reads after a load (PostgreSQL samples on its own).
 ANALYSIS_SAMPLE = 2_000
+# The columns that readers filter, group or join on (hotspots, analytics, the board), whose
+# statistics the planner needs right after a load. The others (free text, the source file and
+# line, the raw coordinates) are in no condition, and analysing them too took twice as long
+# (on PostgreSQL, which analyses every month partition and the table as a whole); an ANALYZE
+# with a column list leaves the partitions' change counters as they were, so autovacuum still
+# analyses them whole later.
+ANALYSED_COLUMNS = (
+    "force_code",
+    "month",
+    "crime_type",
+    "district",
+    "local_authority_code",
+    "lsoa_code",
+    "mapped",
+    "x_bng",
+    "y_bng",
+)
 # data.police.uk rows average 190-230 bytes; used to guess the rows of a run from file sizes.
 BYTES_PER_ROW = 200
 
@@ -738,9 +810,14 @@ def ingest_police_uk(
         if parallel is None:
             parallel = len(sources) > 1 and _incoming(sources) >= BULK_MIN_ROWS
         with deferred_indexes(conn, table) if bulk and sources else nullcontext():
-            _load_all(conn, sources, report, progress, parallel=parallel, replace=replace)
+            _load_all(engine, conn, sources, report, progress, parallel=parallel, replace=replace)
         # Sampled on SQLite: months and forces are spread evenly through a load of months.
-        analyze(conn, {"public_records": report.inserted}, sample=ANALYSIS_SAMPLE)
+        analyze(
+            conn,
+            {"public_records": report.inserted},
+            sample=ANALYSIS_SAMPLE,
+            columns={"public_records": ANALYSED_COLUMNS},
+        )
     _audit_run(engine, actor, report)
     return report
 
@@ -768,6 +845,7 @@ def _audit_run(engine: Engine, actor: Actor | None, report: IngestReport) -> Non
 
 
 def _load_all(
+    engine: Engine,
     conn: Connection,
     sources: list[Source],
     report: IngestReport,
@@ -778,10 +856,14 @@ def _load_all(
 ) -> None:
     # Parse the next files while this one is written. On a large run that happens in a second
     # process: on a thread, the GIL taken back after every row's sqlite3_step serialised the two
-    # (no overlap was measured). A Prepared holds numpy arrays and codes into small value lists,
-    # so it pickles cheaply. The process is forked: it starts at once with everything imported,
-    # and unlike spawn it does not re-run the caller's __main__. The child only parses; it never
-    # touches the parent's database connection or output.
+    # (no overlap was measured). A Prepared holds numpy arrays and codes into small value lists
+    # (or, for PostgreSQL, the COPY bytes already encoded), so it pickles cheaply. The process
+    # is forked: it starts at once with everything imported, and unlike spawn it does not re-run
+    # the caller's __main__. The child only parses; it never touches the parent's database
+    # connection or output.
+    postgres = conn.dialect.name == "postgresql"
+    months = _Months()
+    months.ensure(conn, _named_months(sources))
     pool: Executor
     if parallel and "fork" in mp.get_all_start_methods():
         pool = ProcessPoolExecutor(
@@ -791,22 +873,67 @@ def _load_all(
         parallel = False
         pool = ThreadPoolExecutor(max_workers=1)
     with pool:
-        ahead = 2 if parallel else 1  # files parsed ahead of the writer (bounds memory)
-        todo = iter(sources)
-        # While the child starts and loads the boundaries (~0.15 s), this process takes the
-        # first file itself; the files are still written in their order.
-        first = list(itertools.islice(todo, 1 if parallel else 0))
-        pending: deque[Future[Prepared]] = deque(
-            pool.submit(prepare, s) for s in itertools.islice(todo, ahead)
-        )
+        prepared = _prepared(pool, sources, parallel=parallel, encode=postgres)
+        if not (parallel and postgres):
+            for prep in prepared:
+                _store(conn, prep, report, progress, replace, months)
+            return
+        # PostgreSQL, a large run: a second connection writes too (see ingest/fanout.py). It is
+        # opened after the fork above, so the parsing process holds no copy of it.
+        results: dict[int, FileResult] = {}
+
+        def done(index: int, prep: Prepared) -> None:
+            results[index] = prep.result
+            if progress is not None:
+                progress.advance(prep.result)
+
+        def write(c: Connection, prep: Prepared) -> None:
+            _write(c, prep, replace, months)
+
+        try:
+            with engine.connect() as second:
+                FanOut([conn, second], write, done).run((_key(p), p.count, p) for p in prepared)
+        finally:
+            report.results.extend(results[i] for i in sorted(results))
+
+
+def _prepared(
+    pool: Executor, sources: list[Source], *, parallel: bool, encode: bool
+) -> Iterator[Prepared]:
+    """The sources prepared, in their order, up to two ahead of the caller.
+
+    The first jobs are submitted before this returns, so the parsing process is forked before
+    the caller starts any thread.
+    """
+    job = functools.partial(prepare, encode=encode)
+    ahead = 2 if parallel else 1  # files parsed ahead of the writer (bounds memory)
+    todo = iter(sources)
+    # While the child starts and loads the boundaries (~0.15 s), this process takes the first
+    # file itself; the files still come in their order.
+    first = list(itertools.islice(todo, 1 if parallel else 0))
+    pending: deque[Future[Prepared]] = deque(
+        pool.submit(job, s) for s in itertools.islice(todo, ahead)
+    )
+
+    def in_order() -> Iterator[Prepared]:
         for source in first:
-            _store(conn, prepare(source), report, progress, replace)
+            yield job(source)
         while pending:
             prep = pending.popleft().result()
             nxt = next(todo, None)
             if nxt is not None:
-                pending.append(pool.submit(prepare, nxt))
-            _store(conn, prep, report, progress, replace)
+                pending.append(pool.submit(job, nxt))
+            yield prep
+
+    return in_order()
+
+
+def _key(prep: Prepared) -> tuple[str, str] | None:
+    """The force-month a prepared file would load, which one connection must write in order."""
+    result = prep.result
+    if prep.failure is None and result.force_code and result.month:
+        return result.force_code, result.month
+    return None
 
 
 def _store(
@@ -815,8 +942,9 @@ def _store(
     report: IngestReport,
     progress: Progress | None,
     replace: bool = False,
+    months: _Months | None = None,
 ) -> None:
-    _write(conn, prep, replace)
+    _write(conn, prep, replace, months)
     report.results.append(prep.result)
     if progress is not None:
         progress.advance(prep.result)

@@ -95,11 +95,16 @@ def lock_for_transaction(target: Session | Connection, namespace: int, key: str)
             conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+# One factory for every engine: each sessionmaker builds a Session subclass whose event
+# dispatch is set up again for its first session, which per transaction was ~0.3 ms of a
+# public report's CPU (docs/benchmarks.md, "Several workers").
+_SESSION = sessionmaker(expire_on_commit=False)
+
+
 @contextmanager
 def session_scope(engine: Engine) -> Iterator[Session]:
     """A session that commits on success and rolls back on any error."""
-    factory = sessionmaker(engine, expire_on_commit=False)
-    with factory() as session:
+    with _SESSION(bind=engine) as session:
         try:
             yield session
             session.commit()

@@ -25,11 +25,15 @@ WHO = {"online": "the public (online report)", "live_chat": "live chat (call han
 def on_recorded(conn: Connection, event: events.IncidentsRecorded) -> None:
     if event.bulk:
         return
-    rows = conn.execute(
-        select(Incident.id, Incident.received_at).where(
-            Incident.force_code == event.force_code, Incident.id.in_(event.incident_ids)
-        )
-    ).all()
+    rows = (
+        list(zip(event.incident_ids, event.received_at, strict=True))
+        if event.received_at
+        else conn.execute(
+            select(Incident.id, Incident.received_at).where(
+                Incident.force_code == event.force_code, Incident.id.in_(event.incident_ids)
+            )
+        ).all()
+    )
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
     conn.execute(
         insert(_CHANGES),

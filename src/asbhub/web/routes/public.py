@@ -48,9 +48,13 @@ router = APIRouter(include_in_schema=False)
 T = TypeVar("T")
 
 
-# Public writes wait on their own few threads: a queue of them behind a locked database must
-# not take the worker threads that sign-in pages and staff lists are read on (GET /login took
-# 18 s behind queued writers).
+# Public writes run on their own thread, one per worker process: a queue of them behind a
+# locked database must not take the worker threads that sign-in pages and staff lists are read
+# on (GET /login took 18 s behind queued writers). One, not several: each write is a few short
+# statements, and threads taking turns at the interpreter lock between them cost more CPU than
+# the writes (4.0 ms of CPU per report with one thread, 6.8 with two, 9.8 with eight; two
+# workers on PostgreSQL, docs/benchmarks.md "Several workers"). A worker's writes still
+# overlap the other workers'.
 _WRITERS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, anyio.CapacityLimiter] = (
     weakref.WeakKeyDictionary()
 )
@@ -61,19 +65,32 @@ def _writers() -> anyio.CapacityLimiter:
     loop = asyncio.get_running_loop()
     limiter = _WRITERS.get(loop)
     if limiter is None:
-        limiter = _WRITERS.setdefault(loop, anyio.CapacityLimiter(8))
+        limiter = _WRITERS.setdefault(loop, anyio.CapacityLimiter(1))
     return limiter
 
 
 async def _in_session(request: Request, fn: Callable[[Session], T]) -> T:
-    """Run ``fn`` in its own committed transaction, off the event loop."""
+    """Run ``fn`` in its own committed transaction, off the event loop.
+
+    The wait for the writer's thread is bounded like the wait for a connection: a queue that
+    does not move (the database locked) answers 503 instead of holding the public's answers.
+    """
     engine: Engine = request.app.state.engine
 
     def run() -> T:
         with write_lock(engine), session_scope(engine) as session:
             return fn(session)
 
-    return await anyio.to_thread.run_sync(run, limiter=_writers())
+    limiter = _writers()
+    try:
+        with anyio.fail_after(request.app.state.settings.db_pool_wait_seconds):
+            await limiter.acquire()
+    except TimeoutError:
+        raise Unavailable() from None
+    try:
+        return await anyio.to_thread.run_sync(run)
+    finally:
+        limiter.release()
 
 
 def _form_dict(form: Any) -> dict[str, str | list[str]]:
