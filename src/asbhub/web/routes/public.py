@@ -48,13 +48,13 @@ router = APIRouter(include_in_schema=False)
 T = TypeVar("T")
 
 
-# Public writes run on their own thread, one per worker process: a queue of them behind a
+# Public writes run on their own two threads per worker process: a queue of them behind a
 # locked database must not take the worker threads that sign-in pages and staff lists are read
-# on (GET /login took 18 s behind queued writers). One, not several: each write is a few short
-# statements, and threads taking turns at the interpreter lock between them cost more CPU than
-# the writes (4.0 ms of CPU per report with one thread, 6.8 with two, 9.8 with eight; two
-# workers on PostgreSQL, docs/benchmarks.md "Several workers"). A worker's writes still
-# overlap the other workers'.
+# on (GET /login took 18 s behind queued writers). Two, not eight: each write is a few short
+# statements, and eight threads taking turns at the interpreter lock cost more CPU than the
+# writes (9.5 ms of the app's CPU per report with eight, 5.8 with two, two workers on
+# PostgreSQL, docs/benchmarks.md "Several workers"); one alone leaves the worker idle while its
+# transaction waits on the database (54 reports/s from one worker instead of 99).
 _WRITERS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, anyio.CapacityLimiter] = (
     weakref.WeakKeyDictionary()
 )
@@ -65,7 +65,7 @@ def _writers() -> anyio.CapacityLimiter:
     loop = asyncio.get_running_loop()
     limiter = _WRITERS.get(loop)
     if limiter is None:
-        limiter = _WRITERS.setdefault(loop, anyio.CapacityLimiter(1))
+        limiter = _WRITERS.setdefault(loop, anyio.CapacityLimiter(2))
     return limiter
 
 
