@@ -80,11 +80,17 @@ def sample_calls(
     engine = make_engine(url)
     rng = random.Random(seed)
     with session_scope(engine) as s:
-        top = int(s.scalar(select(func.max(Incident.id))) or 0)
+        # Within the force's ids: a national store holds each force's incidents in a block of
+        # its own, and a start past that block would scan every later force to find nothing.
+        scope = Incident.force_code == force_code if force_code else Incident.id.is_not(None)
+        low, top = s.execute(
+            select(func.min(Incident.id), func.max(Incident.id)).where(scope)
+        ).one()
+        low, top = int(low or 1), int(top or 0)
         picked: list[dict[str, Any]] = []
         lookups: list[tuple[int, str]] = []
         while len(picked) < n:
-            start_id = rng.randint(1, top)
+            start_id = rng.randint(low, top)
             rows = s.execute(
                 select(Incident, IncidentPerson.person_id, IncidentPerson.role)
                 .join(IncidentPerson, IncidentPerson.incident_id == Incident.id)
