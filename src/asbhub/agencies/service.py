@@ -138,10 +138,13 @@ def _policy_agency(row: AgencyRow) -> Agency:
     )
 
 
-def _policy_agreement(row: SharingAgreement) -> Agreement:
+def _policy_agreement(row: Any, parties: Iterable[str] | None = None) -> Agreement:
+    """The policy's view of an agreement: a stored row with its parties loaded, or a row of
+    its columns with the parties' codes given."""
+    codes = (p.agency.code for p in row.parties) if parties is None else parties
     return Agreement(
         reference=row.reference,
-        parties=frozenset(p.agency.code for p in row.parties),
+        parties=frozenset(codes),
         data_classes=frozenset(DataClass(c) for c in row.data_classes),
         lawful_basis=row.lawful_basis,
         starts_on=row.starts_on,
@@ -249,19 +252,7 @@ def membership(session: Session, *, force_code: str, agency_code: str | None) ->
         agreements.setdefault(r.id, (r, set()))[1].add(r.code)
     return Membership(
         agency,
-        tuple(
-            Agreement(
-                reference=r.reference,
-                parties=frozenset(codes),
-                data_classes=frozenset(DataClass(c) for c in r.data_classes),
-                lawful_basis=r.lawful_basis,
-                starts_on=r.starts_on,
-                ends_on=r.ends_on,
-                review_on=r.review_on,
-                purpose=r.purpose,
-            )
-            for r, codes in agreements.values()
-        ),
+        tuple(_policy_agreement(r, codes) for r, codes in agreements.values()),
     )
 
 
