@@ -95,7 +95,7 @@ def sample_calls(
                 select(Incident, IncidentPerson.person_id, IncidentPerson.role)
                 .join(IncidentPerson, IncidentPerson.incident_id == Incident.id)
                 .where(Incident.id >= start_id, Incident.location_id.is_not(None))
-                .where(Incident.force_code == (force_code or Incident.force_code))
+                .where(scope)
                 .order_by(Incident.id)
                 .limit(6)
             ).all()

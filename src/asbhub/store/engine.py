@@ -101,10 +101,16 @@ def lock_for_transaction(target: Session | Connection, namespace: int, key: str)
 _SESSION = sessionmaker(expire_on_commit=False)
 
 
+def new_session(engine: Engine) -> Session:
+    """A session on ``engine`` from the one factory (for callers that commit it themselves,
+    like the web app's request session); :func:`session_scope` is the usual way."""
+    return _SESSION(bind=engine)
+
+
 @contextmanager
 def session_scope(engine: Engine) -> Iterator[Session]:
     """A session that commits on success and rolls back on any error."""
-    with _SESSION(bind=engine) as session:
+    with new_session(engine) as session:
         try:
             yield session
             session.commit()

@@ -3,20 +3,19 @@
 from __future__ import annotations
 
 import time
-import weakref
 from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import Depends, Request, WebSocket
 from sqlalchemy import Engine
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import HTTPConnection
 
 from asbhub.auth.models import User
 from asbhub.auth.service import NotSignedIn, actor_for, default_purpose, session_user
 from asbhub.permissions import Action, Actor, Role, allowed, require
-from asbhub.store.engine import session_scope
+from asbhub.store.engine import new_session, session_scope
 
 SESSION_HOURS = 10  # the absolute limit of a session, from sign-in
 
@@ -24,16 +23,6 @@ SESSION_HOURS = 10  # the absolute limit of a session, from sign-in
 def get_engine(request: Request) -> Engine:
     engine: Engine = request.app.state.engine
     return engine
-
-
-_FACTORIES: weakref.WeakKeyDictionary[Engine, sessionmaker[Session]] = weakref.WeakKeyDictionary()
-
-
-def _factory(engine: Engine) -> sessionmaker[Session]:
-    factory = _FACTORIES.get(engine)
-    if factory is None:
-        factory = _FACTORIES[engine] = sessionmaker(engine, expire_on_commit=False)
-    return factory
 
 
 def _commit(session: Session) -> None:
@@ -54,7 +43,7 @@ async def _session(request: Request) -> AsyncIterator[Session]:
     is sent there. Every such trip costs a thread wake-up and a loop wake-up, a measurable
     share of a short request (docs/benchmarks.md, web).
     """
-    session = _factory(get_engine(request))()
+    session = new_session(get_engine(request))
     try:
         yield session
     except BaseException:
