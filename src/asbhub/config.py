@@ -84,6 +84,14 @@ class Settings(BaseSettings):
         description="PostgreSQL connections each web worker process may hold at once (opened "
         "as needed); workers × this must stay below the server's max_connections.",
     )
+    worker_threads: int = Field(
+        0,
+        ge=0,
+        le=200,
+        description="Threads each web worker process runs blocking work on (the database "
+        "requests); 0: 2 on SQLite, whose work is CPU in this process, so that more threads "
+        "only contend for the interpreter lock, and db_pool_size on PostgreSQL.",
+    )
     db_pool_wait_seconds: float = Field(
         10.0,
         gt=0,

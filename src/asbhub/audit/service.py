@@ -176,6 +176,9 @@ def _append_statement() -> Insert:
 
 
 _VALUES = tuple(k for k in _CHAINED if k != "seq")  # what record() fills in
+# Built once, as every read of personal data appends with them.
+_LAST_ONE = _LAST.limit(1)
+_INSERT = insert(_AUDIT_EVENTS).returning(_AUDIT_EVENTS.c.id)
 _APPEND = _append_statement()
 
 
@@ -191,15 +194,13 @@ def _append_in_sql(conn: Connection, values: dict[str, Any]) -> dict[str, Any]:
 def _append_in_python(conn: Connection, values: dict[str, Any]) -> dict[str, Any]:
     """SQLite (no SHA-256 in SQL): read the last row, hash here, insert."""
     # The unique index on seq makes this one step down the index's right edge.
-    last = conn.execute(_LAST.limit(1)).first()
+    last = conn.execute(_LAST_ONE).first()
     seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS)
     values = {**values, "seq": seq}
     chained = {**values, "prev_hash": prev, "hash": _digest(prev, values)}
     # A Core insert on the session's connection: the same transaction as the change it
     # records, without a unit-of-work flush, which cost more than the insert on busy paths.
-    chained["id"] = conn.execute(
-        insert(_AUDIT_EVENTS).returning(_AUDIT_EVENTS.c.id), chained
-    ).scalar_one()
+    chained["id"] = conn.execute(_INSERT, chained).scalar_one()
     return chained
 
 
@@ -217,6 +218,31 @@ def _append(session: Session, pending: list[tuple[dict[str, Any], AuditEvent]]) 
 _DEFERRED = "asbhub.audit.deferred"
 
 
+def defer(session: Session) -> None:
+    """From now on, hold the events recorded in ``session`` until :func:`append_deferred`.
+
+    The web app's request session defers its events to its commit, so that on SQLite the
+    database's write lock (and this process's, :func:`asbhub.store.engine.writing`) is taken
+    for the append and the commit only, not across the rest of the request (its page's
+    rendering included). Does nothing if events are already deferred.
+    """
+    session.info.setdefault(_DEFERRED, [])
+
+
+def append_deferred(session: Session) -> int:
+    """Link the events held since :func:`defer` to the chain, in order; stop deferring.
+    Returns how many were appended."""
+    pending: list[tuple[dict[str, Any], AuditEvent]] = session.info.pop(_DEFERRED, [])
+    if pending:
+        _append(session, pending)
+    return len(pending)
+
+
+def has_deferred(session: Session) -> bool:
+    """Whether events recorded in ``session`` wait for :func:`append_deferred`."""
+    return bool(session.info.get(_DEFERRED))
+
+
 @contextmanager
 def deferred(session: Session) -> Iterator[None]:
     """Append the events recorded inside the block to the chain at its end, in order.
@@ -225,18 +251,18 @@ def deferred(session: Session) -> Iterator[None]:
     statement after it waits in every other writer's queue. A unit of work that commits right
     after the block (the public report) holds the lock for its append and commit only,
     instead of across its remaining inserts. Nothing is appended if the block raises.
+    Inside a session that already defers (:func:`defer`), the outer deferral appends.
     """
-    if _DEFERRED in session.info:  # already inside one: the outer block appends
+    if _DEFERRED in session.info:
         yield
         return
-    pending: list[tuple[dict[str, Any], AuditEvent]] = []
-    session.info[_DEFERRED] = pending
+    defer(session)
     try:
         yield
-    finally:
-        del session.info[_DEFERRED]
-    if pending:
-        _append(session, pending)
+    except BaseException:
+        session.info.pop(_DEFERRED, None)
+        raise
+    append_deferred(session)
 
 
 def record(

@@ -162,6 +162,7 @@ class Incident(ForceKeyed, Base):
         Index("ix_incidents_bng", "x_bng", "y_bng", "received_at"),
         Index("ix_incidents_location", "location_id", "received_at"),
         Index("ix_incidents_force_channel_received", "force_code", "channel", "received_at"),
+        Index("ix_incidents_force_qualifier_received", "force_code", "qualifier", "received_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

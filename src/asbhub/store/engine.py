@@ -141,6 +141,30 @@ def write_lock(engine: Engine) -> contextlib.AbstractContextManager[object]:
 
 
 @contextmanager
+def writing(session: Session, *, will_write: bool = True) -> Iterator[None]:
+    """This process's SQLite write lock (:func:`write_lock`) around a commit that writes.
+
+    Not taken when the transaction already holds the database's write lock (a statement in
+    it wrote): waiting for the process's lock then could wait for a thread that itself waits
+    for the database. Nor when ``will_write`` is false (nothing to flush or append).
+    """
+    bind = session.get_bind()
+    engine = bind if isinstance(bind, Engine) else bind.engine
+    if engine.dialect.name != "sqlite" or not (
+        will_write or session.new or session.dirty or session.deleted
+    ):
+        yield
+        return
+    if session.in_transaction():
+        raw = session.connection().connection.driver_connection
+        if raw is not None and raw.in_transaction:
+            yield
+            return
+    with write_lock(engine):
+        yield
+
+
+@contextmanager
 def _held(lock: threading.Lock, wait_seconds: float | None) -> Iterator[None]:
     # Bounded like the busy timeout: a queue of writers behind a stuck one gives up (503)
     # instead of each holding a worker thread for half a minute.

@@ -8,9 +8,11 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+import anyio.to_thread
 from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 from pydantic import ValidationError
+from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
 from starlette.middleware.sessions import SessionMiddleware
 
@@ -60,9 +62,28 @@ def _checkpoint(app: FastAPI) -> None:
 
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """The chat relay to the other worker processes, and the audit checkpoints."""
+    """The blocking work's threads, the chat relay to the other worker processes, and the
+    audit checkpoints."""
+    anyio.to_thread.current_default_thread_limiter().total_tokens = _worker_threads(app)
     async with chat_relay(app).running(), _anchor_audit(app):
         yield
+
+
+def _worker_threads(app: FastAPI) -> int:
+    """How many requests run their blocking part (sync routes and dependencies) at once.
+
+    anyio's default of 40 suits waiting on a server. SQLite's work is CPU in this process:
+    with many threads, each of its calls (a row fetched, a commit) hands the interpreter lock
+    to another thread and waits to take it back (215 context switches a list request at 40
+    threads, 11 at one). Eight clients listing incidents got 118/s with 40 threads, 116/s
+    with 4, 134/s with 2 and 153/s with 1, the same run (docs/benchmarks.md, web). Two, not
+    one, so that a slow request (a board figure, an export) does not hold up every other.
+    """
+    settings: Settings = app.state.settings
+    if settings.worker_threads:
+        return settings.worker_threads
+    engine: Engine = app.state.engine
+    return 2 if engine.dialect.name == "sqlite" else settings.db_pool_size
 
 
 @asynccontextmanager

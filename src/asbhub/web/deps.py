@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
+import weakref
 from collections.abc import AsyncIterator
 from typing import Annotated
 
+from anyio import CapacityLimiter, to_thread
 from fastapi import Depends, Request, WebSocket
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import HTTPConnection
 
+from asbhub.audit.service import append_deferred, defer, has_deferred
 from asbhub.auth.models import User
-from asbhub.auth.service import NotSignedIn, actor_for, default_purpose, session_user
+from asbhub.auth.service import Account, NotSignedIn, actor_for, default_purpose, session_account
 from asbhub.permissions import Action, Actor, Role, allowed, require
-from asbhub.store.engine import new_session, session_scope
+from asbhub.store.engine import new_session, session_scope, writing
 
 SESSION_HOURS = 10  # the absolute limit of a session, from sign-in
 
@@ -26,7 +29,8 @@ def get_engine(request: Request) -> Engine:
 
 
 def _commit(session: Session) -> None:
-    with session:
+    with session, writing(session, will_write=has_deferred(session)):
+        append_deferred(session)
         session.commit()
 
 
@@ -35,21 +39,46 @@ def _rollback(session: Session) -> None:
         session.rollback()
 
 
+# Threads for commits (and the public report's writes), apart from the worker threads that
+# handlers run on (settings.worker_threads, two on SQLite). A commit may wait for the SQLite
+# write lock that another request's open transaction holds; were it to wait on a worker
+# thread, the commit that would free the lock could find every worker thread so taken.
+COMMIT_THREADS = 40
+_LIMITERS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, CapacityLimiter]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def loop_limiter(name: str, tokens: int) -> CapacityLimiter:
+    """The running event loop's limiter ``name`` of ``tokens`` (a limiter is bound to one)."""
+    limiters = _LIMITERS.setdefault(asyncio.get_running_loop(), {})
+    limiter = limiters.get(name)
+    if limiter is None:
+        limiter = limiters.setdefault(name, CapacityLimiter(tokens))
+    return limiter
+
+
+def committers() -> CapacityLimiter:
+    return loop_limiter("commits", COMMIT_THREADS)
+
+
 async def _session(request: Request) -> AsyncIterator[Session]:
     """The request's session, committed after the handler (rolled back if it raised).
 
     Async so that opening it costs no trip to the thread pool (a session connects at its
     first statement, in the handler's thread); only the commit, which talks to the database,
-    is sent there. Every such trip costs a thread wake-up and a loop wake-up, a measurable
-    share of a short request (docs/benchmarks.md, web).
+    is sent there, on threads of its own (:data:`COMMIT_THREADS`). Every such trip costs a
+    thread wake-up and a loop wake-up, a measurable share of a short request
+    (docs/benchmarks.md, web).
     """
     session = new_session(get_engine(request))
+    defer(session)  # the request's audit events are appended at its commit
     try:
         yield session
     except BaseException:
-        await run_in_threadpool(_rollback, session)
+        await to_thread.run_sync(_rollback, session, limiter=committers())
         raise
-    await run_in_threadpool(_commit, session)
+    await to_thread.run_sync(_commit, session, limiter=committers())
 
 
 # scope="function": commit (including audit events) before the response goes out, and roll
@@ -74,8 +103,8 @@ def open_session(conn: HTTPConnection, user: User) -> None:
     )
 
 
-def signed_in_user(conn: HTTPConnection, session: Session) -> User | None:
-    """The user the session cookie names, if its session is still valid; a stale one is
+def signed_in_user(conn: HTTPConnection, session: Session) -> Account | None:
+    """The account the session cookie names, if its session is still valid; a stale one is
     cleared. Checked on every request, so a replayed cookie dies with its session."""
     data = conn.session
     user_id = data.get("uid")
@@ -93,7 +122,7 @@ def signed_in_user(conn: HTTPConnection, session: Session) -> User | None:
         and now - opened <= SESSION_HOURS * 3600
         and now - seen <= idle
     ):
-        user = session_user(session, user_id=user_id, version=data.get("sv"))
+        user = session_account(session, user_id=user_id, version=data.get("sv"))
     if user is None or not isinstance(seen, int):
         data.clear()
         return None
@@ -111,6 +140,7 @@ def optional_actor(request: Request, session: DbSession) -> Actor | None:
         actor = actor_for(
             user,
             settings=request.app.state.settings,
+            session=session,
             purpose=request.session.get("purpose"),
             purpose_text=request.session.get("purpose_text"),
             channel="api" if is_api(request) else "ui",
@@ -156,6 +186,7 @@ def socket_actor(websocket: WebSocket) -> Actor | None:
         return actor_for(
             user,
             settings=websocket.app.state.settings,
+            session=session,
             purpose=websocket.session.get("purpose"),
             purpose_text=websocket.session.get("purpose_text"),
             channel="ui",

@@ -18,8 +18,8 @@ from typer.testing import CliRunner
 from asbhub.cli import app
 from asbhub.incidents import service as incidents
 from asbhub.incidents.schemas import IncidentFilters
-from asbhub.permissions import Role
-from asbhub.store.engine import make_engine, session_scope
+from asbhub.permissions import Actor, Role
+from asbhub.store.engine import make_engine, session_scope, upgrade
 from factories import staff_actor
 
 runner = CliRunner()
@@ -39,10 +39,12 @@ def _analysed(engine: Engine, table: str) -> bool:
         return bool(conn.execute(q, {"t": table}).scalar_one())
 
 
-def _list_sql(engine: Engine, filters: IncidentFilters) -> list[tuple[str, Any]]:
+def _list_sql(
+    engine: Engine, filters: IncidentFilters, officer: Actor | None = None
+) -> list[tuple[str, Any]]:
     """The statements the incident list runs for ``filters``, with their parameters."""
     seen: list[tuple[str, Any]] = []
-    officer = staff_actor(engine, "officer.a", Role.OFFICER, "Officer A")
+    officer = officer or staff_actor(engine, "officer.a", Role.OFFICER, "Officer A")
 
     def keep(conn: Any, cursor: Any, statement: str, params: Any, context: Any, many: bool) -> None:
         if statement.lstrip().upper().startswith("SELECT") and "FROM incidents" in statement:
@@ -117,4 +119,42 @@ def test_a_police_uk_load_analyses_public_records(db_url: str, shared_data: Path
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["inserted"] > 5_000
     assert _analysed(engine, "public_records")
+    engine.dispose()
+
+
+def test_the_qualifier_index_arrives_with_statistics(tmp_path: Path) -> None:
+    """Migration 0021 adds (force, qualifier, received_at) to a store that has statistics for
+    its other indexes: without renewing them, SQLite's planner took the new index for an
+    unfiltered list too and sorted the whole force."""
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    engine = make_engine(url)
+    upgrade(engine, "0020")
+    qualifiers = ["nuisance"] * 6 + ["environmental"] * 3 + ["personal"]
+    rows = ["reference,received_at,channel,opening_code,qualifier,longitude,latitude"]
+    rows += [
+        f"EXP-{i:05d},2024-{1 + i % 12:02d}-{1 + i % 28:02d}T10:00:00,999,noise,"
+        f"{qualifiers[i % 10]},0.47,51.73"
+        for i in range(3000)
+    ]
+    export = tmp_path / "export.csv"
+    export.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    result = runner.invoke(
+        app, ["ingest", "incidents", str(export), "--force", "essex", "--db", url, "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    assert _analysed(engine, "incidents")
+    upgrade(engine)
+    officer = staff_actor(engine, "officer.a", Role.OFFICER, "Officer A")
+
+    def plan(filters: dict[str, str]) -> str:
+        sql, params = _list_sql(engine, IncidentFilters.model_validate(filters), officer)[0]
+        with engine.connect() as conn:
+            found = conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", params)
+            return " ".join(str(r[-1]) for r in found)
+
+    everything = plan({})
+    assert "ix_incidents_force_received" in everything, everything
+    assert "TEMP B-TREE" not in everything, everything
+    personal = plan({"qualifier": "personal", "attended": "false"})
+    assert "ix_incidents_force_qualifier_received" in personal, personal
     engine.dispose()

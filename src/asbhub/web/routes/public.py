@@ -7,10 +7,8 @@ so a bot learns nothing from the response. The event is logged without any form 
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import logging
-import weakref
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -38,6 +36,7 @@ from asbhub.errors import Conflict, InvalidInput, NotFound, Unavailable
 from asbhub.incidents.service import new_reference
 from asbhub.store.engine import UNAVAILABLE_ERRORS, session_scope, write_lock
 from asbhub.web.chat import chat_relay, message_event, run_chat_socket, status_event
+from asbhub.web.deps import committers, loop_limiter
 from asbhub.web.errors import expired_form
 from asbhub.web.templating import render
 from asbhub.web.views import area_options
@@ -48,25 +47,14 @@ router = APIRouter(include_in_schema=False)
 T = TypeVar("T")
 
 
-# Public writes run on their own two threads per worker process: a queue of them behind a
-# locked database must not take the worker threads that sign-in pages and staff lists are read
-# on (GET /login took 18 s behind queued writers). Two, not eight: each write is a few short
-# statements, and eight threads taking turns at the interpreter lock cost more CPU than the
-# writes (9.5 ms of the app's CPU per report with eight, 5.8 with two, two workers on
-# PostgreSQL, docs/benchmarks.md "Several workers"); one alone leaves the worker idle while its
-# transaction waits on the database (54 reports/s from one worker instead of 99).
-_WRITERS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, anyio.CapacityLimiter] = (
-    weakref.WeakKeyDictionary()
-)
-
-
-def _writers() -> anyio.CapacityLimiter:
-    """The public writers' limiter of the running event loop (a limiter is bound to one)."""
-    loop = asyncio.get_running_loop()
-    limiter = _WRITERS.get(loop)
-    if limiter is None:
-        limiter = _WRITERS.setdefault(loop, anyio.CapacityLimiter(2))
-    return limiter
+# Public writes run two at a time per worker process, on the commit threads (web/deps.py): a
+# queue of them behind a locked database must not take the worker threads that sign-in pages
+# and staff lists are read on (GET /login took 18 s behind queued writers). Two, not eight:
+# each write is a few short statements, and eight threads taking turns at the interpreter lock
+# cost more CPU than the writes (9.5 ms of the app's CPU per report with eight, 5.8 with two,
+# two workers on PostgreSQL, docs/benchmarks.md "Several workers"); one alone leaves the worker
+# idle while its transaction waits on the database (54 reports/s from one worker, not 99).
+PUBLIC_WRITERS = 2
 
 
 async def _in_session(request: Request, fn: Callable[[Session], T]) -> T:
@@ -81,14 +69,14 @@ async def _in_session(request: Request, fn: Callable[[Session], T]) -> T:
         with write_lock(engine), session_scope(engine) as session:
             return fn(session)
 
-    limiter = _writers()
+    limiter = loop_limiter("public writers", PUBLIC_WRITERS)
     try:
         with anyio.fail_after(request.app.state.settings.db_pool_wait_seconds):
             await limiter.acquire()
     except TimeoutError:
         raise Unavailable() from None
     try:
-        return await anyio.to_thread.run_sync(run)
+        return await anyio.to_thread.run_sync(run, limiter=committers())
     finally:
         limiter.release()
 
