@@ -1,7 +1,7 @@
 """How many requests run their blocking part at once: few on SQLite, whose work is CPU in the
 process (more threads only contend for the interpreter lock), the pool's size on PostgreSQL;
-a setting overrides both. Commits and public writes run on threads of their own, so a request
-waiting for the database cannot take the thread the commit that frees it needs."""
+a setting overrides both. Each list page's audit event is appended at its commit, and with a
+single worker thread every page is still answered and audited."""
 
 from __future__ import annotations
 
@@ -53,9 +53,8 @@ def _lists_audited(engine: Engine) -> int:
 def test_one_worker_thread_serves_concurrent_audited_lists(
     db_url: str, engine: Engine, seeded: Seeded
 ) -> None:
-    """Each list page appends its audit event at its commit; with a single worker thread the
-    commits still run (on their own threads) and every page is answered and audited, in one
-    unbroken chain."""
+    """Twelve list pages from six threads through one worker thread: every one answered, its
+    audit event appended at its commit, the chain unbroken."""
     settings = Settings(mode="development", worker_threads=1)
     before = _lists_audited(engine)
     with TestClient(create_app(db_url, settings=settings)) as client:
