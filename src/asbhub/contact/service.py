@@ -17,7 +17,7 @@ from typing import Literal, cast
 
 import shapely
 from pydantic import ValidationError
-from sqlalchemy import Table, func, insert, select
+from sqlalchemy import Integer, Select, Table, bindparam, func, insert, select
 from sqlalchemy.orm import Session
 
 from asbhub.audit.service import AuditAction, deferred, record
@@ -56,13 +56,28 @@ def _place_error(exc: InvalidInput) -> InvalidInput:
 
 _SUBMISSIONS = cast(Table, PublicSubmission.__table__)
 _CHATS = cast(Table, Chat.__table__)
+_NEW_SUBMISSION = insert(_SUBMISSIONS)  # built once, like the rate limit's count below
 
 
-# What is counted for each rate limit: (table, client key column, time column), each pair
-# indexed together.
+def _recent_count(table: Table, key_column: str, time_column: str) -> Select[int]:
+    """How many of a client's rows are in the window, counting no further than ``:limit``
+    (the answer is only "limit reached or not", so the cost stays a few index entries however
+    busy the client, or a benchmark, has been)."""
+    key, at = table.c[key_column], table.c[time_column]
+    recent = (
+        select(table.c.id)
+        .where(key == bindparam("key", type_=key.type), at > bindparam("since", type_=at.type))
+        .limit(bindparam("limit", type_=Integer))
+        .subquery()
+    )
+    return select(func.count()).select_from(recent)
+
+
+# What is counted for each rate limit (table, client key column and time column, indexed
+# together), built once: building the statement per report cost more than running it.
 _RATE_LIMITED = {
-    "reports": (_SUBMISSIONS, "client_key", "submitted_at"),
-    "chats": (_CHATS, "client_key", "started_at"),
+    "reports": _recent_count(_SUBMISSIONS, "client_key", "submitted_at"),
+    "chats": _recent_count(_CHATS, "client_key", "started_at"),
 }
 
 
@@ -86,19 +101,12 @@ def check_rate_limit(
     at most ``limit`` entries.
     """
     since = now - dt.timedelta(seconds=window_seconds)
-    table, key_column, time_column = _RATE_LIMITED[what]
     # Held until commit, so the count and the insert that follows it are one step per client:
     # without it 40 simultaneous reports from one client stored 24 on PostgreSQL (limit 10).
     lock_for_transaction(session, _LOCK_NAMESPACE[what], key)
-    # Counting stops at ``limit`` rows: the answer is only "limit reached or not", so the
-    # cost stays a few index entries however busy the client (or a benchmark) has been.
-    recent = (
-        select(table.c.id)
-        .where(table.c[key_column] == key, table.c[time_column] > since)
-        .limit(max(limit, 0))
-        .subquery()
+    n = session.connection().scalar(
+        _RATE_LIMITED[what], {"key": key, "since": since, "limit": max(limit, 0)}
     )
-    n = session.connection().scalar(select(func.count()).select_from(recent))
     if (n or 0) >= limit:
         raise RateLimited(limit, what)
 
@@ -210,7 +218,7 @@ def _record_report(
     person_id = stored.person_ids[0] if stored.person_ids else None
     conn = session.connection()
     conn.execute(
-        insert(_SUBMISSIONS),
+        _NEW_SUBMISSION,
         {
             "force_code": force_code,
             "incident_id": incident_id,

@@ -548,6 +548,12 @@ _LOCATIONS = cast(Table, Location.__table__)
 _INCIDENTS = cast(Table, Incident.__table__)
 _PEOPLE = cast(Table, Person.__table__)
 _LINKS = cast(Table, IncidentPerson.__table__)
+# Built once: the public form writes through these on every report, and building an insert
+# construct per row cost about as much as SQLite's work on it.
+_NEW_LOCATION = insert(_LOCATIONS).returning(_LOCATIONS.c.id)
+_NEW_INCIDENT = insert(_INCIDENTS).returning(_INCIDENTS.c.id)
+_NEW_PERSON = insert(_PEOPLE).returning(_PEOPLE.c.id)
+_NEW_LINKS = insert(_LINKS)
 
 
 def place_one(force_code: str, incident: NewIncident) -> dict[str, Any]:
@@ -584,7 +590,7 @@ def write_one(
     location_id: int | None = None
     if incident.location_text:
         location_id = conn.execute(
-            insert(_LOCATIONS).returning(_LOCATIONS.c.id),
+            _NEW_LOCATION,
             {
                 "force_code": force_code,
                 "address": incident.location_text,
@@ -596,7 +602,7 @@ def write_one(
             },
         ).scalar_one()
     incident_id = conn.execute(
-        insert(_INCIDENTS).returning(_INCIDENTS.c.id),
+        _NEW_INCIDENT,
         {
             "force_code": force_code,
             "reference": incident.reference,
@@ -625,7 +631,7 @@ def write_one(
         key = person_key(f, su, dob, phone, email, address)
         if key not in ids:
             ids[key] = conn.execute(
-                insert(_PEOPLE).returning(_PEOPLE.c.id),
+                _NEW_PERSON,
                 {
                     "force_code": force_code,
                     "forename": f,
@@ -641,7 +647,7 @@ def write_one(
         links.add((ids[key], p.role.value))
     if links:
         conn.execute(
-            insert(_LINKS),
+            _NEW_LINKS,
             [
                 {"force_code": force_code, "incident_id": incident_id, "person_id": pid, "role": r}
                 for pid, r in sorted(links)

@@ -19,6 +19,7 @@ from asbhub.incidents.lifecycle import RECORD
 from asbhub.incidents.models import Incident, IncidentStatus, IncidentStatusChange
 
 _CHANGES = cast(Table, IncidentStatusChange.__table__)
+_RECORDED = insert(_CHANGES)  # built once: it runs for every public report
 WHO = {"online": "the public (online report)", "live_chat": "live chat (call handler)"}
 
 
@@ -36,7 +37,7 @@ def on_recorded(conn: Connection, event: events.IncidentsRecorded) -> None:
     )
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
     conn.execute(
-        insert(_CHANGES),
+        _RECORDED,
         [
             {
                 "force_code": event.force_code,
