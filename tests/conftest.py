@@ -222,8 +222,17 @@ def db_url(
     _sqlite_template: Path,
     _pg_template: str | None,
 ) -> Iterator[str]:
-    """URL of a fresh, migrated database holding the Essex reference geography."""
-    with fresh_database(request.param, tmp_path, _sqlite_template, _pg_template) as url:
+    """URL of a fresh, migrated database holding the Essex reference geography.
+
+    For a test that uses the web tests' ``seeded`` data set, the database is a copy of a
+    template that already holds it (``seeded_templates`` in functional/web/conftest.py): the
+    same rows and ids as seeding it afresh, without seeding it again for every test.
+    """
+    sqlite_template, pg_template = _sqlite_template, _pg_template
+    if "seeded" in request.fixturenames:
+        templates = request.getfixturevalue("seeded_templates")
+        sqlite_template, pg_template = templates.template(request.param)
+    with fresh_database(request.param, tmp_path, sqlite_template, pg_template) as url:
         yield url
 
 
