@@ -26,6 +26,9 @@ def test_skips():
 def _pytest(tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
     (tmp_path / "test_child.py").write_text(SKIPPING)
     clean = {k: v for k, v in os.environ.items() if k not in {"CI", "ASBHUB_DATABASE_URL"}}
+    # The child needs only our conftest: without the installed plugins (schemathesis,
+    # hypothesis, xdist, playwright) it starts in about half the time.
+    clean["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
     return subprocess.run(
         [sys.executable, "-m", "pytest", "-p", "conftest", "-q", "-p", "no:cacheprovider",
          "--rootdir", str(tmp_path), "-c", os.devnull, str(tmp_path / "test_child.py")],

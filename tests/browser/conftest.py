@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 import pytest
 import uvicorn
-from browserkit import LiveServer, sign_in
+from browserkit import LiveServer, sign_in, track
 from sqlalchemy import func, insert, select
 
 from asbhub.hotspots import service
@@ -155,7 +155,7 @@ def new_page(
         )
         context.set_default_timeout(15_000)
         contexts.append(context)
-        page = context.new_page()
+        page = track(context.new_page())
         page.console_errors = []  # type: ignore[attr-defined]
         page.on("console", lambda m: m.type == "error" and page.console_errors.append(m.text))
         page.on("pageerror", lambda e: page.console_errors.append(str(e)))

@@ -11,7 +11,7 @@ from typing import Any
 
 import pyotp
 import pytest
-from browserkit import LiveServer, assert_axe_clean, sign_in
+from browserkit import LiveServer, assert_axe_clean, settle, sign_in, track
 from playwright.sync_api import expect
 
 from asbhub.auth.service import add_user
@@ -34,7 +34,7 @@ def as_role(browser: Any, live_server: LiveServer) -> Iterator[Pages]:
             )
             context.set_default_timeout(15_000)
             contexts[role] = context
-            pages[role] = context.new_page()
+            pages[role] = track(context.new_page())
             if role != "public":
                 sign_in(pages[role], live_server.seeded.users[role])
         return pages[role]
@@ -125,7 +125,7 @@ STAFF_PAGES = [
 def test_staff_page(as_role: Pages, live_server: LiveServer, role: str, path: str) -> None:
     page = as_role(role)
     page.goto(path.format(**_paths(live_server)))
-    page.wait_for_load_state("networkidle")
+    settle(page)
     assert_axe_clean(page, f"as {role}")
 
 
@@ -164,7 +164,7 @@ HOTSPOT_PAGES = [
 def test_hotspot_page(as_role: Pages, public_records: None, path: str) -> None:
     page = as_role("officer")
     page.goto(path, timeout=90_000)  # a month not yet in the cache is computed first
-    page.wait_for_load_state("networkidle")
+    settle(page)
     assert_axe_clean(page, "as officer")
 
 
@@ -180,7 +180,7 @@ def test_sign_in_page_blank_and_with_errors(as_role: Pages) -> None:
 def test_public_report_blank_with_errors_and_sent(as_role: Pages) -> None:
     page = as_role("public")
     page.goto("/report")
-    page.wait_for_load_state("networkidle")
+    settle(page)
     assert_axe_clean(page, "blank")
     page.locator("#contact").check()  # revealed follow-up questions
     page.locator("#targeted").check()
@@ -245,7 +245,7 @@ def test_chat_pages_waiting_and_ended(as_role: Pages) -> None:
     public.goto(chat_url)
     assert_axe_clean(public, "ended, reloaded")
     handler.reload()
-    handler.wait_for_load_state("networkidle")
+    settle(handler)
     assert_axe_clean(handler, "chat ended")
 
 

@@ -22,7 +22,7 @@ from typing import Any
 import httpx
 import pytest
 import uvicorn
-from browserkit import sign_in
+from browserkit import sign_in, track
 from playwright.sync_api import expect
 
 from asbhub.store.engine import make_engine
@@ -101,7 +101,7 @@ def page_at(browser: Any) -> Iterator[Callable[[str], Any]]:
         context = browser.new_context(base_url=base_url, viewport={"width": 1280, "height": 900})
         context.set_default_timeout(15_000)
         contexts.append(context)
-        page = context.new_page()
+        page = track(context.new_page())
         page.console_errors = []  # type: ignore[attr-defined]
         page.on("pageerror", lambda e: page.console_errors.append(str(e)))
         return page

@@ -74,7 +74,9 @@ def test_filter_incidents(page: Any, live_server: LiveServer, sign_in_as: SignIn
     page.get_by_test_id("next-page").click()
     page.wait_for_url(re.compile(r"after="))
     assert "covid=false" in page.url
-    expect(page.locator("[data-testid=incident-table] tbody tr")).to_have_count(expected - 50)
+    # Other modules' public reports may have made more than two pages.
+    second = min(expected - 50, 50)
+    expect(page.locator("[data-testid=incident-table] tbody tr")).to_have_count(second)
     assert page.console_errors == []
 
 

@@ -117,9 +117,13 @@ def _victims(batch: bulk.IncidentBatch) -> list[_Victim]:
     received = batch.received_at.astype("datetime64[s]").astype(dt.datetime)
     la = np.asarray(batch.places.local_authority_code, dtype=object)
     order = np.lexsort((inc, per))
+    inc, per = inc[order], per[order]
+    # Sorted by person then incident, so each victim's incidents are one slice.
+    persons, starts = np.unique(per, return_index=True)
     out: list[_Victim] = []
-    for person in np.unique(per).tolist():
-        rows = inc[order][per[order] == person]
+    if not len(per):
+        return out
+    for person, rows in zip(persons.tolist(), np.split(inc, starts[1:]), strict=True):
         reports = [
             threshold.Report(
                 batch.reference[i], received[i], received[i], bool(batch.hate_motivated[i])
