@@ -40,12 +40,14 @@ demo: $(VENV)/.installed ## (re)build the demo database only
 test: $(VENV)/.dev-installed ## the whole suite (SQLite, PostgreSQL, browser), then ruff and mypy
 	@# Without ASBHUB_TEST_POSTGRES_URL a throw-away cluster is started and stopped around pytest,
 	@# so the PostgreSQL half runs on any machine (the system's server, else the pgserver wheel).
+	@# Bytecode caches are written even where the environment turns them off: each worker, and
+	@# each child process a test starts, would otherwise compile (and assertion-rewrite) anew.
 	@if [ -z "$${ASBHUB_TEST_POSTGRES_URL:-}" ]; then \
 	  eval "$$(bash .ci/pg-start)" || exit 1; \
 	  trap 'bash .ci/pg-stop' EXIT; \
 	  echo "PostgreSQL for tests: throw-away cluster at $$ASBHUB_TEST_POSTGRES_URL"; \
 	fi; \
-	$(BIN)/pytest $(PYTEST_ARGS)
+	env -u PYTHONDONTWRITEBYTECODE $(BIN)/pytest $(PYTEST_ARGS)
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
 	$(BIN)/mypy
