@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -41,7 +42,11 @@ def _day_iso(d: str | dt.date | None) -> str:
     return f"{day.day} {day:%B %Y}"
 
 
+@functools.cache
 def make_templates() -> Jinja2Templates:
+    """The process's one template environment, shared by every app, letter and board report:
+    it holds nothing of any one app, and each template is then compiled once, not once per app
+    or per document."""
     templates = Jinja2Templates(directory=str(HERE / "templates"))
     env = templates.env
     env.globals.update(
