@@ -111,22 +111,26 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
-# The files that take longest, in seconds (junit report of a full run, 2026-12-01), run first:
+# The files that take longest, in seconds (the phase sums of a full run, 2026-12-02), run first:
 # with --dist loadfile a worker takes a whole file, and a long one drawn last kept one core busy
 # for its length after the other had finished.
 LONGEST_FIRST = {
-    "tests/browser/test_accessibility.py": 108,
-    "tests/functional/web/test_web_openapi.py": 69,
-    "tests/browser/test_browser_usability.py": 50,
-    "tests/functional/web/test_web_policy.py": 47,
-    "tests/unit/generate/test_generate_service.py": 40,
-    "tests/functional/web/test_casework_matrix.py": 38,
-    "tests/test_suite_policy.py": 33,
-    "tests/unit/provision/test_demo.py": 29,
-    "tests/functional/web/test_web_hardening.py": 27,
-    "tests/functional/web/test_web_app.py": 27,
-    "tests/functional/web/test_public_report.py": 26,
-    "tests/unit/hotspots/test_hotspot_cli.py": 24,
+    "tests/browser/test_accessibility.py": 74,
+    "tests/functional/web/test_web_openapi.py": 47,
+    "tests/functional/web/test_web_policy.py": 46,
+    "tests/unit/generate/test_generate_service.py": 35,
+    "tests/browser/test_browser_usability.py": 31,
+    "tests/browser/test_hotspots_map.py": 29,
+    "tests/unit/provision/test_demo.py": 26,
+    "tests/functional/web/test_casework_matrix.py": 25,
+    "tests/unit/hotspots/test_hotspot_methods.py": 23,
+    "tests/functional/web/test_faults.py": 21,
+    "tests/unit/hotspots/test_hotspot_cli.py": 20,
+    "tests/functional/web/test_web_app.py": 19,
+    "tests/browser/test_browser_public_report.py": 19,
+    "tests/functional/web/test_web_hardening.py": 17,
+    "tests/functional/web/test_public_report.py": 16,
+    "tests/unit/generate/test_generate_chats.py": 16,
 }
 
 
