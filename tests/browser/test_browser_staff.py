@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 
 from asbhub.audit.models import AuditEvent
 from asbhub.incidents.models import Incident
+from asbhub.incidents.schemas import PAGE_SIZE
 from asbhub.store.engine import make_engine, session_scope
 from functional.web.webseed import CANARY_PEOPLE
 
@@ -75,7 +76,7 @@ def test_filter_incidents(page: Any, live_server: LiveServer, sign_in_as: SignIn
     page.wait_for_url(re.compile(r"after="))
     assert "covid=false" in page.url
     # Other modules' public reports may have made more than two pages.
-    second = min(expected - 50, 50)
+    second = min(expected - PAGE_SIZE, PAGE_SIZE)
     expect(page.locator("[data-testid=incident-table] tbody tr")).to_have_count(second)
     assert page.console_errors == []
 

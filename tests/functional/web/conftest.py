@@ -24,6 +24,8 @@ __all__ = ["csrf_of", "sign_in"]
 from asbhub.store.engine import make_engine
 from asbhub.web.app import create_app
 
+PG_URL = "ASBHUB_TEST_POSTGRES_URL"
+
 
 class SeededTemplates:
     """The seeded data set, made once per worker and database kind into a template database
@@ -86,9 +88,6 @@ class SeededTemplates:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{self._pg_seeded}" WITH (FORCE)'))
         admin.dispose()
-
-
-PG_URL = "ASBHUB_TEST_POSTGRES_URL"
 
 
 @pytest.fixture(scope="session")

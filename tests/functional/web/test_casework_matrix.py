@@ -451,14 +451,14 @@ def call(m: Matrix, caller: str, method: str, path: str) -> Any:
     c = client(m, caller)
     if method == "GET":
         return c.get(url, follow_redirects=False)
-    token = csrf_of(c, "/login") if plan["send"] == FORM else None
+    token = csrf_of(c) if plan["send"] == FORM else None
     if plan["send"] == FORM:
         data = dict(plan["body"], csrf_token=token)
         return c.post(url, data=data, follow_redirects=False)
     return c.post(
         url,
         json=plan["body"],
-        headers={"X-CSRF-Token": csrf_of(c, "/login")},
+        headers={"X-CSRF-Token": csrf_of(c)},
         follow_redirects=False,
     )
 
@@ -513,7 +513,7 @@ def test_a_share_without_an_agreement_is_refused_and_an_override_logged(matrix: 
     c = client(matrix, "supervisor")
     url = f"/api/v1/cases/{matrix.case_id}/shares"
     body = {"agency_code": "ecfrs", "data_classes": ["personal_details"], "purpose": "Fire risk"}
-    headers = {"X-CSRF-Token": csrf_of(c, "/login")}
+    headers = {"X-CSRF-Token": csrf_of(c)}
     refused = c.post(url, json=body, headers=headers)
     assert refused.status_code == 403
     assert "no information sharing agreement" in refused.json()["error"]["message"]

@@ -16,7 +16,7 @@ from fastapi import FastAPI
 from sqlalchemy import Engine, select
 from starlette.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
-from webseed import FAST_HASHER
+from webseed import FAST_HASHER, csrf_of, sign_in
 
 from asbhub.auth.service import add_user
 from asbhub.contact.models import Chat, ChatStatus
@@ -26,24 +26,6 @@ from asbhub.web.app import create_app
 
 PASSWORD = "fictitious-password-2"
 USERS = {"handler1": "call_handler", "handler2": "call_handler", "analyst1": "analyst"}
-
-CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
-
-
-def csrf_of(client: TestClient, path: str) -> str:
-    match = CSRF_RE.search(client.get(path).text)
-    assert match, f"no CSRF token on {path}"
-    return match.group(1)
-
-
-def sign_in(client: TestClient, username: str, password: str) -> None:
-    token = csrf_of(client, "/login")
-    r = client.post(
-        "/login",
-        data={"username": username, "password": password, "csrf_token": token},
-        follow_redirects=False,
-    )
-    assert r.status_code == 303, r.text
 
 
 @pytest.fixture

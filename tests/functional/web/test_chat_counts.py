@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -14,7 +13,7 @@ from fastapi import FastAPI
 from schemathesis.checks import not_a_server_error, response_schema_conformance
 from sqlalchemy import Engine
 from starlette.testclient import TestClient
-from webseed import FAST_HASHER
+from webseed import FAST_HASHER, sign_in
 
 from asbhub.auth.service import add_user
 from asbhub.contact.models import Chat
@@ -23,24 +22,6 @@ from asbhub.store.engine import session_scope
 from asbhub.web.app import SESSION_COOKIE, create_app
 
 PASSWORD = "fictitious-password-3"
-
-CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
-
-
-def csrf_of(client: TestClient, path: str) -> str:
-    match = CSRF_RE.search(client.get(path).text)
-    assert match, f"no CSRF token on {path}"
-    return match.group(1)
-
-
-def sign_in(client: TestClient, username: str, password: str) -> None:
-    token = csrf_of(client, "/login")
-    r = client.post(
-        "/login",
-        data={"username": username, "password": password, "csrf_token": token},
-        follow_redirects=False,
-    )
-    assert r.status_code == 303, r.text
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import Engine, func, select
 from starlette.testclient import TestClient
+from webseed import csrf_of
 
 from asbhub.audit.models import AuditEvent
 from asbhub.audit.service import verify
@@ -20,14 +21,6 @@ from asbhub.store.engine import session_scope
 from asbhub.web.app import create_app
 
 REF_RE = re.compile(r'id="reference">([A-Z0-9-]+)<')
-
-CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
-
-
-def csrf_of(client: TestClient, path: str) -> str:
-    match = CSRF_RE.search(client.get(path).text)
-    assert match, f"no CSRF token on {path}"
-    return match.group(1)
 
 
 def good_form(**changes: Any) -> dict[str, Any]:

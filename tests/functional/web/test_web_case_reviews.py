@@ -40,7 +40,7 @@ APPLICATION: dict[str, Any] = {
 
 
 def post(c: TestClient, path: str, body: object) -> Any:
-    return c.post(path, json=body, headers={"X-CSRF-Token": csrf_of(c, "/login")})
+    return c.post(path, json=body, headers={"X-CSRF-Token": csrf_of(c)})
 
 
 def test_api_from_application_to_outcome(client_as: Callable[[str], TestClient]) -> None:

@@ -134,7 +134,7 @@ class PolicyApp:
         key = role or "anonymous"
         if fresh or key not in self.writers:
             c = self.fresh(role)
-            self.writers[key] = (c, csrf_of(c, "/login"))
+            self.writers[key] = (c, csrf_of(c))
         got = self.writers[key]
         if fresh:
             del self.writers[key]  # what signs out must not be used again

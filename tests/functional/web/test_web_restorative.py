@@ -21,7 +21,7 @@ REFERRAL: dict[str, Any] = {
 
 
 def post(c: TestClient, path: str, body: object) -> Any:
-    return c.post(path, json=body, headers={"X-CSRF-Token": csrf_of(c, "/login")})
+    return c.post(path, json=body, headers={"X-CSRF-Token": csrf_of(c)})
 
 
 def test_api_from_referral_to_feedback(client_as: Callable[[str], TestClient]) -> None:

@@ -17,7 +17,7 @@ runner = CliRunner()
 
 
 def post(c: TestClient, path: str, body: object) -> object:
-    return c.post(path, json=body, headers={"X-CSRF-Token": csrf_of(c, "/login")})
+    return c.post(path, json=body, headers={"X-CSRF-Token": csrf_of(c)})
 
 
 def test_api_and_cli_give_the_same_decision(
